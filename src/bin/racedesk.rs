@@ -1,0 +1,411 @@
+//! `racedesk`: the headless command line over the racedesk core, for
+//! scripts, tests, benchmarks and the race director's terminal.
+//!
+//! Exit status: 0 on success, 2 on bad input (the problems go to stderr),
+//! 1 on any other failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use racedesk::model::{AgeGroups, BibRanges, Event, EventDate, Race, RaceCode, TimeZone};
+use racedesk::roster::import::ColumnUse;
+use racedesk::roster::{self, ImportOptions, ImportReport};
+use racedesk::{Error, EventFile, setup};
+
+#[derive(Parser)]
+#[command(
+    name = "racedesk",
+    version,
+    about = "Runs a road race on the day, offline: setup, roster, check-in, timing, results."
+)]
+struct Cli {
+    /// The event file (one SQLite file per event).
+    #[arg(long, global = true, env = "RACEDESK_DB", value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Who is making the change, for the audit trail.
+    #[arg(long, global = true, env = "RACEDESK_OPERATOR", default_value = "cli")]
+    operator: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The event: name, race day, time zone, place.
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// The races of the event.
+    #[command(subcommand)]
+    Race(RaceCommand),
+    /// The roster: import it, list it.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Fills a new event file with a realistic demo event.
+    Demo {
+        /// How many entrants; the same number always gives the same event.
+        #[arg(long, default_value_t = 500)]
+        entrants: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventCommand {
+    /// Creates the event file and records the event in it.
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Race day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// IANA time zone, such as Asia/Pyongyang.
+        #[arg(long)]
+        tz: String,
+        #[arg(long)]
+        place: Option<String>,
+    },
+    /// Shows the event.
+    Show,
+}
+
+#[derive(Subcommand)]
+enum RaceCommand {
+    /// Adds a race.
+    Add(RaceArgs),
+    /// Lists the races with their entrant counts.
+    List,
+}
+
+#[derive(Args)]
+struct RaceArgs {
+    /// Short code: MAR, HALF, 10K.
+    #[arg(long)]
+    code: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    distance_m: u32,
+    /// Age bands such as 18-39,40-44,...,80+, or five-year, ten-year, boston, open.
+    #[arg(long, default_value = "open")]
+    age_groups: String,
+    /// Reserved bibs, such as 1-4999 or 1-4999,F1-F99.
+    #[arg(long)]
+    bibs: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Imports entrants from a CSV or XLSX file (all or nothing).
+    Import {
+        path: PathBuf,
+        /// Check the file and list every problem; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The sheet of an XLSX file (the first by default).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Use a column as a field: HEADER=FIELD (or letter=FIELD); FIELD may be extra or skip.
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        map: Vec<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Lists the entrants.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Csv,
+    Json,
+}
+
+/// What went wrong, and which exit status it earns.
+enum Failure {
+    BadInput(String),
+    Other(String),
+    /// Already printed (an import report).
+    Reported,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        if let Error::ImportRejected(report) = &e {
+            print_problems(report);
+            return Failure::Reported;
+        }
+        if e.is_bad_input() {
+            Failure::BadInput(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    }
+}
+
+fn bad(field: &str, e: impl std::fmt::Display) -> Failure {
+    Failure::BadInput(format!("--{field}: {e}"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RACEDESK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Reported) => ExitCode::from(2),
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let db = cli.db.ok_or_else(|| {
+        Failure::BadInput("say which event file: --db FILE (or RACEDESK_DB)".into())
+    })?;
+    let operator = cli.operator.as_str();
+    match cli.command {
+        Command::Event(EventCommand::Init {
+            name,
+            date,
+            tz,
+            place,
+        }) => {
+            let event = Event {
+                name: non_empty("name", name)?,
+                date: EventDate::parse(&date).map_err(|e| bad("date", e))?,
+                time_zone: TimeZone::parse(&tz).map_err(|e| bad("tz", e))?,
+                place,
+            };
+            let file = EventFile::create(&db).await.map_err(Error::from)?;
+            let result = setup::init_event(&file, &event, operator).await;
+            file.close().await;
+            result?;
+            println!(
+                "created {} for {} on {} ({})",
+                db.display(),
+                event.name,
+                event.date,
+                event.time_zone
+            );
+        }
+        Command::Event(EventCommand::Show) => {
+            let file = open(&db).await?;
+            let event = setup::event(&file).await?;
+            println!("name:      {}", event.name);
+            println!("date:      {}", event.date);
+            println!("time zone: {}", event.time_zone);
+            println!("place:     {}", event.place.unwrap_or_default());
+        }
+        Command::Race(RaceCommand::Add(args)) => {
+            let race = Race {
+                code: RaceCode::parse(&args.code).map_err(|e| bad("code", e))?,
+                name: non_empty("name", args.name)?,
+                distance_m: args.distance_m,
+                age_groups: AgeGroups::parse(&args.age_groups).map_err(|e| bad("age-groups", e))?,
+                bibs: args
+                    .bibs
+                    .as_deref()
+                    .map(BibRanges::parse)
+                    .transpose()
+                    .map_err(|e| bad("bibs", e))?,
+            };
+            let file = open(&db).await?;
+            setup::add_race(&file, &race, operator).await?;
+            println!(
+                "added race {} ({}, {} m)",
+                race.code, race.name, race.distance_m
+            );
+        }
+        Command::Race(RaceCommand::List) => {
+            let file = open(&db).await?;
+            let mut out = std::io::stdout().lock();
+            let write = |out: &mut std::io::StdoutLock, line: String| {
+                writeln!(out, "{line}").map_err(|e| Failure::Other(e.to_string()))
+            };
+            write(
+                &mut out,
+                format!(
+                    "{:<8} {:<24} {:>10} {:>9}  {:<20} age groups",
+                    "code", "name", "distance_m", "entrants", "bibs"
+                ),
+            )?;
+            for summary in setup::races(&file).await? {
+                let race = summary.race;
+                let bibs = race
+                    .bibs
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "any".into());
+                write(
+                    &mut out,
+                    format!(
+                        "{:<8} {:<24} {:>10} {:>9}  {:<20} {}",
+                        race.code,
+                        race.name,
+                        race.distance_m,
+                        summary.entrants,
+                        bibs,
+                        race.age_groups
+                    ),
+                )?;
+            }
+        }
+        Command::Roster(RosterCommand::Import {
+            path,
+            dry_run,
+            sheet,
+            map,
+            format,
+        }) => {
+            let columns = map
+                .iter()
+                .map(|pair| {
+                    let (header, field) = pair
+                        .split_once('=')
+                        .ok_or_else(|| bad("map", format!("'{pair}' is not HEADER=FIELD")))?;
+                    let used = ColumnUse::parse(field)
+                        .ok_or_else(|| bad("map", format!("'{field}' is not a roster field")))?;
+                    Ok((header.trim().to_owned(), used))
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let file = open(&db).await?;
+            let options = ImportOptions {
+                dry_run,
+                sheet,
+                columns,
+            };
+            let report = roster::import(&file, &path, &options, operator).await?;
+            match format {
+                ReportFormat::Text => print_report(&report),
+                ReportFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                ),
+            }
+            if !report.problems.is_empty() {
+                print_problems(&report);
+                return Err(Failure::Reported);
+            }
+        }
+        Command::Roster(RosterCommand::List { format }) => {
+            let file = open(&db).await?;
+            let event = setup::event(&file).await?;
+            let entrants = roster::entrants(&file).await?;
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            match format {
+                ListFormat::Csv => roster::write_csv(&entrants, event.date, out)?,
+                ListFormat::Json => {
+                    let lines: Vec<_> = entrants
+                        .iter()
+                        .map(|e| roster::RosterLine::new(e, event.date))
+                        .collect();
+                    serde_json::to_writer_pretty(out, &lines)
+                        .map_err(|e| Failure::Other(e.to_string()))?;
+                    println!();
+                }
+            }
+        }
+        Command::Demo { entrants } => {
+            let file = EventFile::create(&db).await.map_err(Error::from)?;
+            let result = roster::demo(&file, entrants, operator).await;
+            file.close().await;
+            result?;
+            println!(
+                "created the demo event in {} with {entrants} entrants",
+                db.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn open(path: &Path) -> Result<EventFile, Failure> {
+    Ok(EventFile::open(path).await.map_err(Error::from)?)
+}
+
+fn non_empty(field: &str, value: String) -> Result<String, Failure> {
+    if value.trim().is_empty() {
+        Err(bad(field, "must not be empty"))
+    } else {
+        Ok(value.trim().to_owned())
+    }
+}
+
+fn print_report(report: &ImportReport) {
+    if let Some(sheet) = &report.sheet {
+        println!("sheet: {sheet}");
+    }
+    println!("columns:");
+    for column in &report.columns {
+        let used = match column.used_as {
+            ColumnUse::Field(field) => field.name().to_string(),
+            ColumnUse::Extra => "extra field".into(),
+            ColumnUse::Skip => "skipped".into(),
+        };
+        println!("  {:<4} {:<24} -> {used}", column.letter, column.header);
+    }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    let verb = if report.dry_run { "would be" } else { "were" };
+    if report.problems.is_empty() {
+        println!(
+            "{} rows: {} {verb} added, {} {verb} changed, {} unchanged{}",
+            report.rows,
+            report.added,
+            report.changed,
+            report.unchanged,
+            if report.dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+fn print_problems(report: &ImportReport) {
+    let mut err = std::io::stderr().lock();
+    for problem in &report.problems {
+        let value = problem
+            .value
+            .as_deref()
+            .map(|v| format!(" [value: {v}]"))
+            .unwrap_or_default();
+        let _ = writeln!(err, "{problem}{value}");
+    }
+    let _ = writeln!(
+        err,
+        "{} problem(s) in {} rows; nothing was written",
+        report.problems.len(),
+        report.rows
+    );
+}

@@ -1,0 +1,18 @@
+//! racedesk runs a road race on the day: check-in desks, finish-line
+//! timing, results. This library is all of its behaviour; the desktop app
+//! and the `racedesk` CLI are thin layers over the same functions.
+//!
+//! The modules follow what race-day people do:
+//! - [`setup`]: the event and its races (the race director);
+//! - [`roster`]: who is entered, imported from CSV or XLSX;
+//! - [`store`]: the event file, one SQLite file per event;
+//! - [`model`]: the plain types, which only hold valid values.
+
+pub mod error;
+pub mod model;
+pub mod roster;
+pub mod setup;
+pub mod store;
+
+pub use error::{Error, OpenError, Result};
+pub use store::EventFile;

@@ -1,0 +1,70 @@
+//! The gender a runner is ranked in: F, M or X (non-binary).
+
+use std::fmt;
+
+use super::{ParseError, fold};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Gender {
+    F,
+    M,
+    X,
+}
+
+impl Gender {
+    /// Reads the ways rosters write it: F/M/X, female/male, women/men,
+    /// 여/남 and the like, in any case.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match fold(text).as_str() {
+            "f" | "w" | "female" | "woman" | "women" | "girl" | "lady" | "여" | "여자" | "여성" => {
+                Ok(Self::F)
+            }
+            "m" | "male" | "man" | "men" | "boy" | "남" | "남자" | "남성" => Ok(Self::M),
+            "x" | "nb" | "nonbinary" | "other" | "diverse" | "d" => Ok(Self::X),
+            "" => Err(ParseError::new("a gender is required: F, M or X")),
+            _ => Err(ParseError::new(format!(
+                "'{}' is not a gender: use F, M or X",
+                super::shorten(text)
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::F => "F",
+            Self::M => "M",
+            Self::X => "X",
+        }
+    }
+}
+
+impl fmt::Display for Gender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gender::{self, *};
+
+    #[test]
+    fn reads_common_spellings() {
+        for (text, want) in [
+            ("F", F),
+            ("m", M),
+            ("Female", F),
+            ("MALE", M),
+            ("x", X),
+            ("Non-binary", X),
+            ("여", F),
+            ("남", M),
+            ("여자", F),
+            ("남성", M),
+        ] {
+            assert_eq!(Gender::parse(text), Ok(want), "{text}");
+        }
+        assert!(Gender::parse("").is_err());
+        assert!(Gender::parse("Q").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! Plain types of the race day, each of which can only hold a valid value.
+//!
+//! Values from outside (files, the CLI, later the UI) enter through `parse`
+//! functions that return a [`ParseError`] naming what was wrong; past that
+//! point the rest of the core never checks them again.
+
+mod age_groups;
+mod bib;
+mod country;
+mod entrant;
+mod event;
+mod gender;
+mod race;
+
+pub use age_groups::{AgeBand, AgeGroups};
+pub use bib::{Bib, BibRange, BibRanges};
+pub use country::Country;
+pub use entrant::{Age, Entrant};
+pub use event::{Event, EventDate, TimeZone};
+pub use gender::Gender;
+pub use race::{Race, RaceCode};
+
+/// Why a value could not be parsed: a sentence for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub(crate) String);
+
+impl ParseError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// Cuts a long value down for a message.
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+/// Folds text for matching: lower case, accents removed (Müller = muller),
+/// everything but letters and digits dropped. Hangul and other scripts keep
+/// their letters.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ß' => 's',
+            'ø' => 'o',
+            'ł' => 'l',
+            'đ' => 'd',
+            'æ' => 'a',
+            'ı' => 'i',
+            c => c,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .nfc()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn fold_drops_case_accents_and_punctuation() {
+        assert_eq!(fold("Müller"), "muller");
+        assert_eq!(fold("MULLER"), "muller");
+        assert_eq!(fold("Gómez-Núñez"), "gomeznunez");
+        assert_eq!(fold("Bib #"), "bib");
+        assert_eq!(fold("Date of Birth"), "dateofbirth");
+        assert_eq!(fold("Łódź"), "lodz");
+    }
+
+    #[test]
+    fn fold_keeps_hangul_whole() {
+        // NFD splits Hangul syllables into jamo; NFC must put them back.
+        assert_eq!(fold("성 별"), "성별");
+        assert_eq!(fold("박금동"), "박금동");
+    }
+}

@@ -1,0 +1,371 @@
+//! Importing a roster file: a dry run that lists every problem, and a real
+//! import that writes all of it or nothing.
+//!
+//! Entrants are matched by bib: a bib already in the event is updated, a
+//! new one is added, and entrants the file does not mention are left as
+//! they are. A row may correct an entrant but not turn them into someone
+//! else: a bib whose given and family name both differ from the entrant
+//! who has it is a duplicate bib, reported, not overwritten.
+
+mod columns;
+mod read;
+mod rows;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+pub use columns::{Column, ColumnUse, Field};
+
+use super::{from_entrant, strip_guard};
+use crate::error::{Error, Result};
+use crate::model::{Entrant, fold};
+use crate::setup;
+use crate::store::entrants::{self as store, EntrantRow};
+use crate::store::{EventFile, audit};
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Check the file and report, writing nothing.
+    pub dry_run: bool,
+    /// The sheet of a workbook to read; the first when `None`.
+    pub sheet: Option<String>,
+    /// Column uses that override the guess, by header or column letter.
+    pub columns: Vec<(String, ColumnUse)>,
+}
+
+/// One thing wrong with the file, located as precisely as it can be.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The spreadsheet row number; `None` for the file's layout.
+    pub row: Option<usize>,
+    /// `C "birth_date"`: the column letter and header.
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn at(row: usize, column: String, value: Option<String>, message: String) -> Self {
+        Self {
+            row: Some(row),
+            column: Some(column),
+            value,
+            message,
+        }
+    }
+
+    pub(crate) fn row(row: usize, message: String) -> Self {
+        Self {
+            row: Some(row),
+            column: None,
+            value: None,
+            message,
+        }
+    }
+
+    pub(crate) fn header(message: String) -> Self {
+        Self {
+            row: None,
+            column: None,
+            value: None,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.row, &self.column) {
+            (Some(row), Some(column)) => write!(f, "row {row}, column {column}: ")?,
+            (Some(row), None) => write!(f, "row {row}: ")?,
+            (None, Some(column)) => write!(f, "column {column}: ")?,
+            (None, None) => write!(f, "header: ")?,
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub sheet: Option<String>,
+    pub columns: Vec<Column>,
+    /// Entrant rows read (blank rows are not counted).
+    pub rows: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub problems: Vec<Problem>,
+    /// Things that did not stop the import but a person should know.
+    pub warnings: Vec<String>,
+}
+
+/// Imports a roster file, or with `dry_run` only checks it.
+///
+/// A dry run returns the report whatever it found. A real import with any
+/// problem writes nothing and returns [`Error::ImportRejected`] with the
+/// report; without problems it commits everything in one transaction.
+pub async fn import(
+    file: &EventFile,
+    path: &Path,
+    options: &ImportOptions,
+    operator: &str,
+) -> Result<ImportReport> {
+    let event = setup::event(file).await?;
+    let races: Vec<_> = setup::races(file)
+        .await?
+        .into_iter()
+        .map(|s| s.race)
+        .collect();
+    if races.is_empty() {
+        return Err(Error::NotFound(
+            "the event has no races yet: add them before importing a roster".into(),
+        ));
+    }
+    let mut report = ImportReport {
+        dry_run: options.dry_run,
+        ..ImportReport::default()
+    };
+    let table = read::read(path, options.sheet.as_deref(), &mut report.problems)?;
+    report.sheet = table.sheet.clone();
+    report.columns = columns::guess(&table.headers, &options.columns);
+    report.rows = table.rows.len();
+    if table.rows.is_empty() {
+        report.problems.push(Problem::header(
+            "the file has a header row but no entrants".into(),
+        ));
+    }
+
+    let layout_problems = report.problems.len();
+    let reader = rows::RowReader::new(
+        &report.columns,
+        &table.rows,
+        event.date,
+        &races,
+        &mut report.problems,
+    );
+    let mut entrants = Vec::with_capacity(table.rows.len());
+    if report.problems.len() == layout_problems {
+        for row in &table.rows {
+            if let Some(entrant) = reader.read(row, &mut report.problems) {
+                entrants.push((row.number, unguard(entrant)));
+            }
+        }
+    }
+    report.problems.extend(duplicates_within(&entrants));
+    if let Some(i) = report
+        .columns
+        .iter()
+        .position(|c| c.used_as == ColumnUse::Field(Field::BirthDate))
+        && table
+            .rows
+            .iter()
+            .any(|row| is_ambiguous_date(&row.cells[i]))
+    {
+        report.warnings.push(format!(
+            "column {}: dates such as 03/04/1990 were read as day/month/year",
+            report.columns[i].label()
+        ));
+    }
+
+    let race_ids: HashMap<String, i64> = crate::store::races::all(file.reader())
+        .await?
+        .into_iter()
+        .map(|row| (row.code, row.id))
+        .collect();
+    let new_rows: Vec<(usize, EntrantRow)> = entrants
+        .iter()
+        .map(|(number, entrant)| {
+            (
+                *number,
+                from_entrant(entrant, race_ids[entrant.race.as_str()]),
+            )
+        })
+        .collect();
+
+    if options.dry_run {
+        let existing = store::all(file.reader()).await?;
+        plan(&existing, new_rows, &mut report);
+        sort(&mut report.problems);
+        return Ok(report);
+    }
+
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let existing = store::all(&mut *tx).await?;
+    let (inserts, updates) = plan(&existing, new_rows, &mut report);
+    if !report.problems.is_empty() {
+        sort(&mut report.problems);
+        return Err(Error::ImportRejected(Box::new(report)));
+    }
+    let at = crate::store::now_ms();
+    store::insert_many(&mut tx, inserts, operator, at).await?;
+    for row in &updates {
+        store::update(&mut tx, row, operator, at).await?;
+    }
+    let summary = serde_json::json!({
+        "file": path.display().to_string(),
+        "sheet": report.sheet,
+        "added": report.added,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+    });
+    audit::record(
+        &mut *tx,
+        audit::Change {
+            operator,
+            entity: "roster",
+            key: "import",
+            action: "import",
+            old: None,
+            new: Some(summary.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Splits the file's entrants into additions and changes against what the
+/// event holds, counting the unchanged, and reports bibs and chips that
+/// belong to someone else.
+fn plan(
+    existing: &[EntrantRow],
+    rows: Vec<(usize, EntrantRow)>,
+    report: &mut ImportReport,
+) -> (Vec<EntrantRow>, Vec<EntrantRow>) {
+    let by_bib: HashMap<&str, &EntrantRow> = existing.iter().map(|e| (e.bib.as_str(), e)).collect();
+    let in_file: std::collections::HashSet<&str> =
+        rows.iter().map(|(_, r)| r.bib.as_str()).collect();
+    // Chips held by entrants this file does not touch.
+    let chips: HashMap<&str, &str> = existing
+        .iter()
+        .filter(|e| !in_file.contains(e.bib.as_str()))
+        .filter_map(|e| e.chip.as_deref().map(|chip| (chip, e.bib.as_str())))
+        .collect();
+    let mut problems = Vec::new();
+    let (mut inserts, mut updates) = (Vec::new(), Vec::new());
+    for (number, mut row) in rows {
+        if let Some(holder) = row.chip.as_deref().and_then(|chip| chips.get(chip)) {
+            problems.push(Problem::row(
+                number,
+                format!(
+                    "chip {} already belongs to bib {holder}",
+                    row.chip.as_deref().unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        match by_bib.get(row.bib.as_str()) {
+            None => inserts.push(row),
+            Some(old) => {
+                if is_someone_else(old, &row) {
+                    problems.push(Problem::row(
+                        number,
+                        format!(
+                            "bib {} already belongs to {} in this event: a duplicate bib (correct the entrant at the desk if this is the same person)",
+                            row.bib,
+                            display_name(old)
+                        ),
+                    ));
+                    continue;
+                }
+                row.id = old.id;
+                if **old == row {
+                    report.unchanged += 1
+                } else {
+                    updates.push(row)
+                }
+            }
+        }
+    }
+    report.problems.extend(problems);
+    report.added = inserts.len();
+    report.changed = updates.len();
+    (inserts, updates)
+}
+
+/// Neither the given nor the family name matches: another person.
+fn is_someone_else(old: &EntrantRow, new: &EntrantRow) -> bool {
+    let same = |a: &str, b: &str| !a.is_empty() && fold(a) == fold(b);
+    let names = |e: &EntrantRow| {
+        (
+            e.given_name.clone(),
+            e.family_name.clone(),
+            e.native_name.clone().unwrap_or_default(),
+        )
+    };
+    let (og, of, on) = names(old);
+    let (ng, nf, nn) = names(new);
+    !(same(&og, &ng) || same(&of, &nf) || same(&on, &nn))
+}
+
+fn display_name(row: &EntrantRow) -> String {
+    let name = format!("{} {}", row.given_name, row.family_name);
+    match row.native_name.as_deref() {
+        Some(native) if name.trim().is_empty() => native.to_owned(),
+        _ => name.trim().to_owned(),
+    }
+}
+
+/// A bib or chip on two rows of the file: both rows are named.
+fn duplicates_within(entrants: &[(usize, Entrant)]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut bibs: HashMap<&str, usize> = HashMap::new();
+    let mut chips: HashMap<&str, usize> = HashMap::new();
+    for (number, entrant) in entrants {
+        if let Some(first) = bibs.insert(entrant.bib.as_str(), *number) {
+            problems.push(Problem::row(
+                *number,
+                format!(
+                    "bib {} is also on row {first}: a duplicate bib",
+                    entrant.bib
+                ),
+            ));
+        }
+        if let Some(chip) = entrant.chip.as_deref()
+            && let Some(first) = chips.insert(chip, *number)
+        {
+            problems.push(Problem::row(
+                *number,
+                format!("chip {chip} is also on row {first}"),
+            ));
+        }
+    }
+    problems
+}
+
+/// Undoes the guard our own CSV export puts before = + - @ (see
+/// [`super::guard`]), so an exported roster imports unchanged.
+fn unguard(mut entrant: Entrant) -> Entrant {
+    for field in [
+        Some(&mut entrant.given_name),
+        Some(&mut entrant.family_name),
+        entrant.native_name.as_mut(),
+        entrant.city.as_mut(),
+        entrant.group.as_mut(),
+        entrant.chip.as_mut(),
+        entrant.phone.as_mut(),
+        entrant.emergency_contact.as_mut(),
+        entrant.medical_note.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        strip_guard(field);
+    }
+    for value in entrant.extra.values_mut() {
+        strip_guard(value);
+    }
+    entrant
+}
+
+fn is_ambiguous_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
+    matches!(parts[..], [a, b, y] if y.len() == 4 && a.parse::<u32>().is_ok_and(|a| (1..=12).contains(&a)) && b.parse::<u32>().is_ok_and(|b| (1..=12).contains(&b)) && a != b)
+}
+
+fn sort(problems: &mut [Problem]) {
+    problems.sort_by_key(|p| p.row.unwrap_or(0));
+}

@@ -1,0 +1,240 @@
+//! The roster: who is entered in which race.
+//!
+//! Import from CSV or XLSX files ([`import`]), and the list of entrants as
+//! CSV or JSON ([`entrants`], [`write_csv`]). The CSV written is the format
+//! `import` reads best, so a roster can go out and come back unchanged.
+
+mod demo;
+pub mod import;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+pub use demo::demo;
+pub use import::{ImportOptions, ImportReport, Problem, import};
+
+use crate::error::{Error, Result};
+use crate::model::{Age, Bib, Country, Entrant, EventDate, Gender, RaceCode};
+use crate::store::EventFile;
+use crate::store::entrants::{self as store, EntrantRow};
+
+/// Every entrant, by race and then bib.
+pub async fn entrants(file: &EventFile) -> Result<Vec<Entrant>> {
+    store::all(file.reader())
+        .await?
+        .into_iter()
+        .map(to_entrant)
+        .collect()
+}
+
+/// Adds entrants that are already valid (the demo's), in one transaction.
+pub(crate) async fn insert_entrants(
+    file: &EventFile,
+    entrants: Vec<Entrant>,
+    operator: &str,
+) -> Result<()> {
+    let race_ids: std::collections::HashMap<String, i64> = crate::store::races::all(file.reader())
+        .await?
+        .into_iter()
+        .map(|row| (row.code, row.id))
+        .collect();
+    let mut rows = Vec::with_capacity(entrants.len());
+    for entrant in &entrants {
+        let race_id = *race_ids
+            .get(entrant.race.as_str())
+            .ok_or_else(|| Error::NotFound(format!("there is no race {}", entrant.race)))?;
+        rows.push(from_entrant(entrant, race_id));
+    }
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    store::insert_many(&mut tx, rows, operator, crate::store::now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One entrant as the roster file has it: the columns `roster import`
+/// reads, with the age on race day worked out.
+#[derive(Debug, serde::Serialize)]
+pub struct RosterLine {
+    pub bib: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub native_name: Option<String>,
+    pub gender: &'static str,
+    pub birth_date: Option<String>,
+    pub age: Option<i64>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub group: Option<String>,
+    pub race: String,
+    pub chip: Option<String>,
+    pub phone: Option<String>,
+    pub emergency_contact: Option<String>,
+    pub medical_note: Option<String>,
+}
+
+impl RosterLine {
+    pub fn new(entrant: &Entrant, race_day: EventDate) -> Self {
+        Self {
+            bib: entrant.bib.to_string(),
+            first_name: entrant.given_name.clone(),
+            last_name: entrant.family_name.clone(),
+            native_name: entrant.native_name.clone(),
+            gender: entrant.gender.as_str(),
+            birth_date: match entrant.age {
+                Some(Age::Born(date)) => Some(date.to_string()),
+                _ => None,
+            },
+            age: entrant.age.map(|age| age.on(race_day)),
+            country: entrant.nationality.map(|c| c.code()),
+            city: entrant.city.clone(),
+            group: entrant.group.clone(),
+            race: entrant.race.to_string(),
+            chip: entrant.chip.clone(),
+            phone: entrant.phone.clone(),
+            emergency_contact: entrant.emergency_contact.clone(),
+            medical_note: entrant.medical_note.clone(),
+        }
+    }
+}
+
+/// Writes the roster as CSV (RFC 4180). A cell that a spreadsheet would
+/// run as a formula (= + - @, tab, carriage return first) gets a leading
+/// apostrophe; `import` takes it off again.
+pub fn write_csv(entrants: &[Entrant], race_day: EventDate, out: impl Write) -> Result<()> {
+    let io = |e: csv::Error| Error::Unreadable {
+        path: "output".into(),
+        reason: e.to_string(),
+    };
+    let mut writer = csv::Writer::from_writer(out);
+    for entrant in entrants {
+        let mut line = RosterLine::new(entrant, race_day);
+        for cell in [&mut line.first_name, &mut line.last_name]
+            .into_iter()
+            .chain(
+                [
+                    &mut line.native_name,
+                    &mut line.city,
+                    &mut line.group,
+                    &mut line.chip,
+                    &mut line.phone,
+                    &mut line.emergency_contact,
+                    &mut line.medical_note,
+                ]
+                .into_iter()
+                .flatten(),
+            )
+        {
+            guard(cell);
+        }
+        writer.serialize(line).map_err(io)?;
+    }
+    if entrants.is_empty() {
+        // serde writes the header with the first row; an empty roster
+        // still gets one so the file says what it is.
+        writer.write_record(ROSTER_HEADERS).map_err(io)?;
+    }
+    writer.flush().map_err(|e| io(e.into()))?;
+    Ok(())
+}
+
+const ROSTER_HEADERS: [&str; 15] = [
+    "bib",
+    "first_name",
+    "last_name",
+    "native_name",
+    "gender",
+    "birth_date",
+    "age",
+    "country",
+    "city",
+    "group",
+    "race",
+    "chip",
+    "phone",
+    "emergency_contact",
+    "medical_note",
+];
+
+/// Keeps a spreadsheet from running a cell as a formula.
+pub(crate) fn guard(cell: &mut String) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        cell.insert(0, '\'');
+    }
+}
+
+/// Takes off the apostrophe [`guard`] put on.
+pub(crate) fn strip_guard(cell: &mut String) {
+    if cell.starts_with('\'') && cell[1..].starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        cell.remove(0);
+    }
+}
+
+pub(crate) fn from_entrant(entrant: &Entrant, race_id: i64) -> EntrantRow {
+    let (birth_date, age) = match entrant.age {
+        Some(Age::Born(date)) => (Some(date.to_string()), None),
+        Some(Age::Given(years)) => (None, Some(i64::from(years))),
+        None => (None, None),
+    };
+    EntrantRow {
+        id: 0,
+        bib: entrant.bib.to_string(),
+        race_id,
+        race: entrant.race.to_string(),
+        given_name: entrant.given_name.clone(),
+        family_name: entrant.family_name.clone(),
+        native_name: entrant.native_name.clone(),
+        gender: entrant.gender.as_str().to_owned(),
+        birth_date,
+        age,
+        nationality: entrant.nationality.map(|c| c.code()),
+        city: entrant.city.clone(),
+        team: entrant.group.clone(),
+        chip: entrant.chip.clone(),
+        phone: entrant.phone.clone(),
+        emergency_contact: entrant.emergency_contact.clone(),
+        medical_note: entrant.medical_note.clone(),
+        extra: serde_json::to_string(&entrant.extra).unwrap_or_else(|_| "{}".into()),
+    }
+}
+
+fn to_entrant(row: EntrantRow) -> Result<Entrant> {
+    let bib = row.bib.clone();
+    let damaged = move |what: &str, e: &dyn std::fmt::Display| {
+        Error::Storage(sqlx::Error::Decode(
+            format!("entrant {bib}: {what}: {e}").into(),
+        ))
+    };
+    let age = match (&row.birth_date, row.age) {
+        (Some(date), _) => Some(Age::Born(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|e| damaged("birth date", &e))?,
+        )),
+        (None, Some(years)) => Some(Age::Given(
+            u8::try_from(years).map_err(|e| damaged("age", &e))?,
+        )),
+        (None, None) => None,
+    };
+    Ok(Entrant {
+        bib: Bib::parse(&row.bib).map_err(|e| damaged("bib", &e))?,
+        race: RaceCode::parse(&row.race).map_err(|e| damaged("race", &e))?,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        native_name: row.native_name,
+        gender: Gender::parse(&row.gender).map_err(|e| damaged("gender", &e))?,
+        age,
+        nationality: row
+            .nationality
+            .as_deref()
+            .map(Country::parse)
+            .transpose()
+            .map_err(|e| damaged("nationality", &e))?,
+        city: row.city,
+        group: row.team,
+        chip: row.chip,
+        phone: row.phone,
+        emergency_contact: row.emergency_contact,
+        medical_note: row.medical_note,
+        extra: serde_json::from_str::<BTreeMap<String, String>>(&row.extra)
+            .map_err(|e| damaged("extra", &e))?,
+    })
+}

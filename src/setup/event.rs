@@ -1,0 +1,87 @@
+//! The event's own details: name, race day, time zone, place.
+
+use crate::error::{Error, Result};
+use crate::model::{Event, EventDate, TimeZone};
+use crate::store::EventFile;
+use crate::store::audit::{self, Change};
+use crate::store::setup::{self as rows, EventRow};
+
+/// Records the event in a file that has none yet.
+pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Result<()> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    if rows::get(&mut *tx).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "{} already holds an event; change it with the event settings, or use a new file",
+            file.path().display()
+        )));
+    }
+    let row = to_row(event);
+    rows::insert(&mut *tx, &row).await?;
+    audit::record(
+        &mut *tx,
+        Change {
+            operator,
+            entity: "event",
+            key: "event",
+            action: "create",
+            old: None,
+            new: Some(super::to_json(&row)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the event's details.
+pub async fn update_event(file: &EventFile, event: &Event, operator: &str) -> Result<()> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let old = rows::get(&mut *tx).await?.ok_or_else(no_event)?;
+    let row = to_row(event);
+    rows::update(&mut *tx, &row).await?;
+    audit::record(
+        &mut *tx,
+        Change {
+            operator,
+            entity: "event",
+            key: "event",
+            action: "update",
+            old: Some(super::to_json(&old)),
+            new: Some(super::to_json(&row)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The event this file holds.
+pub async fn event(file: &EventFile) -> Result<Event> {
+    let row = rows::get(file.reader()).await?.ok_or_else(no_event)?;
+    let damaged =
+        |field| move |e| Error::Storage(sqlx::Error::Decode(format!("event {field}: {e}").into()));
+    Ok(Event {
+        name: row.name,
+        date: EventDate::parse(&row.date).map_err(damaged("date"))?,
+        time_zone: TimeZone::parse(&row.time_zone).map_err(damaged("time zone"))?,
+        place: row.place,
+    })
+}
+
+fn no_event() -> Error {
+    Error::NotFound("this file has no event yet: set one up with `racedesk event init`".into())
+}
+
+fn to_row(event: &Event) -> EventRow {
+    EventRow {
+        name: event.name.trim().to_owned(),
+        date: event.date.to_string(),
+        time_zone: event.time_zone.to_string(),
+        place: event
+            .place
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
+    }
+}

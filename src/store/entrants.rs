@@ -1,0 +1,168 @@
+//! Rows of the `entrant` table.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+
+/// An entrant as stored: text and integer columns, with its race's code.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct EntrantRow {
+    pub id: i64,
+    pub bib: String,
+    pub race_id: i64,
+    pub race: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub native_name: Option<String>,
+    pub gender: String,
+    pub birth_date: Option<String>,
+    pub age: Option<i64>,
+    pub nationality: Option<String>,
+    pub city: Option<String>,
+    pub team: Option<String>,
+    pub chip: Option<String>,
+    pub phone: Option<String>,
+    pub emergency_contact: Option<String>,
+    pub medical_note: Option<String>,
+    pub extra: String,
+}
+
+/// Every entrant, by race and then bib in natural order (2 before 10:
+/// bibs have no leading zeros, so shorter is smaller).
+pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<EntrantRow>> {
+    sqlx::query_as!(
+        EntrantRow,
+        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
+                  e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
+                  e.emergency_contact, e.medical_note, e.extra
+           FROM entrant e JOIN race r ON r.id = e.race_id
+           ORDER BY e.race_id, length(e.bib), e.bib"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The entrant as JSON, as the audit trail records it. A macro so that
+/// `concat!` can build whole statements from it at compile time.
+macro_rules! entrant_json {
+    () => {
+        "json_object('bib', e.bib, 'race', (SELECT code FROM race WHERE id = e.race_id),
+            'given_name', e.given_name, 'family_name', e.family_name, 'native_name', e.native_name,
+            'gender', e.gender, 'birth_date', e.birth_date, 'age', e.age,
+            'nationality', e.nationality, 'city', e.city, 'group', e.team, 'chip', e.chip,
+            'phone', e.phone, 'emergency_contact', e.emergency_contact,
+            'medical_note', e.medical_note, 'extra', json(e.extra))"
+    };
+}
+
+/// Rows per INSERT: 17 values each stays well under SQLite's 32,766
+/// parameters per statement.
+const CHUNK: usize = 1000;
+
+/// Inserts new entrants (their `id` is ignored) and writes one audit row
+/// for each, in the caller's transaction.
+pub(crate) async fn insert_many(
+    db: &mut SqliteConnection,
+    rows: Vec<EntrantRow>,
+    operator: &str,
+    at_ms: i64,
+) -> sqlx::Result<()> {
+    let last_id: i64 =
+        sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!: i64" FROM entrant"#)
+            .fetch_one(&mut *db)
+            .await?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<EntrantRow> = rows.by_ref().take(CHUNK).collect();
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO entrant (bib, race_id, given_name, family_name, native_name, gender, birth_date, age,
+             nationality, city, team, chip, phone, emergency_contact, medical_note, extra) ",
+        );
+        insert.push_values(chunk, |mut values, row| {
+            values
+                .push_bind(row.bib)
+                .push_bind(row.race_id)
+                .push_bind(row.given_name)
+                .push_bind(row.family_name)
+                .push_bind(row.native_name)
+                .push_bind(row.gender)
+                .push_bind(row.birth_date)
+                .push_bind(row.age)
+                .push_bind(row.nationality)
+                .push_bind(row.city)
+                .push_bind(row.team)
+                .push_bind(row.chip)
+                .push_bind(row.phone)
+                .push_bind(row.emergency_contact)
+                .push_bind(row.medical_note)
+                .push_bind(row.extra);
+        });
+        insert.build().execute(&mut *db).await?;
+    }
+    // SQLite hands new rows ids above the largest one, so the rows just
+    // added are those past `last_id`; their JSON is built by SQLite itself.
+    sqlx::query(concat!(
+        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
+         SELECT ?, ?, 'entrant', e.bib, 'create', NULL, ",
+        entrant_json!(),
+        " FROM entrant e WHERE e.id > ? ORDER BY e.id"
+    ))
+    .bind(at_ms)
+    .bind(operator)
+    .bind(last_id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Replaces an entrant's fields (matched by `id`) and audits old and new.
+pub(crate) async fn update(
+    db: &mut SqliteConnection,
+    row: &EntrantRow,
+    operator: &str,
+    at_ms: i64,
+) -> sqlx::Result<()> {
+    let old: String = sqlx::query_scalar(concat!(
+        "SELECT ",
+        entrant_json!(),
+        " FROM entrant e WHERE e.id = ?"
+    ))
+    .bind(row.id)
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::query!(
+        "UPDATE entrant SET bib = ?, race_id = ?, given_name = ?, family_name = ?, native_name = ?, gender = ?,
+         birth_date = ?, age = ?, nationality = ?, city = ?, team = ?, chip = ?, phone = ?,
+         emergency_contact = ?, medical_note = ?, extra = ? WHERE id = ?",
+        row.bib,
+        row.race_id,
+        row.given_name,
+        row.family_name,
+        row.native_name,
+        row.gender,
+        row.birth_date,
+        row.age,
+        row.nationality,
+        row.city,
+        row.team,
+        row.chip,
+        row.phone,
+        row.emergency_contact,
+        row.medical_note,
+        row.extra,
+        row.id,
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(concat!(
+        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
+         SELECT ?, ?, 'entrant', e.bib, 'update', ?, ",
+        entrant_json!(),
+        " FROM entrant e WHERE e.id = ?"
+    ))
+    .bind(at_ms)
+    .bind(operator)
+    .bind(old)
+    .bind(row.id)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}

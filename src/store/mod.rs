@@ -1,0 +1,253 @@
+//! The event file: one SQLite file per event, and the only place with SQL.
+//!
+//! A file is opened with WAL, synchronous=FULL, foreign keys on and a busy
+//! timeout, and each of these is read back: a file that cannot be put in
+//! that state (a network drive without WAL, a read-only stick) is refused
+//! rather than used unsafely. Writes go through one connection so they queue
+//! instead of failing with SQLITE_BUSY; reads use a small pool beside it.
+//! The schema is migrated forward on open; a file from a newer racedesk is
+//! refused before anything touches it.
+
+pub(crate) mod audit;
+pub(crate) mod entrants;
+pub(crate) mod races;
+pub(crate) mod setup;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::OpenError;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// `PRAGMA application_id` of every racedesk file ("RACE"), so another
+/// program's SQLite file is recognised and left alone.
+const APPLICATION_ID: i64 = 0x5241_4345;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READERS: u32 = 4;
+
+/// An open event file.
+#[derive(Debug, Clone)]
+pub struct EventFile {
+    path: PathBuf,
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl EventFile {
+    /// Creates a new event file; refuses a file that already holds data.
+    pub async fn create(path: &Path) -> Result<Self, OpenError> {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return Err(OpenError::Exists(path.to_owned()));
+        }
+        Self::connect(path, true).await
+    }
+
+    /// Opens an existing event file, migrating it if it is older.
+    pub async fn open(path: &Path) -> Result<Self, OpenError> {
+        if !path.exists() {
+            return Err(OpenError::Missing(path.to_owned()));
+        }
+        Self::connect(path, false).await
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The one connection that writes. Begin a transaction on it for any
+    /// change of more than one row.
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    /// Closes every connection, checkpointing the WAL into the main file.
+    pub async fn close(self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+
+    async fn connect(path: &Path, create: bool) -> Result<Self, OpenError> {
+        check_header(path)?;
+        let io = |e: sqlx::Error| open_error(path, e);
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(io)?;
+        // SQLite opens a file it may not write read-only without a word; a
+        // write lock taken and released finds out now rather than mid-race.
+        sqlx::raw_sql("BEGIN IMMEDIATE; ROLLBACK;")
+            .execute(&writer)
+            .await
+            .map_err(io)?;
+        check_settings(path, &writer).await?;
+        claim_and_migrate(path, &writer).await?;
+
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.create_if_missing(false).read_only(true))
+            .await
+            .map_err(io)?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            readers,
+        })
+    }
+}
+
+/// Refuses a file that is not SQLite before SQLite is asked to change it.
+fn check_header(path: &Path) -> Result<(), OpenError> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let read = match std::fs::File::open(path) {
+        Ok(mut file) => file.read(&mut header).map_err(|e| io_error(path, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(path, e)),
+    };
+    if read == 0 || header == *b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(OpenError::NotSqlite(path.to_owned()))
+    }
+}
+
+async fn check_settings(path: &Path, db: &SqlitePool) -> Result<(), OpenError> {
+    let unsafe_setting = |setting: String| OpenError::UnsafeSetting {
+        path: path.to_owned(),
+        setting,
+    };
+    let io = |e: sqlx::Error| open_error(path, e);
+
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(db)
+        .await
+        .map_err(io)?;
+    if !journal.eq_ignore_ascii_case("wal") {
+        return Err(unsafe_setting(format!(
+            "journal_mode is '{journal}', not 'wal'"
+        )));
+    }
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(db)
+        .await
+        .map_err(io)?;
+    if synchronous != 2 {
+        return Err(unsafe_setting(format!(
+            "synchronous is {synchronous}, not 2 (FULL)"
+        )));
+    }
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(db)
+        .await
+        .map_err(io)?;
+    if foreign_keys != 1 {
+        return Err(unsafe_setting("foreign keys are off".into()));
+    }
+    let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(db)
+        .await
+        .map_err(io)?;
+    if timeout != BUSY_TIMEOUT.as_millis() as i64 {
+        return Err(unsafe_setting(format!("busy_timeout is {timeout} ms")));
+    }
+    Ok(())
+}
+
+/// Marks a new file as racedesk's, refuses other programs' files and files
+/// from a newer racedesk, then applies the migrations this build has.
+async fn claim_and_migrate(path: &Path, db: &SqlitePool) -> Result<(), OpenError> {
+    let io = |e: sqlx::Error| open_error(path, e);
+    let application_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(db)
+        .await
+        .map_err(io)?;
+    if application_id != APPLICATION_ID {
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_schema")
+            .fetch_one(db)
+            .await
+            .map_err(io)?;
+        if application_id != 0 || tables > 0 {
+            return Err(OpenError::NotRacedesk(path.to_owned()));
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "PRAGMA application_id = {APPLICATION_ID}"
+        )))
+        .execute(db)
+        .await
+        .map_err(io)?;
+    }
+
+    let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let has_table: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE name = '_sqlx_migrations'")
+            .fetch_one(db)
+            .await
+            .map_err(io)?;
+    if has_table > 0 {
+        let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(db)
+            .await
+            .map_err(io)?;
+        if let Some(found) = found.filter(|found| *found > known) {
+            return Err(OpenError::Newer {
+                path: path.to_owned(),
+                found,
+                known,
+            });
+        }
+    }
+    MIGRATOR.run(db).await.map_err(|e| OpenError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> OpenError {
+    OpenError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// Turns SQLite's result codes into the reasons a person can act on.
+fn open_error(path: &Path, e: sqlx::Error) -> OpenError {
+    let primary = e
+        .as_database_error()
+        .and_then(|db| db.code())
+        .and_then(|code| code.parse::<i64>().ok())
+        .map(|code| code & 0xff);
+    match primary {
+        Some(8) => OpenError::ReadOnly(path.to_owned()), // SQLITE_READONLY
+        Some(26) => OpenError::NotSqlite(path.to_owned()), // SQLITE_NOTADB
+        Some(14) if !path.exists() => OpenError::Missing(path.to_owned()), // SQLITE_CANTOPEN
+        _ => {
+            tracing::error!(path = %path.display(), error = %e, "opening the event file failed");
+            OpenError::Io {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, UTC: how instants are stored.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
