@@ -247,36 +247,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Race(RaceCommand::List) => {
             let file = open(&db).await?;
-            let mut out = std::io::stdout().lock();
-            let write = |out: &mut std::io::StdoutLock, line: String| {
-                writeln!(out, "{line}").map_err(|e| Failure::Other(e.to_string()))
-            };
-            write(
-                &mut out,
-                format!(
-                    "{:<8} {:<24} {:>10} {:>9}  {:<20} age groups",
-                    "code", "name", "distance_m", "entrants", "bibs"
-                ),
-            )?;
+            let mut out = format!(
+                "{:<8} {:<24} {:>10} {:>9}  {:<28} age groups\n",
+                "code", "name", "distance_m", "entrants", "bibs"
+            );
             for summary in setup::races(&file).await? {
                 let race = summary.race;
                 let bibs = race
                     .bibs
                     .map(|b| b.to_string())
                     .unwrap_or_else(|| "any".into());
-                write(
-                    &mut out,
-                    format!(
-                        "{:<8} {:<24} {:>10} {:>9}  {:<20} {}",
-                        race.code,
-                        race.name,
-                        race.distance_m,
-                        summary.entrants,
-                        bibs,
-                        race.age_groups
-                    ),
-                )?;
+                out.push_str(&format!(
+                    "{:<8} {:<24} {:>10} {:>9}  {:<28} {}\n",
+                    race.code, race.name, race.distance_m, summary.entrants, bibs, race.age_groups
+                ));
             }
+            emit(out.as_bytes())?;
         }
         Command::Roster(RosterCommand::Import {
             path,
@@ -319,19 +305,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let file = open(&db).await?;
             let event = setup::event(&file).await?;
             let entrants = roster::entrants(&file).await?;
-            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = Vec::new();
             match format {
-                ListFormat::Csv => roster::write_csv(&entrants, event.date, out)?,
+                ListFormat::Csv => roster::write_csv(&entrants, event.date, &mut out)?,
                 ListFormat::Json => {
                     let lines: Vec<_> = entrants
                         .iter()
                         .map(|e| roster::RosterLine::new(e, event.date))
                         .collect();
-                    serde_json::to_writer_pretty(out, &lines)
+                    serde_json::to_writer_pretty(&mut out, &lines)
                         .map_err(|e| Failure::Other(e.to_string()))?;
-                    println!();
+                    out.push(b'\n');
                 }
             }
+            emit(&out)?;
         }
         Command::Demo { entrants } => {
             let file = EventFile::create(&db).await.map_err(Error::from)?;
@@ -349,6 +336,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 async fn open(path: &Path) -> Result<EventFile, Failure> {
     Ok(EventFile::open(path).await.map_err(Error::from)?)
+}
+
+/// Writes to standard output; a reader that stopped early (`| head`) is
+/// not an error.
+fn emit(bytes: &[u8]) -> Result<(), Failure> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Other(e.to_string())),
+        _ => Ok(()),
+    }
 }
 
 fn non_empty(field: &str, value: String) -> Result<String, Failure> {

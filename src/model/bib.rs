@@ -58,7 +58,7 @@ impl Bib {
 
 impl fmt::Display for Bib {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

@@ -16,13 +16,8 @@ pub struct Country([u8; 3]);
 impl Country {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let trimmed = text.trim();
-        let upper = trimmed.to_ascii_uppercase();
-        // Codes first: alpha-3, then IOC for three letters; alpha-2 for two.
-        if (2..=3).contains(&upper.len())
-            && upper.bytes().all(|b| b.is_ascii_uppercase())
-            && let Ok(country) = keshvar::Country::try_from(upper.as_str())
-        {
-            return Ok(Self::from_alpha3(country.alpha3()));
+        if let Some(country) = codes().get(trimmed.to_ascii_uppercase().as_str()) {
+            return Ok(*country);
         }
         match names().get(&fold(trimmed)) {
             Some(Some(alpha3)) => Ok(Self::from_alpha3(*alpha3)),
@@ -54,7 +49,7 @@ impl Country {
 
 impl fmt::Display for Country {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.code())
+        f.pad(&self.code())
     }
 }
 
@@ -93,6 +88,28 @@ const ALIASES: &[(&str, &str)] = &[
     ("SIN", "SGP"),
     ("ROC", "RUS"),
 ];
+
+/// Codes in upper case → country: alpha-3, then IOC for three letters
+/// (alpha-3 wins where both exist), alpha-2 for two. Built once: keshvar
+/// makes a whole country record, subdivisions and all, on every lookup.
+fn codes() -> &'static HashMap<String, Country> {
+    static CODES: OnceLock<HashMap<String, Country>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut codes = HashMap::new();
+        for country in keshvar::CountryIterator::new() {
+            let ours = Country::from_alpha3(country.alpha3());
+            if let Some(ioc) = country.maybe_ioc() {
+                codes.insert(ioc.to_string(), ours);
+            }
+            codes.insert(country.alpha2().to_string(), ours);
+        }
+        for country in keshvar::CountryIterator::new() {
+            let ours = Country::from_alpha3(country.alpha3());
+            codes.insert(ours.code(), ours);
+        }
+        codes
+    })
+}
 
 /// Folded name → alpha-3, or `None` where one name means two countries.
 fn names() -> &'static HashMap<String, Option<keshvar::Alpha3>> {

@@ -47,7 +47,7 @@ impl TimeZone {
 
 impl fmt::Display for TimeZone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.name())
+        f.pad(self.0.name())
     }
 }
 

@@ -35,7 +35,7 @@ impl RaceCode {
 
 impl fmt::Display for RaceCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

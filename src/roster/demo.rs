@@ -39,8 +39,15 @@ const LOCAL_CLUBS: [&str; 5] = [
     "Wolmido Runners",
 ];
 
-/// (alpha-3, female given names, male given names, family names)
-const FOREIGNERS: &[(&str, &[&str], &[&str], &[&str])] = &[
+/// alpha-3, female given names, male given names, family names.
+type Names = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const FOREIGNERS: &[Names] = &[
     (
         "GBR",
         &["Emma", "Olivia", "Sophie", "Charlotte"],

@@ -39,7 +39,7 @@ pub(crate) async fn insert_entrants(
         .map(|row| (row.code, row.id))
         .collect();
     let mut rows = Vec::with_capacity(entrants.len());
-    for entrant in &entrants {
+    for entrant in entrants {
         let race_id = *race_ids
             .get(entrant.race.as_str())
             .ok_or_else(|| Error::NotFound(format!("there is no race {}", entrant.race)))?;
@@ -169,7 +169,7 @@ pub(crate) fn strip_guard(cell: &mut String) {
     }
 }
 
-pub(crate) fn from_entrant(entrant: &Entrant, race_id: i64) -> EntrantRow {
+pub(crate) fn from_entrant(entrant: Entrant, race_id: i64) -> EntrantRow {
     let (birth_date, age) = match entrant.age {
         Some(Age::Born(date)) => (Some(date.to_string()), None),
         Some(Age::Given(years)) => (None, Some(i64::from(years))),
@@ -180,20 +180,24 @@ pub(crate) fn from_entrant(entrant: &Entrant, race_id: i64) -> EntrantRow {
         bib: entrant.bib.to_string(),
         race_id,
         race: entrant.race.to_string(),
-        given_name: entrant.given_name.clone(),
-        family_name: entrant.family_name.clone(),
-        native_name: entrant.native_name.clone(),
+        given_name: entrant.given_name,
+        family_name: entrant.family_name,
+        native_name: entrant.native_name,
         gender: entrant.gender.as_str().to_owned(),
         birth_date,
         age,
         nationality: entrant.nationality.map(|c| c.code()),
-        city: entrant.city.clone(),
-        team: entrant.group.clone(),
-        chip: entrant.chip.clone(),
-        phone: entrant.phone.clone(),
-        emergency_contact: entrant.emergency_contact.clone(),
-        medical_note: entrant.medical_note.clone(),
-        extra: serde_json::to_string(&entrant.extra).unwrap_or_else(|_| "{}".into()),
+        city: entrant.city,
+        team: entrant.group,
+        chip: entrant.chip,
+        phone: entrant.phone,
+        emergency_contact: entrant.emergency_contact,
+        medical_note: entrant.medical_note,
+        extra: if entrant.extra.is_empty() {
+            "{}".into()
+        } else {
+            serde_json::to_string(&entrant.extra).unwrap_or_else(|_| "{}".into())
+        },
     }
 }
 

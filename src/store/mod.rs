@@ -84,7 +84,11 @@ impl EventFile {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // 64 MiB of page cache (the default is 2 MiB): a 100,000-entrant
+            // import then stays in memory until its commit instead of
+            // spilling pages to the WAL and writing them again.
+            .pragma("cache_size", "-65536");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

@@ -358,13 +358,13 @@ pub(crate) fn guess(headers: &[String], overrides: &[(String, ColumnUse)]) -> Ve
     // family-name column beside it, a lone name column is the given name.
     let has =
         |columns: &[Column], field| columns.iter().any(|c| c.used_as == ColumnUse::Field(field));
-    if has(&columns, Field::LastName) && !has(&columns, Field::FirstName) {
-        if let Some(column) = columns
+    if has(&columns, Field::LastName)
+        && !has(&columns, Field::FirstName)
+        && let Some(column) = columns
             .iter_mut()
             .find(|c| c.used_as == ColumnUse::Field(Field::Name))
-        {
-            column.used_as = ColumnUse::Field(Field::FirstName);
-        }
+    {
+        column.used_as = ColumnUse::Field(Field::FirstName);
     }
     columns
 }

@@ -11,7 +11,7 @@ mod columns;
 mod read;
 mod rows;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -176,12 +176,10 @@ pub async fn import(
         .map(|row| (row.code, row.id))
         .collect();
     let new_rows: Vec<(usize, EntrantRow)> = entrants
-        .iter()
+        .into_iter()
         .map(|(number, entrant)| {
-            (
-                *number,
-                from_entrant(entrant, race_ids[entrant.race.as_str()]),
-            )
+            let race_id = race_ids[entrant.race.as_str()];
+            (number, from_entrant(entrant, race_id))
         })
         .collect();
 
@@ -235,16 +233,38 @@ fn plan(
     rows: Vec<(usize, EntrantRow)>,
     report: &mut ImportReport,
 ) -> (Vec<EntrantRow>, Vec<EntrantRow>) {
+    if existing.is_empty() {
+        // A first import: nothing to match or to collide with.
+        report.added = rows.len();
+        return (rows.into_iter().map(|(_, row)| row).collect(), Vec::new());
+    }
     let by_bib: HashMap<&str, &EntrantRow> = existing.iter().map(|e| (e.bib.as_str(), e)).collect();
-    let in_file: std::collections::HashSet<&str> =
-        rows.iter().map(|(_, r)| r.bib.as_str()).collect();
-    // Chips held by entrants this file does not touch.
+    let mut problems = Vec::new();
+    // A row may update the entrant with its bib unless that is someone else.
+    let rows: Vec<(usize, EntrantRow)> = rows
+        .into_iter()
+        .filter(|(number, row)| match by_bib.get(row.bib.as_str()) {
+            Some(old) if is_someone_else(old, row) => {
+                problems.push(Problem::row(
+                    *number,
+                    format!(
+                        "bib {} already belongs to {} in this event: a duplicate bib (correct the entrant at the desk if this is the same person)",
+                        row.bib,
+                        display_name(old)
+                    ),
+                ));
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    // Chips stay with the entrants this file does not update.
+    let updated: HashSet<&str> = rows.iter().map(|(_, r)| r.bib.as_str()).collect();
     let chips: HashMap<&str, &str> = existing
         .iter()
-        .filter(|e| !in_file.contains(e.bib.as_str()))
+        .filter(|e| !updated.contains(e.bib.as_str()))
         .filter_map(|e| e.chip.as_deref().map(|chip| (chip, e.bib.as_str())))
         .collect();
-    let mut problems = Vec::new();
     let (mut inserts, mut updates) = (Vec::new(), Vec::new());
     for (number, mut row) in rows {
         if let Some(holder) = row.chip.as_deref().and_then(|chip| chips.get(chip)) {
@@ -260,17 +280,6 @@ fn plan(
         match by_bib.get(row.bib.as_str()) {
             None => inserts.push(row),
             Some(old) => {
-                if is_someone_else(old, &row) {
-                    problems.push(Problem::row(
-                        number,
-                        format!(
-                            "bib {} already belongs to {} in this event: a duplicate bib (correct the entrant at the desk if this is the same person)",
-                            row.bib,
-                            display_name(old)
-                        ),
-                    ));
-                    continue;
-                }
                 row.id = old.id;
                 if **old == row {
                     report.unchanged += 1
@@ -312,8 +321,8 @@ fn display_name(row: &EntrantRow) -> String {
 /// A bib or chip on two rows of the file: both rows are named.
 fn duplicates_within(entrants: &[(usize, Entrant)]) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut bibs: HashMap<&str, usize> = HashMap::new();
-    let mut chips: HashMap<&str, usize> = HashMap::new();
+    let mut bibs: HashMap<&str, usize> = HashMap::with_capacity(entrants.len());
+    let mut chips: HashMap<&str, usize> = HashMap::with_capacity(entrants.len());
     for (number, entrant) in entrants {
         if let Some(first) = bibs.insert(entrant.bib.as_str(), *number) {
             problems.push(Problem::row(

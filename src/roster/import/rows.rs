@@ -441,7 +441,8 @@ fn distance_m(text: &str) -> Option<f64> {
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
     match t.as_str() {
-        "marathon" | "full" | "fullmarathon" | "마라톤" | "풀" | "풀코스" | "풀마라톤" => {
+        "marathon" | "full" | "fullmarathon" | "마라톤" | "풀" | "풀코스" | "풀마라톤" =>
+        {
             return Some(42_195.0);
         }
         "half" | "halfmarathon" | "하프" | "하프마라톤" => return Some(21_097.5),

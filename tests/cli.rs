@@ -1,0 +1,317 @@
+//! The `racedesk` command line: each command, its output and its exit
+//! status (0 success, 2 bad input, 1 other failure).
+
+use crate::support::{racedesk, text};
+
+fn db(dir: &tempfile::TempDir) -> String {
+    dir.path().join("event.db").display().to_string()
+}
+
+#[test]
+fn a_race_director_sets_up_imports_and_lists_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "event",
+        "init",
+        "--name",
+        "Pyongyang Marathon",
+        "--date",
+        "2027-04-11",
+        "--tz",
+        "Asia/Pyongyang",
+        "--place",
+        "Kim Il Sung Stadium",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "race",
+        "add",
+        "--code",
+        "10k",
+        "--name",
+        "10 km",
+        "--distance-m",
+        "10000",
+        "--age-groups",
+        "18-39,40-44,45-49,50-54,55-59,60-64,65-69,70-74,75-79,80+",
+        "--bibs",
+        "1-999",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&racedesk(&["--db", &db, "race", "list"]).stdout);
+    assert!(
+        list.contains("10K") && list.contains("1-999") && list.contains("80+"),
+        "{list}"
+    );
+
+    let roster = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/roster.csv");
+    let roster = roster.to_str().unwrap();
+    let out = racedesk(&["--db", &db, "roster", "import", roster, "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("would be added"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        text(&racedesk(&["--db", &db, "roster", "list"]).stdout)
+            .lines()
+            .count(),
+        1,
+        "a dry run writes nothing"
+    );
+
+    let out = racedesk(&["--db", &db, "roster", "import", roster]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&racedesk(&["--db", &db, "roster", "list", "--format", "csv"]).stdout);
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "bib",
+        "first_name",
+        "last_name",
+        "gender",
+        "age",
+        "country",
+        "race",
+        "group",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == column),
+            "{column} missing from {header}"
+        );
+    }
+    assert!(csv.contains("박금동"), "{csv}");
+    let json: serde_json::Value = serde_json::from_slice(
+        &racedesk(&["--db", &db, "roster", "list", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), csv.lines().count() - 1);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_problems_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "event",
+        "init",
+        "--name",
+        "X",
+        "--date",
+        "2027-02-30",
+        "--tz",
+        "Asia/Pyongyang",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--date: '2027-02-30' is not a date"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "event",
+        "init",
+        "--name",
+        "X",
+        "--date",
+        "2027-04-11",
+        "--tz",
+        "Mars/Olympus",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a time zone"));
+
+    racedesk(&[
+        "--db",
+        &db,
+        "event",
+        "init",
+        "--name",
+        "X",
+        "--date",
+        "2027-04-11",
+        "--tz",
+        "Asia/Pyongyang",
+    ]);
+    racedesk(&[
+        "--db",
+        &db,
+        "race",
+        "add",
+        "--code",
+        "5K",
+        "--name",
+        "5 km",
+        "--distance-m",
+        "5000",
+    ]);
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "race",
+        "add",
+        "--code",
+        "3K",
+        "--name",
+        "3 km",
+        "--distance-m",
+        "3000",
+        "--age-groups",
+        "18-39,41-50",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("leave a gap"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let roster = dir.path().join("bad.csv");
+    std::fs::write(&roster, "bib,name,gender,race\n1,Anna Berg,F,5K\n2,,Q,5K\n").unwrap();
+    let out = racedesk(&["--db", &db, "roster", "import", roster.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("row 3, column C \"gender\": 'Q' is not a gender"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 3, column B \"name\": a name is required"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(
+        text(&racedesk(&["--db", &db, "roster", "list"]).stdout)
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn missing_and_foreign_files_get_clear_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let out = racedesk(&["--db", missing.to_str().unwrap(), "race", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("there is no event file at"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!missing.exists());
+
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "shopping list\n").unwrap();
+    let out = racedesk(&["--db", notes.to_str().unwrap(), "race", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not an SQLite file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = racedesk(&["race", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--db FILE"));
+}
+
+#[test]
+fn a_read_only_event_file_is_refused_clearly() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(
+        racedesk(&["--db", &db, "demo", "--entrants", "20"])
+            .status
+            .success()
+    );
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    // Root writes through file permissions, so run the CLI as nobody there.
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| text(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let mut command = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_racedesk"),
+        ]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
+    };
+    let out = command
+        .args([
+            "--db",
+            &db,
+            "race",
+            "add",
+            "--code",
+            "1K",
+            "--name",
+            "1 km",
+            "--distance-m",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot be written"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn demo_is_deterministic_and_realistic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for path in [&a, &b] {
+        let out = racedesk(&["--db", path.to_str().unwrap(), "demo", "--entrants", "400"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let list = |path: &std::path::Path| {
+        text(&racedesk(&["--db", path.to_str().unwrap(), "roster", "list"]).stdout)
+    };
+    let (first, second) = (list(&a), list(&b));
+    assert_eq!(first, second);
+    assert_eq!(first.lines().count(), 401);
+    let races = text(&racedesk(&["--db", a.to_str().unwrap(), "race", "list"]).stdout);
+    for code in ["MAR", "HALF", "10K", "5K"] {
+        assert!(races.contains(code), "{races}");
+    }
+    // Local runners with Hangul names beside their romanisation, foreign
+    // runners in tour groups, from many countries.
+    assert!(
+        first
+            .lines()
+            .any(|l| l.contains(",PRK,")
+                && l.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)))
+    );
+    assert!(first.contains("Koryo Tours"));
+    let countries: std::collections::HashSet<&str> = first
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(7))
+        .collect();
+    assert!(countries.len() >= 10, "{countries:?}");
+    // A demo over an existing file is refused.
+    let out = racedesk(&["--db", a.to_str().unwrap(), "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,114 @@
+//! Fixtures: a fresh event file per test, roster files written on the
+//! spot, and the CLI binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use racedesk::EventFile;
+use racedesk::model::{AgeGroups, BibRanges, Event, EventDate, Race, RaceCode, TimeZone};
+use racedesk::roster::{self, ImportOptions, ImportReport};
+use racedesk::setup;
+
+/// A migrated event file in its own temporary folder, with the event on
+/// 2027-04-11 in Pyongyang and four races:
+/// MAR 1-999 + F1-F99, HALF 1000-1999, 10K 2000-2999, 5K 3000-3999.
+pub struct TestEvent {
+    pub dir: tempfile::TempDir,
+    pub file: EventFile,
+}
+
+impl TestEvent {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = EventFile::create(&dir.path().join("event.db"))
+            .await
+            .expect("create event file");
+        let event = Event {
+            name: "Test Marathon".into(),
+            date: EventDate::parse("2027-04-11").unwrap(),
+            time_zone: TimeZone::parse("Asia/Pyongyang").unwrap(),
+            place: Some("Kim Il Sung Stadium".into()),
+        };
+        setup::init_event(&file, &event, "test")
+            .await
+            .expect("init event");
+        for (code, name, metres, bibs) in [
+            ("MAR", "Marathon", 42_195, "1-999,F1-F99"),
+            ("HALF", "Half marathon", 21_097, "1000-1999"),
+            ("10K", "10 km", 10_000, "2000-2999"),
+            ("5K", "5 km", 5_000, "3000-3999"),
+        ] {
+            let race = Race {
+                code: RaceCode::parse(code).unwrap(),
+                name: name.into(),
+                distance_m: metres,
+                age_groups: AgeGroups::parse("five-year").unwrap(),
+                bibs: Some(BibRanges::parse(bibs).unwrap()),
+            };
+            setup::add_race(&file, &race, "test")
+                .await
+                .expect("add race");
+        }
+        Self { dir, file }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("event.db")
+    }
+
+    /// Writes a file into the test's folder.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write fixture");
+        path
+    }
+
+    pub async fn import(&self, path: &Path) -> racedesk::Result<ImportReport> {
+        roster::import(&self.file, path, &ImportOptions::default(), "test").await
+    }
+
+    pub async fn dry_run(&self, path: &Path) -> racedesk::Result<ImportReport> {
+        let options = ImportOptions {
+            dry_run: true,
+            ..ImportOptions::default()
+        };
+        roster::import(&self.file, path, &options, "test").await
+    }
+
+    pub async fn entrant_count(&self) -> usize {
+        roster::entrants(&self.file)
+            .await
+            .expect("list entrants")
+            .len()
+    }
+}
+
+/// The problems of a rejected import; panics if it was not rejected.
+pub fn rejected(result: racedesk::Result<ImportReport>) -> ImportReport {
+    match result {
+        Err(racedesk::Error::ImportRejected(report)) => *report,
+        Err(other) => panic!("expected a rejected import, got the error: {other}"),
+        Ok(report) => panic!("expected a rejected import, got success: {report:?}"),
+    }
+}
+
+/// Whether any problem's text (with row and column) contains `needle`.
+pub fn has_problem(report: &ImportReport, row: Option<usize>, needle: &str) -> bool {
+    report
+        .problems
+        .iter()
+        .any(|p| (row.is_none() || p.row == row) && p.to_string().contains(needle))
+}
+
+/// The `racedesk` binary with its arguments.
+pub fn racedesk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(args)
+        .env_remove("RACEDESK_DB")
+        .output()
+        .expect("run racedesk")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the racedesk core and CLI, on real SQLite files in
+//! temporary folders. One binary, one module per area.
+
+mod support;
+
+// Opening, creating and refusing event files.
+mod event_file;
+// The event, its races and the audit trail.
+mod setup;
+// Roster import: formats, column guessing, every bad input.
+mod import;
+// The `racedesk` command line: exit codes and output.
+mod cli;
