@@ -26,7 +26,11 @@ fn main() -> anyhow::Result<()> {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this
     // too, without it, as a quick smoke test of the same code.
     let full = args.iter().any(|a| a == "--bench");
-    let (entrants, runs) = if full { (flag("--entrants", 100_000), flag("--runs", 5)) } else { (2_000, 1) };
+    let (entrants, runs) = if full {
+        (flag("--entrants", 100_000), flag("--runs", 5))
+    } else {
+        (2_000, 1)
+    };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
