@@ -31,6 +31,14 @@ pub enum Error {
     #[error("{path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
 
+    /// An entrant's details have problems, each naming its field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidEntrant(Vec<crate::roster::Problem>),
+
+    /// The person stopped it; nothing was written.
+    #[error("stopped; nothing was written")]
+    Cancelled,
+
     #[error("{0}")]
     NotFound(String),
 
@@ -55,6 +63,8 @@ impl Error {
             Self::Invalid { .. } => "invalid",
             Self::ImportRejected(_) => "import_rejected",
             Self::Unreadable { .. } => "unreadable",
+            Self::InvalidEntrant(_) => "invalid_entrant",
+            Self::Cancelled => "cancelled",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Storage(_) => "storage",

@@ -465,6 +465,7 @@ async fn a_bad_row_40000_writes_nothing() {
         distance_m: 5_000,
         age_groups: AgeGroups::open(),
         bibs: None,
+        waves: Vec::new(),
     };
     setup::add_race(&event.file, &open, "test").await.unwrap();
     let mut text = String::from("bib,name,gender,age,race\n");
@@ -591,6 +592,7 @@ async fn the_boston_2014_results_import_as_a_roster() {
         distance_m: 42_195,
         age_groups: AgeGroups::parse("boston").unwrap(),
         bibs: None,
+        waves: Vec::new(),
     };
     setup::add_race(&file, &race, "test").await.unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

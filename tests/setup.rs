@@ -12,6 +12,7 @@ fn race(code: &str, bibs: Option<&str>) -> Race {
         distance_m: 3_000,
         age_groups: AgeGroups::open(),
         bibs: bibs.map(|b| BibRanges::parse(b).unwrap()),
+        waves: Vec::new(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use racedesk::model::{AgeGroups, BibRanges, Event, EventDate, Race, RaceCode, TimeZone};
+use racedesk::model::{Event, EventDate, TimeZone};
 use racedesk::roster::import::ColumnUse;
 use racedesk::roster::{self, ImportOptions, ImportReport};
 use racedesk::{Error, EventFile, setup};
@@ -92,6 +92,9 @@ struct RaceArgs {
     /// Reserved bibs, such as 1-4999 or 1-4999,F1-F99.
     #[arg(long)]
     bibs: Option<String>,
+    /// Start waves in order, such as Elite,A,B.
+    #[arg(long)]
+    waves: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -226,18 +229,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("place:     {}", event.place.unwrap_or_default());
         }
         Command::Race(RaceCommand::Add(args)) => {
-            let race = Race {
-                code: RaceCode::parse(&args.code).map_err(|e| bad("code", e))?,
-                name: non_empty("name", args.name)?,
+            let form = setup::RaceForm {
+                code: args.code,
+                name: args.name,
                 distance_m: args.distance_m,
-                age_groups: AgeGroups::parse(&args.age_groups).map_err(|e| bad("age-groups", e))?,
-                bibs: args
-                    .bibs
-                    .as_deref()
-                    .map(BibRanges::parse)
-                    .transpose()
-                    .map_err(|e| bad("bibs", e))?,
+                age_groups: args.age_groups,
+                bibs: args.bibs.unwrap_or_default(),
+                waves: args
+                    .waves
+                    .map(|w| w.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default(),
             };
+            let race = form.parse()?;
             let file = open(&db).await?;
             setup::add_race(&file, &race, operator).await?;
             println!(
@@ -287,6 +290,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 dry_run,
                 sheet,
                 columns,
+                ..ImportOptions::default()
             };
             let report = roster::import(&file, &path, &options, operator).await?;
             match format {

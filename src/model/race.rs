@@ -47,6 +47,8 @@ pub struct Race {
     pub age_groups: AgeGroups,
     /// The bibs reserved for the race; `None` accepts any bib.
     pub bibs: Option<BibRanges>,
+    /// Start waves in order; empty when the race has one start.
+    pub waves: Vec<String>,
 }
 
 #[cfg(test)]

@@ -270,6 +270,11 @@ pub async fn demo(file: &EventFile, entrants: usize, operator: &str) -> Result<(
                 "five-year"
             })),
             bibs: Some(parse(BibRanges::parse(&format!("{first}-{last}{extra}")))),
+            waves: if *code == "MAR" {
+                vec!["Elite".into(), "A".into(), "B".into()]
+            } else {
+                Vec::new()
+            },
         };
         setup::add_race(file, &race, operator).await?;
         races.push((race, first));

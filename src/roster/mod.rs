@@ -5,12 +5,14 @@
 //! `import` reads best, so a roster can go out and come back unchanged.
 
 mod demo;
+mod edit;
 pub mod import;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 pub use demo::demo;
+pub use edit::{EntrantForm, save_entrant};
 pub use import::{ImportOptions, ImportReport, Problem, import};
 
 use crate::error::{Error, Result};
@@ -52,8 +54,10 @@ pub(crate) async fn insert_entrants(
 }
 
 /// One entrant as the roster file has it: the columns `roster import`
-/// reads, with the age on race day worked out.
+/// reads, with the age on race day worked out. Field names are the file's
+/// headers (snake_case), in CSV, JSON and the app alike.
 #[derive(Debug, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 pub struct RosterLine {
     pub bib: String,
     pub first_name: String,

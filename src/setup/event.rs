@@ -6,6 +6,53 @@ use crate::store::EventFile;
 use crate::store::audit::{self, Change};
 use crate::store::setup::{self as rows, EventRow};
 
+/// The event as a form gives it: text fields, checked by [`EventForm::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct EventForm {
+    pub name: String,
+    /// Race day, YYYY-MM-DD.
+    pub date: String,
+    /// IANA time zone, such as Asia/Pyongyang.
+    pub time_zone: String,
+    pub place: String,
+}
+
+impl EventForm {
+    /// The event, or the first field that is wrong.
+    pub fn parse(&self) -> Result<Event> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid(
+                "name",
+                crate::model::ParseError::new("the event needs a name"),
+            ));
+        }
+        Ok(Event {
+            name: name.to_owned(),
+            date: EventDate::parse(&self.date).map_err(|e| Error::invalid("date", e))?,
+            time_zone: TimeZone::parse(&self.time_zone)
+                .map_err(|e| Error::invalid("timeZone", e))?,
+            place: Some(self.place.trim().to_owned()).filter(|p| !p.is_empty()),
+        })
+    }
+
+    pub fn from_event(event: &Event) -> Self {
+        Self {
+            name: event.name.clone(),
+            date: event.date.to_string(),
+            time_zone: event.time_zone.to_string(),
+            place: event.place.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Every IANA time zone name, for a picker.
+pub fn time_zones() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+}
+
 /// Records the event in a file that has none yet.
 pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Result<()> {
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;

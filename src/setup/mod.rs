@@ -7,8 +7,8 @@
 mod event;
 mod races;
 
-pub use event::{event, init_event, update_event};
-pub use races::{RaceSummary, add_race, races};
+pub use event::{EventForm, event, init_event, time_zones, update_event};
+pub use races::{RaceForm, RaceSummary, add_race, races, remove_race, update_race};
 
 pub use crate::store::audit::AuditEntry;
 

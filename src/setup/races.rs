@@ -1,8 +1,8 @@
 //! The races of the event: marathon, half, 10 km, 5 km, each with its
-//! distance, age-group scheme and reserved bibs.
+//! distance, age-group scheme, reserved bibs and start waves.
 
 use crate::error::{Error, Result};
-use crate::model::{AgeGroups, BibRanges, Race, RaceCode};
+use crate::model::{AgeGroups, BibRanges, ParseError, Race, RaceCode};
 use crate::store::EventFile;
 use crate::store::audit::{self, Change};
 use crate::store::races::{self as rows, RaceRow};
@@ -14,24 +14,119 @@ pub struct RaceSummary {
     pub entrants: u64,
 }
 
+/// A race as a form gives it: text fields, checked by [`RaceForm::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RaceForm {
+    pub code: String,
+    pub name: String,
+    pub distance_m: u32,
+    /// Age bands (`18-39,40-44,...,80+`) or a preset name.
+    pub age_groups: String,
+    /// Reserved bibs (`1-4999,F1-F99`); empty for any bib.
+    pub bibs: String,
+    /// Start waves in order, such as Elite, A, B; empty for one start.
+    pub waves: Vec<String>,
+}
+
+impl RaceForm {
+    /// The race, or the first field that is wrong.
+    pub fn parse(&self) -> Result<Race> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid(
+                "name",
+                ParseError::new("a race needs a name"),
+            ));
+        }
+        if self.distance_m == 0 {
+            return Err(Error::invalid(
+                "distanceM",
+                ParseError::new("a race needs a distance above 0 m"),
+            ));
+        }
+        let mut waves: Vec<String> = Vec::new();
+        for wave in self
+            .waves
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+        {
+            if waves.iter().any(|w| w.eq_ignore_ascii_case(wave)) {
+                return Err(Error::invalid(
+                    "waves",
+                    ParseError::new(format!("the wave '{wave}' is listed twice")),
+                ));
+            }
+            waves.push(wave.to_owned());
+        }
+        Ok(Race {
+            code: RaceCode::parse(&self.code).map_err(|e| Error::invalid("code", e))?,
+            name: name.to_owned(),
+            distance_m: self.distance_m,
+            age_groups: AgeGroups::parse(&self.age_groups)
+                .map_err(|e| Error::invalid("ageGroups", e))?,
+            bibs: match self.bibs.trim() {
+                "" => None,
+                bibs => Some(BibRanges::parse(bibs).map_err(|e| Error::invalid("bibs", e))?),
+            },
+            waves,
+        })
+    }
+
+    pub fn from_race(race: &Race) -> Self {
+        Self {
+            code: race.code.to_string(),
+            name: race.name.clone(),
+            distance_m: race.distance_m,
+            age_groups: race.age_groups.to_string(),
+            bibs: race
+                .bibs
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            waves: race.waves.clone(),
+        }
+    }
+}
+
 /// Adds a race. Its code must be new, and its bibs may not overlap
 /// another race's, so a bib always says which race a runner is in.
 pub async fn add_race(file: &EventFile, race: &Race, operator: &str) -> Result<()> {
-    if race.name.trim().is_empty() {
-        return Err(Error::invalid(
-            "name",
-            crate::model::ParseError::new("a race needs a name"),
-        ));
-    }
-    if race.distance_m == 0 {
-        return Err(Error::invalid(
-            "distance",
-            crate::model::ParseError::new("a race needs a distance above 0 m"),
-        ));
-    }
+    save(file, None, race, operator).await
+}
+
+/// Changes a race (its code too). Its entrants stay with it; a bib range
+/// that would leave some of them outside is refused.
+pub async fn update_race(
+    file: &EventFile,
+    code: &RaceCode,
+    race: &Race,
+    operator: &str,
+) -> Result<()> {
+    save(file, Some(code), race, operator).await
+}
+
+async fn save(
+    file: &EventFile,
+    replacing: Option<&RaceCode>,
+    race: &Race,
+    operator: &str,
+) -> Result<()> {
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let existing = rows::all(&mut *tx).await?;
-    for other in existing.iter().map(from_row).collect::<Result<Vec<_>>>()? {
+    let old = match replacing {
+        Some(code) => Some(
+            existing
+                .iter()
+                .find(|r| r.code == code.as_str())
+                .ok_or_else(|| no_race(code))?,
+        ),
+        None => None,
+    };
+    for other in existing.iter().filter(|r| Some(r.id) != old.map(|o| o.id)) {
+        let other = from_row(other)?;
         if other.race.code == race.code {
             return Err(Error::Conflict(format!(
                 "there is already a race {}",
@@ -47,17 +142,73 @@ pub async fn add_race(file: &EventFile, race: &Race, operator: &str) -> Result<(
             )));
         }
     }
-    let row = to_row(race);
-    rows::insert(&mut *tx, &row).await?;
+    let mut row = to_row(race);
+    match old {
+        None => {
+            row.id = rows::insert(&mut *tx, &row).await?;
+        }
+        Some(old) => {
+            row.id = old.id;
+            if let Some(ranges) = &race.bibs {
+                let outside = rows::bibs_of(&mut *tx, old.id)
+                    .await?
+                    .iter()
+                    .filter(|bib| {
+                        crate::model::Bib::parse(bib).is_ok_and(|bib| !ranges.contains(&bib))
+                    })
+                    .count();
+                if outside > 0 {
+                    return Err(Error::Conflict(format!(
+                        "{outside} entrant(s) of {} have bibs outside {ranges}: change their bibs first",
+                        old.code
+                    )));
+                }
+            }
+            rows::update(&mut *tx, &row).await?;
+        }
+    }
+    rows::set_waves(&mut *tx, row.id, &race.waves).await?;
+    let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
     audit::record(
         &mut *tx,
         Change {
             operator,
             entity: "race",
-            key: race.code.as_str(),
-            action: "create",
-            old: None,
+            key,
+            action: if old.is_some() { "update" } else { "create" },
+            old: old.map(super::to_json),
             new: Some(super::to_json(&row)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a race that has no entrants.
+pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> Result<()> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let existing = rows::all(&mut *tx).await?;
+    let old = existing
+        .iter()
+        .find(|r| r.code == code.as_str())
+        .ok_or_else(|| no_race(code))?;
+    if old.entrants > 0 {
+        return Err(Error::Conflict(format!(
+            "{code} has {} entrant(s): move them to another race or remove them first",
+            old.entrants
+        )));
+    }
+    rows::delete(&mut *tx, old.id).await?;
+    audit::record(
+        &mut *tx,
+        Change {
+            operator,
+            entity: "race",
+            key: code.as_str(),
+            action: "delete",
+            old: Some(super::to_json(old)),
+            new: None,
         },
     )
     .await?;
@@ -74,6 +225,10 @@ pub async fn races(file: &EventFile) -> Result<Vec<RaceSummary>> {
         .collect()
 }
 
+fn no_race(code: &RaceCode) -> Error {
+    Error::NotFound(format!("there is no race {code}"))
+}
+
 fn to_row(race: &Race) -> RaceRow {
     RaceRow {
         id: 0,
@@ -82,12 +237,13 @@ fn to_row(race: &Race) -> RaceRow {
         distance_m: i64::from(race.distance_m),
         age_groups: race.age_groups.to_string(),
         bibs: race.bibs.as_ref().map(ToString::to_string),
+        waves: race.waves.join(","),
         entrants: 0,
     }
 }
 
 pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
-    let damaged = |e: crate::model::ParseError| {
+    let damaged = |e: ParseError| {
         Error::Storage(sqlx::Error::Decode(
             format!("race {}: {e}", row.code).into(),
         ))
@@ -104,6 +260,12 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
                 .map(BibRanges::parse)
                 .transpose()
                 .map_err(damaged)?,
+            waves: row
+                .waves
+                .split(',')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect(),
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
     })

@@ -34,6 +34,8 @@ pub(crate) async fn record(db: impl SqliteExecutor<'_>, change: Change<'_>) -> s
 
 /// An audit row as read back, newest first, for the history views.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub at_ms: i64,
     pub operator: String,

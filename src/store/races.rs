@@ -1,4 +1,4 @@
-//! Rows of the `race` table.
+//! Rows of the `race` and `wave` tables.
 
 use sqlx::SqliteExecutor;
 
@@ -11,6 +11,8 @@ pub(crate) struct RaceRow {
     pub distance_m: i64,
     pub age_groups: String,
     pub bibs: Option<String>,
+    /// Wave names in order, joined with commas (names cannot hold one).
+    pub waves: String,
     #[serde(skip)]
     pub entrants: i64,
 }
@@ -19,6 +21,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
     sqlx::query_as!(
         RaceRow,
         r#"SELECT r.id, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
+                  coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
                   (SELECT count(*) FROM entrant e WHERE e.race_id = r.id) AS "entrants!: i64"
            FROM race r ORDER BY r.id"#
     )
@@ -28,7 +31,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
 
 /// Inserts a race and returns its row id.
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<i64> {
-    let id = sqlx::query_scalar!(
+    sqlx::query_scalar!(
         "INSERT INTO race (code, name, distance_m, age_groups, bibs) VALUES (?, ?, ?, ?, ?) RETURNING id",
         row.code,
         row.name,
@@ -37,6 +40,60 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
         row.bibs,
     )
     .fetch_one(db)
+    .await
+}
+
+pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ? WHERE id = ?",
+        row.code,
+        row.name,
+        row.distance_m,
+        row.age_groups,
+        row.bibs,
+        row.id,
+    )
+    .execute(db)
     .await?;
-    Ok(id)
+    Ok(())
+}
+
+pub(crate) async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM race WHERE id = ?", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The bibs of a race's entrants.
+pub(crate) async fn bibs_of(
+    db: impl SqliteExecutor<'_>,
+    race_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!("SELECT bib FROM entrant WHERE race_id = ?", race_id)
+        .fetch_all(db)
+        .await
+}
+
+/// Replaces a race's waves with `names`, in order.
+pub(crate) async fn set_waves(
+    db: &mut sqlx::SqliteConnection,
+    race_id: i64,
+    names: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM wave WHERE race_id = ?", race_id)
+        .execute(&mut *db)
+        .await?;
+    for (position, name) in names.iter().enumerate() {
+        let position = position as i64;
+        sqlx::query!(
+            "INSERT INTO wave (race_id, name, position) VALUES (?, ?, ?)",
+            race_id,
+            name,
+            position
+        )
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
 }

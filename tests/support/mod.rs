@@ -44,6 +44,7 @@ impl TestEvent {
                 distance_m: metres,
                 age_groups: AgeGroups::parse("five-year").unwrap(),
                 bibs: Some(BibRanges::parse(bibs).unwrap()),
+                waves: Vec::new(),
             };
             setup::add_race(&file, &race, "test")
                 .await

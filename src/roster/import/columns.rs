@@ -9,7 +9,8 @@ use std::fmt;
 use crate::model::fold;
 
 /// A field of an entrant that a roster column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Bib,
@@ -284,7 +285,8 @@ impl fmt::Display for Field {
 }
 
 /// What the import does with one column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case", tag = "use", content = "field")]
 pub enum ColumnUse {
     Field(Field),
@@ -306,6 +308,8 @@ impl ColumnUse {
 
 /// One column as the import reads it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct Column {
     /// The spreadsheet letter: A, B, ..., AA.
     pub letter: String,

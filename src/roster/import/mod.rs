@@ -14,6 +14,8 @@ mod rows;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use columns::{Column, ColumnUse, Field};
 
@@ -32,13 +34,46 @@ pub struct ImportOptions {
     pub sheet: Option<String>,
     /// Column uses that override the guess, by header or column letter.
     pub columns: Vec<(String, ColumnUse)>,
+    /// Told how far the import is, for a progress bar.
+    pub progress: Option<Progress>,
+    /// Set to stop the import; nothing is written once it is set.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// A callback with (rows checked, rows in the file).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// How many rows are checked between progress reports and cancel checks.
+const PROGRESS_EVERY: usize = 2000;
+
+/// The first rows of the file as read, for a preview table.
+const PREVIEW_ROWS: usize = 100;
+
+/// One row of the file as read, for the preview.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewRow {
+    pub number: usize,
+    pub cells: Vec<String>,
 }
 
 /// One thing wrong with the file, located as precisely as it can be.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// The spreadsheet row number; `None` for the file's layout.
     pub row: Option<usize>,
+    /// The entrant field the problem is about, where it is about one.
+    pub field: Option<Field>,
     /// `C "birth_date"`: the column letter and header.
     pub column: Option<String>,
     pub value: Option<String>,
@@ -49,6 +84,7 @@ impl Problem {
     pub(crate) fn at(row: usize, column: String, value: Option<String>, message: String) -> Self {
         Self {
             row: Some(row),
+            field: None,
             column: Some(column),
             value,
             message,
@@ -58,6 +94,7 @@ impl Problem {
     pub(crate) fn row(row: usize, message: String) -> Self {
         Self {
             row: Some(row),
+            field: None,
             column: None,
             value: None,
             message,
@@ -67,6 +104,7 @@ impl Problem {
     pub(crate) fn header(message: String) -> Self {
         Self {
             row: None,
+            field: None,
             column: None,
             value: None,
             message,
@@ -88,10 +126,14 @@ impl fmt::Display for Problem {
 
 /// What an import found and did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub dry_run: bool,
     pub sheet: Option<String>,
     pub columns: Vec<Column>,
+    /// The first rows as read, cell by cell under `columns`.
+    pub preview: Vec<PreviewRow>,
     /// Entrant rows read (blank rows are not counted).
     pub rows: usize,
     pub added: usize,
@@ -146,13 +188,31 @@ pub async fn import(
         &races,
         &mut report.problems,
     );
+    report.preview = table
+        .rows
+        .iter()
+        .take(PREVIEW_ROWS)
+        .map(|row| PreviewRow {
+            number: row.number,
+            cells: row.cells.clone(),
+        })
+        .collect();
     let mut entrants = Vec::with_capacity(table.rows.len());
     if report.problems.len() == layout_problems {
-        for row in &table.rows {
+        for (i, row) in table.rows.iter().enumerate() {
+            if i % PROGRESS_EVERY == 0 {
+                check_cancel(options)?;
+                if let Some(progress) = &options.progress {
+                    (progress.0)(i, table.rows.len());
+                }
+            }
             if let Some(entrant) = reader.read(row, &mut report.problems) {
                 entrants.push((row.number, unguard(entrant)));
             }
         }
+    }
+    if let Some(progress) = &options.progress {
+        (progress.0)(table.rows.len(), table.rows.len());
     }
     report.problems.extend(duplicates_within(&entrants));
     if let Some(i) = report
@@ -197,6 +257,7 @@ pub async fn import(
         sort(&mut report.problems);
         return Err(Error::ImportRejected(Box::new(report)));
     }
+    check_cancel(options)?;
     let at = crate::store::now_ms();
     store::insert_many(&mut tx, inserts, operator, at).await?;
     for row in &updates {
@@ -223,6 +284,39 @@ pub async fn import(
     .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Reads one entrant from cells under the roster format's own headers
+/// (`bib`, `first_name`, ...): the checks a roster row gets, for a form.
+pub(crate) fn read_one(
+    fields: &[(Field, String)],
+    race_day: crate::model::EventDate,
+    races: &[crate::model::Race],
+) -> std::result::Result<Entrant, Vec<Problem>> {
+    let headers: Vec<String> = fields
+        .iter()
+        .map(|(field, _)| field.name().to_owned())
+        .collect();
+    let row = read::Row {
+        number: 1,
+        cells: fields
+            .iter()
+            .map(|(_, value)| value.trim().to_owned())
+            .collect(),
+    };
+    let columns = columns::guess(&headers, &[]);
+    let mut problems = Vec::new();
+    let reader = rows::RowReader::new(
+        &columns,
+        std::slice::from_ref(&row),
+        race_day,
+        races,
+        &mut problems,
+    );
+    match reader.read(&row, &mut problems) {
+        Some(entrant) if problems.is_empty() => Ok(entrant),
+        _ => Err(problems),
+    }
 }
 
 /// Splits the file's entrants into additions and changes against what the
@@ -373,6 +467,13 @@ fn unguard(mut entrant: Entrant) -> Entrant {
 fn is_ambiguous_date(text: &str) -> bool {
     let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
     matches!(parts[..], [a, b, y] if y.len() == 4 && a.parse::<u32>().is_ok_and(|a| (1..=12).contains(&a)) && b.parse::<u32>().is_ok_and(|b| (1..=12).contains(&b)) && a != b)
+}
+
+fn check_cancel(options: &ImportOptions) -> Result<()> {
+    match &options.cancel {
+        Some(flag) if flag.load(Ordering::Relaxed) => Err(Error::Cancelled),
+        _ => Ok(()),
+    }
 }
 
 fn sort(problems: &mut [Problem]) {

@@ -170,6 +170,7 @@ impl<'a> RowReader<'a> {
             if value.chars().count() > NOTE_MAX {
                 found.problems.push(Problem {
                     row: Some(row.number),
+                    field: None,
                     column: Some(column.label()),
                     value: Some(crate::model::shorten(value)),
                     message: format!(
@@ -239,6 +240,7 @@ impl Found<'_, '_> {
         let index = self.reader.fields.get(&field).copied();
         self.problems.push(Problem {
             row: Some(self.row.number),
+            field: Some(field),
             column: index.map(|i| self.reader.columns[i].label()),
             value: index
                 .map(|i| crate::model::shorten(&self.row.cells[i]))

@@ -1,0 +1,173 @@
+//! Adding one entrant or correcting one, from a form: every field checked
+//! as a roster row would be, each problem named by its field.
+
+use crate::error::{Error, Result};
+use crate::model::{Age, Entrant, EventDate};
+use crate::roster::import::Field;
+use crate::setup;
+use crate::store::EventFile;
+use crate::store::entrants as store;
+
+/// An entrant as a form gives it: text fields, checked on save.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase", default)]
+pub struct EntrantForm {
+    pub bib: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub native_name: String,
+    pub gender: String,
+    /// YYYY-MM-DD (or any date a roster may hold); empty when unknown.
+    pub birth_date: String,
+    /// Age on race day, used when there is no birth date.
+    pub age: String,
+    pub country: String,
+    pub city: String,
+    pub group: String,
+    pub race: String,
+    pub chip: String,
+    pub phone: String,
+    pub emergency_contact: String,
+    pub medical_note: String,
+}
+
+impl EntrantForm {
+    pub fn from_entrant(entrant: &Entrant, race_day: EventDate) -> Self {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            bib: entrant.bib.to_string(),
+            first_name: entrant.given_name.clone(),
+            last_name: entrant.family_name.clone(),
+            native_name: opt(&entrant.native_name),
+            gender: entrant.gender.to_string(),
+            birth_date: match entrant.age {
+                Some(Age::Born(date)) => date.to_string(),
+                _ => String::new(),
+            },
+            age: entrant
+                .age
+                .map(|a| a.on(race_day).to_string())
+                .unwrap_or_default(),
+            country: entrant.nationality.map(|c| c.code()).unwrap_or_default(),
+            city: opt(&entrant.city),
+            group: opt(&entrant.group),
+            race: entrant.race.to_string(),
+            chip: opt(&entrant.chip),
+            phone: opt(&entrant.phone),
+            emergency_contact: opt(&entrant.emergency_contact),
+            medical_note: opt(&entrant.medical_note),
+        }
+    }
+
+    fn fields(&self) -> Vec<(Field, String)> {
+        vec![
+            (Field::Bib, self.bib.clone()),
+            (Field::FirstName, self.first_name.clone()),
+            (Field::LastName, self.last_name.clone()),
+            (Field::NativeName, self.native_name.clone()),
+            (Field::Gender, self.gender.clone()),
+            (Field::BirthDate, self.birth_date.clone()),
+            (Field::Age, self.age.clone()),
+            (Field::Country, self.country.clone()),
+            (Field::City, self.city.clone()),
+            (Field::Group, self.group.clone()),
+            (Field::Race, self.race.clone()),
+            (Field::Chip, self.chip.clone()),
+            (Field::Phone, self.phone.clone()),
+            (Field::EmergencyContact, self.emergency_contact.clone()),
+            (Field::MedicalNote, self.medical_note.clone()),
+        ]
+    }
+}
+
+/// Adds an entrant (`replacing` is `None`) or corrects the one with the
+/// bib `replacing`, which may get a new bib. A bib or chip another entrant
+/// holds is refused, naming who holds it. Audited.
+pub async fn save_entrant(
+    file: &EventFile,
+    replacing: Option<&str>,
+    form: &EntrantForm,
+    operator: &str,
+) -> Result<Entrant> {
+    let event = setup::event(file).await?;
+    let races: Vec<_> = setup::races(file)
+        .await?
+        .into_iter()
+        .map(|s| s.race)
+        .collect();
+    let mut entrant = crate::roster::import::read_one(&form.fields(), event.date, &races)
+        .map_err(Error::InvalidEntrant)?;
+    // A birth date wins over an age: the form shows both.
+    if matches!(entrant.age, Some(Age::Born(_))) || form.age.trim().is_empty() {
+    } else if let Ok(age) = form.age.trim().parse::<i64>() {
+        entrant.age = Some(Age::given(age).map_err(|e| field_problem(Field::Age, e.0))?);
+    }
+    let race_ids = crate::store::races::all(file.reader()).await?;
+    let race_id = race_ids
+        .iter()
+        .find(|r| r.code == entrant.race.as_str())
+        .map(|r| r.id)
+        .ok_or_else(|| field_problem(Field::Race, format!("there is no race {}", entrant.race)))?;
+
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let existing = store::all(&mut *tx).await?;
+    let old = match replacing {
+        Some(bib) => Some(
+            existing
+                .iter()
+                .find(|e| {
+                    e.bib
+                        == crate::model::Bib::parse(bib)
+                            .map(|b| b.to_string())
+                            .unwrap_or_default()
+                })
+                .ok_or_else(|| Error::NotFound(format!("there is no entrant with bib {bib}")))?,
+        ),
+        None => None,
+    };
+    let others = existing.iter().filter(|e| Some(e.id) != old.map(|o| o.id));
+    for other in others {
+        if other.bib == entrant.bib.as_str() {
+            return Err(field_problem(
+                Field::Bib,
+                format!(
+                    "bib {} belongs to {} {}",
+                    other.bib, other.given_name, other.family_name
+                ),
+            ));
+        }
+        if entrant.chip.is_some() && other.chip == entrant.chip {
+            return Err(field_problem(
+                Field::Chip,
+                format!(
+                    "chip {} belongs to bib {}",
+                    other.chip.as_deref().unwrap_or(""),
+                    other.bib
+                ),
+            ));
+        }
+    }
+    let mut row = crate::roster::from_entrant(entrant.clone(), race_id);
+    match old {
+        None => store::insert_many(&mut tx, vec![row], operator, crate::store::now_ms()).await?,
+        Some(old) => {
+            row.id = old.id;
+            row.extra = old.extra.clone();
+            entrant.extra = serde_json::from_str(&old.extra).unwrap_or_default();
+            store::update(&mut tx, &row, operator, crate::store::now_ms()).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(entrant)
+}
+
+fn field_problem(field: Field, message: String) -> Error {
+    Error::InvalidEntrant(vec![crate::roster::Problem {
+        row: None,
+        field: Some(field),
+        column: None,
+        value: None,
+        message,
+    }])
+}
