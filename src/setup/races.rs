@@ -167,7 +167,7 @@ async fn save(
             rows::update(&mut *tx, &row).await?;
         }
     }
-    rows::set_waves(&mut *tx, row.id, &race.waves).await?;
+    rows::set_waves(&mut tx, row.id, &race.waves).await?;
     let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
     audit::record(
         &mut *tx,
