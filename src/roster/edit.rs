@@ -10,7 +10,7 @@ use crate::store::entrants as store;
 
 /// An entrant as a form gives it: text fields, checked on save.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EntrantForm {
     pub bib: String,

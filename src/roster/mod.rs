@@ -57,7 +57,7 @@ pub(crate) async fn insert_entrants(
 /// reads, with the age on race day worked out. Field names are the file's
 /// headers (snake_case), in CSV, JSON and the app alike.
 #[derive(Debug, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 pub struct RosterLine {
     pub bib: String,
     pub first_name: String,

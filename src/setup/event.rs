@@ -8,7 +8,7 @@ use crate::store::setup::{self as rows, EventRow};
 
 /// The event as a form gives it: text fields, checked by [`EventForm::parse`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct EventForm {
     pub name: String,

@@ -16,7 +16,7 @@ pub struct RaceSummary {
 
 /// A race as a form gives it: text fields, checked by [`RaceForm::parse`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct RaceForm {
     pub code: String,

@@ -34,7 +34,7 @@ pub(crate) async fn record(db: impl SqliteExecutor<'_>, change: Change<'_>) -> s
 
 /// An audit row as read back, newest first, for the history views.
 #[derive(Debug, Clone, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub at_ms: i64,

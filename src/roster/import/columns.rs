@@ -10,7 +10,7 @@ use crate::model::fold;
 
 /// A field of an entrant that a roster column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Bib,
@@ -286,7 +286,7 @@ impl fmt::Display for Field {
 
 /// What the import does with one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case", tag = "use", content = "field")]
 pub enum ColumnUse {
     Field(Field),
@@ -308,7 +308,7 @@ impl ColumnUse {
 
 /// One column as the import reads it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Column {
     /// The spreadsheet letter: A, B, ..., AA.

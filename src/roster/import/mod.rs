@@ -58,7 +58,7 @@ const PREVIEW_ROWS: usize = 100;
 
 /// One row of the file as read, for the preview.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewRow {
     pub number: usize,
@@ -67,7 +67,7 @@ pub struct PreviewRow {
 
 /// One thing wrong with the file, located as precisely as it can be.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// The spreadsheet row number; `None` for the file's layout.
@@ -126,7 +126,7 @@ impl fmt::Display for Problem {
 
 /// What an import found and did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub dry_run: bool,

@@ -1,0 +1,32 @@
+//! Declares the app's own commands to Tauri's ACL, so each must be granted
+//! to a window by a capability (capabilities/default.json) before the
+//! webview can call it.
+
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "set_preferences",
+    "time_zones",
+    "event_get",
+    "event_save",
+    "event_new",
+    "event_open",
+    "pick_event_file",
+    "races_list",
+    "race_save",
+    "race_remove",
+    "age_groups_preview",
+    "pick_roster_file",
+    "roster_check",
+    "roster_import",
+    "roster_cancel",
+    "roster_list",
+    "entrant_get",
+    "entrant_save",
+];
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        panic!("tauri build step failed: {e:#}");
+    }
+}

@@ -1,0 +1,54 @@
+//! The app itself: what is open, and the person's preferences.
+
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+use crate::settings::Preferences;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub event_path: String,
+    pub data_dir: String,
+    pub preferences: Preferences,
+    /// Why the last event file did not reopen, once.
+    pub notice: Option<String>,
+    pub version: String,
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    let notice = state.notice.lock().ok().and_then(|mut n| n.take());
+    Ok(AppInfo {
+        event_path: state.file().await.path().display().to_string(),
+        data_dir: state.data_dir().display().to_string(),
+        preferences: state.preferences(),
+        notice,
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+#[tauri::command]
+pub fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> CommandResult<()> {
+    let valid = ["en", "ko"].contains(&preferences.language.as_str())
+        && ["light", "dark", "contrast"].contains(&preferences.theme.as_str())
+        && preferences
+            .role
+            .as_deref()
+            .is_none_or(|r| ["desk", "finish", "director"].contains(&r));
+    if !valid {
+        return Err(CommandError::new(
+            "invalid",
+            "unknown language, theme or role",
+        ));
+    }
+    state.update_settings(|s| s.preferences = preferences)
+}
+
+#[tauri::command]
+pub fn time_zones() -> Vec<&'static str> {
+    racedesk::setup::time_zones()
+}

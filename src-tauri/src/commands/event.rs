@@ -1,0 +1,95 @@
+//! The event file and the event's details: create, open, switch, edit.
+
+use std::path::PathBuf;
+
+use racedesk::EventFile;
+use racedesk::setup::{self, EventForm};
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn event_get(state: State<'_, AppState>) -> CommandResult<EventForm> {
+    Ok(EventForm::from_event(
+        &setup::event(&state.file().await).await?,
+    ))
+}
+
+#[tauri::command]
+pub async fn event_save(state: State<'_, AppState>, form: EventForm) -> CommandResult<()> {
+    let event = form.parse()?;
+    Ok(setup::update_event(&state.file().await, &event, &state.operator()).await?)
+}
+
+/// Creates a new event file at `path` with the event in it, and opens it.
+#[tauri::command]
+pub async fn event_new(
+    state: State<'_, AppState>,
+    path: String,
+    form: EventForm,
+) -> CommandResult<()> {
+    let event = form.parse()?;
+    let path = event_path(&path)?;
+    let file = EventFile::create(&path).await?;
+    if let Err(e) = setup::init_event(&file, &event, &state.operator()).await {
+        file.close().await;
+        return Err(e.into());
+    }
+    state.switch_to(file).await
+}
+
+#[tauri::command]
+pub async fn event_open(state: State<'_, AppState>, path: String) -> CommandResult<()> {
+    let file = EventFile::open(&event_path(&path)?).await?;
+    setup::event(&file).await?;
+    state.switch_to(file).await
+}
+
+/// The native file dialog: a file to open, or (`new`) a name for a new one.
+#[tauri::command]
+pub async fn pick_event_file(app: tauri::AppHandle, new: bool) -> CommandResult<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app
+        .dialog()
+        .file()
+        .add_filter("racedesk event", &["racedesk", "db", "sqlite"]);
+    if new {
+        dialog
+            .set_file_name("event.racedesk")
+            .save_file(move |path| {
+                let _ = tx.send(path);
+            });
+    } else {
+        dialog.pick_file(move |path| {
+            let _ = tx.send(path);
+        });
+    }
+    let picked = rx
+        .await
+        .map_err(|_| CommandError::new("dialog", "the file dialog closed unexpectedly"))?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string()))
+}
+
+/// A path typed or picked by the person: absolute, with the `.racedesk`
+/// ending added to a bare name.
+fn event_path(text: &str) -> CommandResult<PathBuf> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CommandError::new("invalid", "choose a file for the event"));
+    }
+    let mut path = PathBuf::from(text);
+    if path.extension().is_none() {
+        path.set_extension("racedesk");
+    }
+    if !path.is_absolute() {
+        return Err(CommandError::new(
+            "invalid",
+            format!("{text} is not a full path (start it with /)"),
+        ));
+    }
+    Ok(path)
+}

@@ -1,0 +1,7 @@
+//! The commands the webview may call, one file per area. Each is a few
+//! lines over the racedesk core.
+
+pub mod app;
+pub mod event;
+pub mod races;
+pub mod roster;

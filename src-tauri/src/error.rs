@@ -1,0 +1,53 @@
+//! The error every command returns: a stable `code` the UI branches on and
+//! translates, the core's `message`, and `details` (the problems of an
+//! import or a form, the field that is wrong).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+    #[cfg_attr(test, ts(type = "unknown"))]
+    pub details: Value,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            details: Value::Null,
+        }
+    }
+}
+
+impl From<racedesk::Error> for CommandError {
+    fn from(e: racedesk::Error) -> Self {
+        use racedesk::Error;
+        let details = match &e {
+            Error::ImportRejected(report) => serde_json::to_value(report).unwrap_or_default(),
+            Error::InvalidEntrant(problems) => json!({ "problems": problems }),
+            Error::Invalid { field, .. } => json!({ "field": field }),
+            _ => Value::Null,
+        };
+        if !e.is_bad_input() {
+            tracing::error!(error = %e, "command failed");
+        }
+        Self {
+            code: e.code().into(),
+            message: e.to_string(),
+            details,
+        }
+    }
+}
+
+impl From<racedesk::OpenError> for CommandError {
+    fn from(e: racedesk::OpenError) -> Self {
+        racedesk::Error::from(e).into()
+    }
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;

@@ -1,0 +1,71 @@
+//! The racedesk desktop app: a Tauri shell over the racedesk core.
+//!
+//! Each command parses its arguments, calls the same core function the CLI
+//! calls, and maps the error to `{code, message, details}`
+//! ([`error::CommandError`]). The webview may call these commands and
+//! nothing else (capabilities/default.json); file dialogs are opened from
+//! Rust; navigation away from the app is refused.
+
+mod commands;
+mod error;
+mod settings;
+mod state;
+
+use tauri::Manager;
+
+pub use state::AppState;
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RACEDESK_LOG"))
+        .init();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation_guard())
+        .setup(|app| {
+            let state = tauri::async_runtime::block_on(AppState::start(app.handle()))?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::set_preferences,
+            commands::app::time_zones,
+            commands::event::event_get,
+            commands::event::event_save,
+            commands::event::event_new,
+            commands::event::event_open,
+            commands::event::pick_event_file,
+            commands::races::races_list,
+            commands::races::race_save,
+            commands::races::race_remove,
+            commands::races::age_groups_preview,
+            commands::roster::pick_roster_file,
+            commands::roster::roster_check,
+            commands::roster::roster_import,
+            commands::roster::roster_cancel,
+            commands::roster::roster_list,
+            commands::roster::entrant_get,
+            commands::roster::entrant_save,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = app {
+        eprintln!("racedesk could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Keeps the window on the app: a link or a script cannot navigate it to
+/// another site (the app works offline; remote content has no place in it).
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_, url| {
+            let app = url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost");
+            let dev_server = tauri::is_dev() && url.host_str() == Some("localhost");
+            if !(app || dev_server) {
+                tracing::warn!(%url, "navigation away from the app refused");
+            }
+            app || dev_server
+        })
+        .build()
+}

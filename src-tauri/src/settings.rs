@@ -1,0 +1,60 @@
+//! What the app remembers between runs: the last event file and the
+//! person's preferences (language, theme, station role). One small JSON
+//! file in the app's data folder, replaced atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Preferences {
+    /// `en` or `ko`.
+    pub language: String,
+    /// `light`, `dark` or `contrast` (high contrast, for sunlight).
+    pub theme: String,
+    /// `desk`, `finish` or `director`; `None` until chosen at start.
+    pub role: Option<String>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            language: "en".into(),
+            theme: "light".into(),
+            role: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub last_event: Option<PathBuf>,
+    pub preferences: Preferences,
+}
+
+impl Settings {
+    fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join("settings.json")
+    }
+
+    /// The saved settings; defaults when there are none or they are damaged.
+    pub fn load(data_dir: &Path) -> Self {
+        std::fs::read(Self::path(data_dir))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        let path = Self::path(data_dir);
+        let temporary = path.with_extension("json.tmp");
+        std::fs::write(
+            &temporary,
+            serde_json::to_vec_pretty(self).unwrap_or_default(),
+        )?;
+        std::fs::rename(temporary, path)
+    }
+}

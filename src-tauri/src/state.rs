@@ -1,0 +1,122 @@
+//! The app's state: the open event file and the settings.
+//!
+//! At start the last event file is opened again; on the first launch (or
+//! when the last file is gone) a ready demo event is opened instead, made
+//! by the core's `demo` function, so a newcomer sees a populated app.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use racedesk::{EventFile, roster};
+use tauri::Manager;
+use tokio::sync::RwLock;
+
+use crate::error::{CommandError, CommandResult};
+use crate::settings::{Preferences, Settings};
+
+/// Runners in the demo event of a first launch.
+const DEMO_ENTRANTS: usize = 500;
+
+pub struct AppState {
+    data_dir: PathBuf,
+    settings: Mutex<Settings>,
+    file: RwLock<EventFile>,
+    /// Set by `roster_cancel` to stop the import under way.
+    pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// Said once to the UI: why the last event did not reopen.
+    pub notice: Mutex<Option<String>>,
+}
+
+impl AppState {
+    pub async fn start(app: &tauri::AppHandle) -> Result<Self, Box<dyn std::error::Error>> {
+        // RACEDESK_DATA_DIR moves everything the app keeps (tests, a
+        // portable copy on a USB stick).
+        let data_dir = match std::env::var_os("RACEDESK_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => app.path().app_data_dir()?,
+        };
+        std::fs::create_dir_all(&data_dir)?;
+        let mut settings = Settings::load(&data_dir);
+        let mut notice = None;
+        let file = match &settings.last_event {
+            Some(path) => match EventFile::open(path).await {
+                Ok(file) => Some(file),
+                Err(e) => {
+                    notice = Some(e.to_string());
+                    None
+                }
+            },
+            None => None,
+        };
+        let file = match file {
+            Some(file) => file,
+            None => open_demo(&data_dir).await?,
+        };
+        settings.last_event = Some(file.path().to_owned());
+        settings.save(&data_dir)?;
+        Ok(Self {
+            data_dir,
+            settings: Mutex::new(settings),
+            file: RwLock::new(file),
+            import_cancel: Mutex::new(None),
+            notice: Mutex::new(notice),
+        })
+    }
+
+    /// The open event file (a cheap handle on its connection pools).
+    pub async fn file(&self) -> EventFile {
+        self.file.read().await.clone()
+    }
+
+    /// Switches to another event file and remembers it for the next start.
+    pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
+        let path = file.path().to_owned();
+        let old = std::mem::replace(&mut *self.file.write().await, file);
+        if old.path() != path {
+            old.close().await;
+        }
+        self.update_settings(|s| s.last_event = Some(path))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn preferences(&self) -> Preferences {
+        self.settings
+            .lock()
+            .map(|s| s.preferences.clone())
+            .unwrap_or_default()
+    }
+
+    /// Who the audit trail names for changes made in this app.
+    pub fn operator(&self) -> String {
+        format!(
+            "app:{}",
+            self.preferences().role.unwrap_or_else(|| "director".into())
+        )
+    }
+
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> CommandResult<()> {
+        let mut settings = self
+            .settings
+            .lock()
+            .map_err(|_| CommandError::new("internal", "settings are unavailable"))?;
+        change(&mut settings);
+        settings.save(&self.data_dir).map_err(|e| {
+            CommandError::new("settings", format!("the settings could not be saved: {e}"))
+        })
+    }
+}
+
+/// The demo event in the data folder, made on first use.
+async fn open_demo(data_dir: &Path) -> Result<EventFile, racedesk::Error> {
+    let path = data_dir.join("demo.racedesk");
+    if path.exists() {
+        return Ok(EventFile::open(&path).await?);
+    }
+    let file = EventFile::create(&path).await?;
+    roster::demo(&file, DEMO_ENTRANTS, "app").await?;
+    Ok(file)
+}

@@ -1,0 +1,149 @@
+// End-to-end tests in the real racedesk window. Run by scripts/test under
+// Xvfb; each test leaves a screenshot in target/e2e-screenshots.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { Key } from "selenium-webdriver";
+import { byTest, choose, click, find, launch, screenshot, setValue, tempDir, type, waitText } from "./harness.mjs";
+
+const open = [];
+after(async () => {
+  for (const app of open) await app.close().catch(() => {});
+});
+
+async function start(dataDir) {
+  const app = await launch(dataDir);
+  open.push(app);
+  return app;
+}
+
+async function stop(app) {
+  open.splice(open.indexOf(app), 1);
+  await app.close();
+}
+
+describe("racedesk in its window", () => {
+  it("opens a ready demo event on first launch", async () => {
+    const app = await start(tempDir("first"));
+    const { session } = app;
+    await find(session, "role-director", 20000);
+    console.log(`cold start to a usable first screen: ${Date.now() - app.started} ms`);
+    screenshot("01-first-launch-roles");
+    await click(session, "role-director");
+    await waitText(session, "event-title", "Pyongyang Marathon (demo)");
+    await click(session, "tab-roster");
+    await waitText(session, "roster-count", "of 500 entrants");
+    const rows = await session.findElements(byTest("roster-row"));
+    assert.ok(rows.length > 5 && rows.length < 100, `a virtualised list renders a window of rows, not ${rows.length}`);
+    screenshot("02-demo-roster");
+    await stop(app);
+  });
+
+  it("creates an event, adds a race, refuses a bad roster, imports the fixed one, and reopens it", async () => {
+    const dir = tempDir("setup");
+    const eventPath = path.join(dir, "city-10k.racedesk");
+    const roster = path.join(dir, "roster.csv");
+    let app = await start(dir);
+    let { session } = app;
+    await click(session, "role-director");
+    await waitText(session, "event-title", "demo");
+
+    await click(session, "tab-event");
+    await type(session, "new-path", eventPath);
+    await type(session, "new-name", "City 10K");
+    await setValue(session, "new-date", "2027-05-02");
+    await type(session, "new-tz", "Asia/Pyongyang");
+    await type(session, "new-place", "Kim Il Sung Stadium");
+    await click(session, "new-create");
+    await waitText(session, "event-title", "City 10K");
+
+    await click(session, "tab-races");
+    await type(session, "race-code", "10k");
+    await type(session, "race-name", "10 km");
+    await type(session, "race-distance", "10000");
+    await type(session, "race-age-groups", "18-39,40-49,50+");
+    await waitText(session, "bands", "40-49");
+    await type(session, "race-bibs", "1-999");
+    await click(session, "race-save");
+    await waitText(session, "races-table", "10K");
+
+    writeFileSync(roster, "bib,first_name,last_name,gender,age,country,race\n1,Anna,Berg,F,30,SWE,10K\n2,Lars,Lind,Q,31,SWE,10K\n3,Kum Dong,Pak,M,41,PRK,10K\n");
+    await click(session, "tab-import");
+    await type(session, "import-path", roster);
+    await click(session, "import-check");
+    const problems = await waitText(session, "import-problems", "Row 3");
+    assert.match(await problems.getText(), /'Q' is not a gender/);
+    assert.equal((await session.findElements(byTest("import-commit"))).length, 0, "no import while there are problems");
+    screenshot("03-import-problem");
+    await click(session, "tab-roster");
+    await waitText(session, "roster-count", "0 of 0");
+
+    writeFileSync(roster, "bib,first_name,last_name,gender,age,country,race\n1,Anna,Berg,F,30,SWE,10K\n2,Lars,Lind,M,31,SWE,10K\n3,Kum Dong,Pak,M,41,PRK,10K\n");
+    await click(session, "tab-import");
+    await type(session, "import-path", roster);
+    await click(session, "import-check");
+    await click(session, "import-commit");
+    await waitText(session, "import-result", "3 new");
+    await click(session, "tab-roster");
+    await waitText(session, "roster-count", "3 of 3");
+    screenshot("04-imported-roster");
+    await stop(app);
+
+    app = await start(dir);
+    session = app.session;
+    await waitText(session, "event-title", "City 10K", 20000);
+    await click(session, "nav-setup");
+    await click(session, "tab-roster");
+    await waitText(session, "roster-count", "3 of 3");
+    screenshot("05-reopened");
+    await stop(app);
+  });
+
+  it("adds an entrant, marking a bad field in place", async () => {
+    const app = await start(tempDir("entrant"));
+    const { session } = app;
+    await click(session, "role-director");
+    await click(session, "tab-roster");
+    await waitText(session, "roster-count", "of 500");
+    await click(session, "roster-add");
+    await type(session, "entrant-bib", "900");
+    await type(session, "entrant-race", "5K");
+    await type(session, "entrant-first_name", "Wendy");
+    await type(session, "entrant-last_name", "Walkup");
+    await type(session, "entrant-gender", "Q");
+    await type(session, "entrant-age", "44");
+    await click(session, "entrant-save");
+    await waitText(session, "entrant-error-gender", "is not a gender");
+    await waitText(session, "entrant-error-bib", "outside the bibs of 5K");
+    screenshot("06-entrant-invalid");
+    await type(session, "entrant-gender", "F");
+    await type(session, "entrant-bib", "3900");
+    await (await find(session, "entrant-bib")).sendKeys(Key.ENTER);
+    await waitText(session, "roster-count", "of 501");
+    await type(session, "roster-search", "wendy walkup");
+    await waitText(session, "roster-count", "1 of 501");
+    await stop(app);
+  });
+
+  it("switches to Korean and back, and remembers it", async () => {
+    const dir = tempDir("korean");
+    let app = await start(dir);
+    let { session } = app;
+    await click(session, "role-director");
+    await waitText(session, "nav-setup", "Setup");
+    await choose(session, "language", "ko");
+    await waitText(session, "nav-setup", "설정");
+    await waitText(session, "tab-races", "종목");
+    screenshot("07-korean");
+    await stop(app);
+
+    app = await start(dir);
+    session = app.session;
+    await waitText(session, "nav-setup", "설정", 20000);
+    await choose(session, "language", "en");
+    await waitText(session, "nav-setup", "Setup");
+    screenshot("08-english-again");
+    await stop(app);
+  });
+});

@@ -1,0 +1,118 @@
+// Drives the real racedesk window: the debug app built with the UI inside,
+// under Xvfb, through tauri-driver and WebKitWebDriver. Each launch gets its
+// own data folder (RACEDESK_DATA_DIR) and its own driver ports.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Builder, By, until } from "selenium-webdriver";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+export const APP = process.env.RACEDESK_APP ?? path.join(root, "target/debug/racedesk-app");
+export const SHOTS = process.env.RACEDESK_SCREENSHOTS ?? path.join(root, "target/e2e-screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+let nextPort = 4444 + (process.pid % 200) * 2;
+
+export function tempDir(name) {
+  return mkdtempSync(path.join(tmpdir(), `racedesk-e2e-${name}-`));
+}
+
+async function waitForPort(port, ms = 15000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`tauri-driver did not listen on ${port}`);
+}
+
+/** Starts the app on `dataDir`; returns the WebDriver session and a close(). */
+export async function launch(dataDir) {
+  const port = nextPort;
+  nextPort += 2;
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], {
+    env: { ...process.env, RACEDESK_DATA_DIR: dataDir, WEBKIT_DISABLE_DMABUF_RENDERER: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitForPort(port);
+  const started = Date.now();
+  const session = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({ browserName: "wry", "tauri:options": { application: APP } })
+    .build();
+  return {
+    session,
+    started,
+    async close() {
+      try {
+        await session.quit();
+      } finally {
+        driver.kill();
+        await new Promise((r) => driver.once("exit", r));
+      }
+    },
+  };
+}
+
+/** The display as a PNG (WebKitWebDriver's own screenshot hangs under Xvfb). */
+export function screenshot(name) {
+  try {
+    execFileSync("import", ["-window", "root", path.join(SHOTS, `${name}.png`)], { timeout: 15000 });
+  } catch (e) {
+    console.error(`screenshot ${name} failed: ${e}`);
+  }
+}
+
+export const byTest = (id) => By.css(`[data-testid="${id}"]`);
+
+export async function find(session, id, ms = 10000) {
+  return session.wait(until.elementLocated(byTest(id)), ms, `no element ${id}`);
+}
+
+/** Waits until the element's text contains `text`. */
+export async function waitText(session, id, text, ms = 10000) {
+  const element = await find(session, id, ms);
+  await session.wait(async () => (await element.getText()).includes(text), ms, `${id} never showed "${text}"`);
+  return element;
+}
+
+/** Types into a field the way a person does: clear it, then the keys. */
+export async function type(session, id, text) {
+  const element = await find(session, id);
+  await element.clear();
+  await element.sendKeys(text);
+  return element;
+}
+
+/** Sets a field whose native picker WebDriver cannot type into (dates). */
+export async function setValue(session, id, value) {
+  const element = await find(session, id);
+  await session.executeScript(
+    "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+    element,
+    value,
+  );
+}
+
+export async function click(session, id) {
+  const element = await find(session, id);
+  await element.click();
+  return element;
+}
+
+/** Picks an option of a select by its value, as a click would. */
+export async function choose(session, id, value) {
+  const option = await session.wait(until.elementLocated(By.css(`[data-testid="${id}"] option[value="${value}"]`)), 10000);
+  await option.click();
+}

@@ -1,0 +1,62 @@
+// The one way the UI talks to the racedesk core. Components receive a
+// Backend and never import @tauri-apps/api themselves, so UI logic can be
+// tested with a fake one.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { EntrantForm } from "./bindings/EntrantForm";
+import type { EventForm } from "./bindings/EventForm";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { ImportRequest } from "./bindings/ImportRequest";
+import type { Preferences } from "./bindings/Preferences";
+import type { RaceForm } from "./bindings/RaceForm";
+import type { RaceView } from "./bindings/RaceView";
+import type { RosterLine } from "./bindings/RosterLine";
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  setPreferences(preferences: Preferences): Promise<void>;
+  timeZones(): Promise<string[]>;
+  eventGet(): Promise<EventForm>;
+  eventSave(form: EventForm): Promise<void>;
+  eventNew(path: string, form: EventForm): Promise<void>;
+  eventOpen(path: string): Promise<void>;
+  pickEventFile(isNew: boolean): Promise<string | null>;
+  racesList(): Promise<RaceView[]>;
+  raceSave(code: string | null, form: RaceForm): Promise<void>;
+  raceRemove(code: string): Promise<void>;
+  ageGroupsPreview(spec: string): Promise<string[]>;
+  pickRosterFile(): Promise<string | null>;
+  rosterCheck(request: ImportRequest): Promise<ImportReport>;
+  rosterImport(request: ImportRequest, onProgress: (p: ImportProgress) => void): Promise<ImportReport>;
+  rosterCancel(): Promise<void>;
+  rosterList(): Promise<RosterLine[]>;
+  entrantGet(bib: string): Promise<EntrantForm>;
+  entrantSave(bib: string | null, form: EntrantForm): Promise<RosterLine>;
+}
+
+export const tauriBackend: Backend = {
+  appInfo: () => invoke("app_info"),
+  setPreferences: (preferences) => invoke("set_preferences", { preferences }),
+  timeZones: () => invoke("time_zones"),
+  eventGet: () => invoke("event_get"),
+  eventSave: (form) => invoke("event_save", { form }),
+  eventNew: (path, form) => invoke("event_new", { path, form }),
+  eventOpen: (path) => invoke("event_open", { path }),
+  pickEventFile: (isNew) => invoke("pick_event_file", { new: isNew }),
+  racesList: () => invoke("races_list"),
+  raceSave: (code, form) => invoke("race_save", { code, form }),
+  raceRemove: (code) => invoke("race_remove", { code }),
+  ageGroupsPreview: (spec) => invoke("age_groups_preview", { spec }),
+  pickRosterFile: () => invoke("pick_roster_file"),
+  rosterCheck: (request) => invoke("roster_check", { request }),
+  rosterImport: (request, onProgress) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return invoke("roster_import", { request, onProgress: channel });
+  },
+  rosterCancel: () => invoke("roster_cancel"),
+  rosterList: () => invoke("roster_list"),
+  entrantGet: (bib) => invoke("entrant_get", { bib }),
+  entrantSave: (bib, form) => invoke("entrant_save", { bib, form }),
+};

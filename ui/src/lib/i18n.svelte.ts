@@ -1,0 +1,37 @@
+// Every string the UI shows goes through t(): English and Korean, switched
+// at runtime. A key missing from Korean falls back to English, and a test
+// (i18n.test.ts) fails when the two files do not have the same keys.
+import en from "../i18n/en.json";
+import ko from "../i18n/ko.json";
+
+export type Language = "en" | "ko";
+export type Key = keyof typeof en;
+
+const dictionaries: Record<Language, Record<string, string>> = { en, ko };
+
+const state = $state({ language: "en" as Language });
+
+export function language(): Language {
+  return state.language;
+}
+
+export function setLanguage(language: Language): void {
+  state.language = language;
+  document.documentElement.lang = language;
+}
+
+/** The string for `key` in the current language, with {name} filled in. */
+export function t(key: Key, params: Record<string, string | number> = {}): string {
+  const text = dictionaries[state.language][key] ?? en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** t() for a key built at run time (a field or error code); the key itself when unknown. */
+export function tAny(key: string, params: Record<string, string | number> = {}): string {
+  return has(key) ? t(key, params) : key;
+}
+
+/** Whether a key exists, for codes that come from the core (error codes, fields). */
+export function has(key: string): key is Key {
+  return key in en;
+}
