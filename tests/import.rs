@@ -615,3 +615,46 @@ async fn the_boston_2014_results_import_as_a_roster() {
     );
     assert!(entrants.iter().any(|e| e.bib.as_str() == "F1"));
 }
+
+#[tokio::test]
+async fn a_cancelled_import_writes_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let event = TestEvent::new().await;
+    let path = event.write("r.csv", csv(&["1,Anna,Berg,F,,30,SWE,,,MAR,"]));
+    let options = ImportOptions {
+        cancel: Some(Arc::new(AtomicBool::new(true))),
+        ..ImportOptions::default()
+    };
+    let err = roster::import(&event.file, &path, &options, "test")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_eq!(event.entrant_count().await, 0);
+}
+
+#[tokio::test]
+async fn progress_is_reported_up_to_every_row() {
+    use std::sync::{Arc, Mutex};
+    let event = TestEvent::new().await;
+    let path = event.write(
+        "r.csv",
+        csv(&[
+            "1,Anna,Berg,F,,30,SWE,,,MAR,",
+            "2,Lars,Lind,M,,31,SWE,,,MAR,",
+        ]),
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let progress = roster::import::Progress(Arc::new(move |checked, total| {
+        sink.lock().unwrap().push((checked, total))
+    }));
+    let options = ImportOptions {
+        progress: Some(progress),
+        ..ImportOptions::default()
+    };
+    roster::import(&event.file, &path, &options, "test")
+        .await
+        .unwrap();
+    assert_eq!(seen.lock().unwrap().last(), Some(&(2, 2)));
+}

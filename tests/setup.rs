@@ -93,3 +93,117 @@ async fn every_setup_change_is_audited_with_old_new_when_and_who() {
     assert_eq!(races[0].action, "create");
     assert!(races[0].new.as_deref().unwrap().contains("42195"));
 }
+
+#[tokio::test]
+async fn a_race_can_be_changed_with_its_waves_and_entrants_follow() {
+    let event = TestEvent::new().await;
+    let path = event.write("r.csv", "bib,name,gender,race\n1500,Anna Berg,F,HALF\n");
+    event.import(&path).await.unwrap();
+    let form = setup::RaceForm {
+        code: "half21".into(),
+        name: "Half marathon".into(),
+        distance_m: 21_097,
+        age_groups: "boston".into(),
+        bibs: "1000-1999".into(),
+        waves: vec!["Elite".into(), " A ".into(), "".into()],
+    };
+    let race = form.parse().unwrap();
+    assert_eq!(race.waves, ["Elite", "A"]);
+    setup::update_race(
+        &event.file,
+        &RaceCode::parse("HALF").unwrap(),
+        &race,
+        "director",
+    )
+    .await
+    .unwrap();
+    let races = setup::races(&event.file).await.unwrap();
+    let half = races
+        .iter()
+        .find(|s| s.race.code.as_str() == "HALF21")
+        .expect("renamed");
+    assert_eq!(
+        (half.entrants, half.race.waves.clone()),
+        (1, vec!["Elite".to_string(), "A".to_string()])
+    );
+    let entrants = racedesk::roster::entrants(&event.file).await.unwrap();
+    assert_eq!(entrants[0].race.as_str(), "HALF21");
+    let history = setup::history(&event.file, "race", "HALF").await.unwrap();
+    assert_eq!(history[0].action, "update");
+    assert!(
+        history[0].new.as_deref().unwrap().contains("Elite,A"),
+        "{:?}",
+        history[0]
+    );
+}
+
+#[tokio::test]
+async fn a_bib_range_that_would_strand_entrants_is_refused() {
+    let event = TestEvent::new().await;
+    event
+        .import(&event.write("r.csv", "bib,name,gender,race\n1500,Anna Berg,F,HALF\n"))
+        .await
+        .unwrap();
+    let mut half = setup::races(&event.file).await.unwrap()[1].race.clone();
+    half.bibs = Some(BibRanges::parse("1000-1099").unwrap());
+    let err = setup::update_race(&event.file, &half.code.clone(), &half, "test")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("1 entrant(s) of HALF have bibs outside 1000-1099"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn only_a_race_without_entrants_can_be_removed() {
+    let event = TestEvent::new().await;
+    event
+        .import(&event.write("r.csv", "bib,name,gender,race\n1500,Anna Berg,F,HALF\n"))
+        .await
+        .unwrap();
+    let err = setup::remove_race(&event.file, &RaceCode::parse("HALF").unwrap(), "test")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HALF has 1 entrant(s)"), "{err}");
+    setup::remove_race(&event.file, &RaceCode::parse("5K").unwrap(), "test")
+        .await
+        .unwrap();
+    let codes: Vec<String> = setup::races(&event.file)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.race.code.to_string())
+        .collect();
+    assert_eq!(codes, ["MAR", "HALF", "10K"]);
+    assert_eq!(
+        setup::history(&event.file, "race", "5K").await.unwrap()[0].action,
+        "delete"
+    );
+}
+
+#[tokio::test]
+async fn forms_name_the_field_that_is_wrong() {
+    let form = setup::RaceForm {
+        code: "10K".into(),
+        name: "10 km".into(),
+        distance_m: 10_000,
+        age_groups: "18-39,41-50".into(),
+        ..Default::default()
+    };
+    match form.parse() {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "ageGroups"),
+        other => panic!("{other:?}"),
+    }
+    let event = setup::EventForm {
+        name: "X".into(),
+        date: "2027-04-11".into(),
+        time_zone: "Mars/Olympus".into(),
+        place: String::new(),
+    };
+    match event.parse() {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "timeZone"),
+        other => panic!("{other:?}"),
+    }
+}

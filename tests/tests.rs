@@ -9,5 +9,7 @@ mod event_file;
 mod setup;
 // Roster import: formats, column guessing, every bad input.
 mod import;
+// One entrant added or corrected from a form.
+mod entrants;
 // The `racedesk` command line: exit codes and output.
 mod cli;

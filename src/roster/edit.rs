@@ -96,13 +96,9 @@ pub async fn save_entrant(
         .into_iter()
         .map(|s| s.race)
         .collect();
+    // The same checks a roster row gets; a birth date wins over an age.
     let mut entrant = crate::roster::import::read_one(&form.fields(), event.date, &races)
         .map_err(Error::InvalidEntrant)?;
-    // A birth date wins over an age: the form shows both.
-    if matches!(entrant.age, Some(Age::Born(_))) || form.age.trim().is_empty() {
-    } else if let Ok(age) = form.age.trim().parse::<i64>() {
-        entrant.age = Some(Age::given(age).map_err(|e| field_problem(Field::Age, e.0))?);
-    }
     let race_ids = crate::store::races::all(file.reader()).await?;
     let race_id = race_ids
         .iter()

@@ -2,7 +2,7 @@
 // under Xvfb, through tauri-driver and WebKitWebDriver. Each launch gets its
 // own data folder (RACEDESK_DATA_DIR) and its own driver ports.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { Builder, By, until } from "selenium-webdriver";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 export const APP = process.env.RACEDESK_APP ?? path.join(root, "target/debug/racedesk-app");
+export const CLI = process.env.RACEDESK_CLI ?? path.join(root, "target/debug/racedesk");
 export const SHOTS = process.env.RACEDESK_SCREENSHOTS ?? path.join(root, "target/e2e-screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
@@ -115,4 +116,46 @@ export async function click(session, id) {
 export async function choose(session, id, value) {
   const option = await session.wait(until.elementLocated(By.css(`[data-testid="${id}"] option[value="${value}"]`)), 10000);
   await option.click();
+}
+
+/** Memory in MiB of the app and every process under it (the webview's web
+ *  and network processes), found by the data folder the app was started
+ *  with: resident (RSS, shared libraries counted in each process) and
+ *  proportional (PSS, shared pages split between the processes using them). */
+export function memoryMiB(dataDir) {
+  const procs = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  const info = new Map();
+  for (const pid of procs) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      const env = readFileSync(`/proc/${pid}/environ`, "utf8");
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      info.set(pid, { ppid: String(ppid), rss, mine: cmd.includes("racedesk-app") && env.includes(`RACEDESK_DATA_DIR=${dataDir}`) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const roots = [...info].filter(([, p]) => p.mine).map(([pid]) => pid);
+  const tree = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, p] of info) {
+      if (!tree.has(pid) && tree.has(p.ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  const pss = (pid) => {
+    try {
+      return Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  const sum = (f) => [...tree].reduce((total, pid) => total + f(pid), 0) / 1024;
+  return { rss: sum((pid) => info.get(pid)?.rss ?? 0), pss: sum(pss), processes: tree.size };
 }
