@@ -91,11 +91,7 @@ pub async fn save_entrant(
     operator: &str,
 ) -> Result<Entrant> {
     let event = setup::event(file).await?;
-    let races: Vec<_> = setup::races(file)
-        .await?
-        .into_iter()
-        .map(|s| s.race)
-        .collect();
+    let races = setup::race_list(file).await?;
     // The same checks a roster row gets; a birth date wins over an age.
     let mut entrant = crate::roster::import::read_one(&form.fields(), event.date, &races)
         .map_err(Error::InvalidEntrant)?;

@@ -8,6 +8,7 @@ mod event;
 mod races;
 
 pub use event::{EventForm, event, init_event, time_zones, update_event};
+pub(crate) use races::race_list;
 pub use races::{RaceForm, RaceSummary, add_race, races, remove_race, update_race};
 
 pub use crate::store::audit::AuditEntry;

@@ -225,6 +225,11 @@ pub async fn races(file: &EventFile) -> Result<Vec<RaceSummary>> {
         .collect()
 }
 
+/// The races alone, for the checks that need them (import, forms).
+pub(crate) async fn race_list(file: &EventFile) -> Result<Vec<Race>> {
+    Ok(races(file).await?.into_iter().map(|s| s.race).collect())
+}
+
 fn no_race(code: &RaceCode) -> Error {
     Error::NotFound(format!("there is no race {code}"))
 }

@@ -38,6 +38,13 @@ describe("racedesk in its window", () => {
     const rows = await session.findElements(byTest("roster-row"));
     assert.ok(rows.length > 5 && rows.length < 100, `a virtualised list renders a window of rows, not ${rows.length}`);
     screenshot("02-demo-roster");
+
+    // Navigation away from the app is refused: the window stays on it.
+    const home = await session.getCurrentUrl();
+    await session.executeScript("window.location.href = 'https://example.com/';");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await session.getCurrentUrl(), home);
+    await waitText(session, "event-title", "Pyongyang Marathon (demo)");
     await stop(app);
   });
 

@@ -47,31 +47,18 @@ pub async fn event_open(state: State<'_, AppState>, path: String) -> CommandResu
     state.switch_to(file).await
 }
 
-/// The native file dialog: a file to open, or (`new`) a name for a new one.
 #[tauri::command]
 pub async fn pick_event_file(app: tauri::AppHandle, new: bool) -> CommandResult<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app
         .dialog()
         .file()
         .add_filter("racedesk event", &["racedesk", "db", "sqlite"]);
-    if new {
-        dialog
-            .set_file_name("event.racedesk")
-            .save_file(move |path| {
-                let _ = tx.send(path);
-            });
+    let dialog = if new {
+        dialog.set_file_name("event.racedesk")
     } else {
-        dialog.pick_file(move |path| {
-            let _ = tx.send(path);
-        });
-    }
-    let picked = rx
-        .await
-        .map_err(|_| CommandError::new("dialog", "the file dialog closed unexpectedly"))?;
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+        dialog
+    };
+    super::dialog::pick(dialog, new).await
 }
 
 /// A path typed or picked by the person: absolute, with the `.racedesk`

@@ -2,6 +2,7 @@
 //! lines over the racedesk core.
 
 pub mod app;
+mod dialog;
 pub mod event;
 pub mod races;
 pub mod roster;

@@ -46,22 +46,11 @@ impl ImportRequest {
 
 #[tauri::command]
 pub async fn pick_roster_file(app: tauri::AppHandle) -> CommandResult<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter(
-            "Roster (CSV, XLSX)",
-            &["csv", "txt", "tsv", "xlsx", "xls", "ods"],
-        )
-        .pick_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| CommandError::new("dialog", "the file dialog closed unexpectedly"))?;
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+    let dialog = app.dialog().file().add_filter(
+        "Roster (CSV, XLSX)",
+        &["csv", "txt", "tsv", "xlsx", "xls", "ods"],
+    );
+    super::dialog::pick(dialog, false).await
 }
 
 /// A dry run: the guessed columns, a preview and every problem.

@@ -156,11 +156,7 @@ pub async fn import(
     operator: &str,
 ) -> Result<ImportReport> {
     let event = setup::event(file).await?;
-    let races: Vec<_> = setup::races(file)
-        .await?
-        .into_iter()
-        .map(|s| s.race)
-        .collect();
+    let races = setup::race_list(file).await?;
     if races.is_empty() {
         return Err(Error::NotFound(
             "the event has no races yet: add them before importing a roster".into(),
