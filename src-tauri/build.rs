@@ -19,7 +19,7 @@ const COMMANDS: &[&str] = &[
     "roster_check",
     "roster_import",
     "roster_cancel",
-    "roster_list",
+    "roster_page",
     "entrant_get",
     "entrant_save",
 ];

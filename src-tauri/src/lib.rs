@@ -44,7 +44,7 @@ pub fn run() {
             commands::roster::roster_check,
             commands::roster::roster_import,
             commands::roster::roster_cancel,
-            commands::roster::roster_list,
+            commands::roster::roster_page,
             commands::roster::entrant_get,
             commands::roster::entrant_save,
         ])

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
+use racedesk::roster::RosterTable;
 use racedesk::{EventFile, roster};
 use tauri::Manager;
 use tokio::sync::RwLock;
@@ -26,6 +27,9 @@ pub struct AppState {
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Said once to the UI: why the last event did not reopen.
     pub notice: Mutex<Option<String>>,
+    /// The roster as a table for the app's list, built on first use and
+    /// dropped by every change to the event.
+    roster: tokio::sync::Mutex<Option<RosterTable>>,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ impl AppState {
             file: RwLock::new(file),
             import_cancel: Mutex::new(None),
             notice: Mutex::new(notice),
+            roster: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -69,8 +74,23 @@ impl AppState {
         self.file.read().await.clone()
     }
 
+    /// The roster table, built from the event file when needed.
+    pub async fn roster(&self) -> CommandResult<tokio::sync::MutexGuard<'_, Option<RosterTable>>> {
+        let mut table = self.roster.lock().await;
+        if table.is_none() {
+            *table = Some(RosterTable::load(&self.file().await).await?);
+        }
+        Ok(table)
+    }
+
+    /// Says the event changed: the roster table is built again when next asked.
+    pub async fn changed(&self) {
+        *self.roster.lock().await = None;
+    }
+
     /// Switches to another event file and remembers it for the next start.
     pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
+        self.changed().await;
         let path = file.path().to_owned();
         let old = std::mem::replace(&mut *self.file.write().await, file);
         if old.path() != path {

@@ -5,6 +5,7 @@ use std::fmt;
 use super::{ParseError, fold};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
 pub enum Gender {
     F,
     M,

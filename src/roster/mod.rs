@@ -7,6 +7,7 @@
 mod demo;
 mod edit;
 pub mod import;
+mod table;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -14,6 +15,7 @@ use std::io::Write;
 pub use demo::demo;
 pub use edit::{EntrantForm, save_entrant};
 pub use import::{ImportOptions, ImportReport, Problem, import};
+pub use table::{RosterTable, SortKey, TablePage, TableQuery, TableRow};
 
 use crate::error::{Error, Result};
 use crate::model::{Age, Bib, Country, Entrant, EventDate, Gender, RaceCode};
@@ -205,7 +207,7 @@ pub(crate) fn from_entrant(entrant: Entrant, race_id: i64) -> EntrantRow {
     }
 }
 
-fn to_entrant(row: EntrantRow) -> Result<Entrant> {
+pub(crate) fn to_entrant(row: EntrantRow) -> Result<Entrant> {
     let bib = row.bib.clone();
     let damaged = move |what: &str, e: &dyn std::fmt::Display| {
         Error::Storage(sqlx::Error::Decode(

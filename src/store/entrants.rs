@@ -40,6 +40,27 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Entrant
     .await
 }
 
+/// Up to `limit` entrants with ids above `after`, by id: a large roster
+/// read in slices so it is never all in memory twice.
+pub(crate) async fn slice_after(
+    db: impl SqliteExecutor<'_>,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<EntrantRow>> {
+    sqlx::query_as!(
+        EntrantRow,
+        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
+                  e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
+                  e.emergency_contact, e.medical_note, e.extra
+           FROM entrant e JOIN race r ON r.id = e.race_id
+           WHERE e.id > ? ORDER BY e.id LIMIT ?"#,
+        after,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The entrant as JSON, as the audit trail records it. A macro so that
 /// `concat!` can build whole statements from it at compile time.
 macro_rules! entrant_json {

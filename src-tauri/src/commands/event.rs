@@ -20,7 +20,10 @@ pub async fn event_get(state: State<'_, AppState>) -> CommandResult<EventForm> {
 #[tauri::command]
 pub async fn event_save(state: State<'_, AppState>, form: EventForm) -> CommandResult<()> {
     let event = form.parse()?;
-    Ok(setup::update_event(&state.file().await, &event, &state.operator()).await?)
+    setup::update_event(&state.file().await, &event, &state.operator()).await?;
+    // Ages on race day follow the date.
+    state.changed().await;
+    Ok(())
 }
 
 /// Creates a new event file at `path` with the event in it, and opens it.

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use racedesk::roster::import::{ColumnUse, Progress};
-use racedesk::roster::{self, EntrantForm, ImportOptions, ImportReport, RosterLine};
+use racedesk::roster::{
+    self, EntrantForm, ImportOptions, ImportReport, RosterLine, TablePage, TableQuery,
+};
 use racedesk::setup;
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -84,6 +86,7 @@ pub async fn roster_import(
     if let Ok(mut slot) = state.import_cancel.lock() {
         *slot = None;
     }
+    state.changed().await;
     Ok(result?)
 }
 
@@ -96,15 +99,20 @@ pub fn roster_cancel(state: State<'_, AppState>) {
     }
 }
 
+/// One window of the roster table: filtered, sorted, paged in the core so
+/// the webview holds only the rows on screen.
 #[tauri::command]
-pub async fn roster_list(state: State<'_, AppState>) -> CommandResult<Vec<RosterLine>> {
-    let file = state.file().await;
-    let race_day = setup::event(&file).await?.date;
-    Ok(roster::entrants(&file)
-        .await?
-        .iter()
-        .map(|e| RosterLine::new(e, race_day))
-        .collect())
+pub async fn roster_page(
+    state: State<'_, AppState>,
+    query: TableQuery,
+) -> CommandResult<TablePage> {
+    let mut table = state.roster().await?;
+    Ok(table.as_mut().map(|t| t.page(&query)).unwrap_or(TablePage {
+        total: 0,
+        matched: 0,
+        offset: 0,
+        rows: Vec::new(),
+    }))
 }
 
 #[tauri::command]
@@ -133,5 +141,6 @@ pub async fn entrant_save(
     let file = state.file().await;
     let race_day = setup::event(&file).await?.date;
     let entrant = roster::save_entrant(&file, bib.as_deref(), &form, &state.operator()).await?;
+    state.changed().await;
     Ok(RosterLine::new(&entrant, race_day))
 }

@@ -12,6 +12,8 @@ import type { Preferences } from "./bindings/Preferences";
 import type { RaceForm } from "./bindings/RaceForm";
 import type { RaceView } from "./bindings/RaceView";
 import type { RosterLine } from "./bindings/RosterLine";
+import type { TablePage } from "./bindings/TablePage";
+import type { TableQuery } from "./bindings/TableQuery";
 
 export interface Backend {
   appInfo(): Promise<AppInfo>;
@@ -30,7 +32,7 @@ export interface Backend {
   rosterCheck(request: ImportRequest): Promise<ImportReport>;
   rosterImport(request: ImportRequest, onProgress: (p: ImportProgress) => void): Promise<ImportReport>;
   rosterCancel(): Promise<void>;
-  rosterList(): Promise<RosterLine[]>;
+  rosterPage(query: TableQuery): Promise<TablePage>;
   entrantGet(bib: string): Promise<EntrantForm>;
   entrantSave(bib: string | null, form: EntrantForm): Promise<RosterLine>;
 }
@@ -56,7 +58,7 @@ export const tauriBackend: Backend = {
     return invoke("roster_import", { request, onProgress: channel });
   },
   rosterCancel: () => invoke("roster_cancel"),
-  rosterList: () => invoke("roster_list"),
+  rosterPage: (query) => invoke("roster_page", { query }),
   entrantGet: (bib) => invoke("entrant_get", { bib }),
   entrantSave: (bib, form) => invoke("entrant_save", { bib, form }),
 };
