@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, find, launch, memoryMiB, screenshot, setValue, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, find, launch, memoryMiB, screenshot, tempDir, type, waitText } from "./harness.mjs";
 
 const open = [];
 after(async () => {
@@ -60,7 +60,7 @@ describe("racedesk in its window", () => {
     await click(session, "tab-event");
     await type(session, "new-path", eventPath);
     await type(session, "new-name", "City 10K");
-    await setValue(session, "new-date", "2027-05-02");
+    await type(session, "new-date", "2027-05-02");
     await type(session, "new-tz", "Asia/Pyongyang");
     await type(session, "new-place", "Kim Il Sung Stadium");
     await click(session, "new-create");

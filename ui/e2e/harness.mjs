@@ -96,16 +96,6 @@ export async function type(session, id, text) {
   return element;
 }
 
-/** Sets a field whose native picker WebDriver cannot type into (dates). */
-export async function setValue(session, id, value) {
-  const element = await find(session, id);
-  await session.executeScript(
-    "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-    element,
-    value,
-  );
-}
-
 export async function click(session, id) {
   const element = await find(session, id);
   await element.click();
