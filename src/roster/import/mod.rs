@@ -231,13 +231,20 @@ pub async fn import(
         .into_iter()
         .map(|row| (row.code, row.id))
         .collect();
-    let new_rows: Vec<(usize, EntrantRow)> = entrants
+    // A race removed by another station since the rows were read is a
+    // conflict, not a crash.
+    let new_rows = entrants
         .into_iter()
-        .map(|(number, entrant)| {
-            let race_id = race_ids[entrant.race.as_str()];
-            (number, from_entrant(entrant, race_id))
-        })
-        .collect();
+        .map(
+            |(number, entrant)| match race_ids.get(entrant.race.as_str()) {
+                Some(&race_id) => Ok((number, from_entrant(entrant, race_id))),
+                None => Err(Error::Conflict(format!(
+                    "the race {} was removed meanwhile: check the file again",
+                    entrant.race
+                ))),
+            },
+        )
+        .collect::<Result<Vec<(usize, EntrantRow)>>>()?;
 
     if options.dry_run {
         let existing = store::all(file.reader()).await?;
