@@ -5,9 +5,11 @@
 //! The modules follow what race-day people do:
 //! - [`setup`]: the event and its races (the race director);
 //! - [`roster`]: who is entered, imported from CSV or XLSX;
+//! - [`checkin`]: the start-line desk (finding a runner, so far);
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 
+pub mod checkin;
 pub mod error;
 pub mod model;
 pub mod roster;
