@@ -22,6 +22,16 @@ const COMMANDS: &[&str] = &[
     "roster_page",
     "entrant_get",
     "entrant_save",
+    "desk_search",
+    "desk_check_in",
+    "desk_undo",
+    "desk_group",
+    "desk_group_check_in",
+    "desk_suggest_bib",
+    "desk_walk_up",
+    "desk_counts",
+    "desk_missing",
+    "desk_export_missing",
 ];
 
 fn main() {

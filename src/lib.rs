@@ -5,7 +5,7 @@
 //! The modules follow what race-day people do:
 //! - [`setup`]: the event and its races (the race director);
 //! - [`roster`]: who is entered, imported from CSV or XLSX;
-//! - [`checkin`]: the start-line desk (finding a runner, so far);
+//! - [`checkin`]: the start-line desk: find, check in, undo, counts;
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 

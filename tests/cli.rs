@@ -7,6 +7,13 @@ fn db(dir: &tempfile::TempDir) -> String {
     dir.path().join("event.db").display().to_string()
 }
 
+/// `racedesk --db DB ARGS...`
+fn on(db: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--db", db];
+    all.extend_from_slice(args);
+    racedesk(&all)
+}
+
 #[test]
 fn a_race_director_sets_up_imports_and_lists_from_the_shell() {
     let dir = tempfile::tempdir().unwrap();
@@ -314,4 +321,96 @@ fn demo_is_deterministic_and_realistic() {
     // A demo over an existing file is refused.
     let out = racedesk(&["--db", a.to_str().unwrap(), "demo"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_desk_checks_in_undoes_and_counts_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let run = |args: &[&str]| on(&db, args);
+    assert!(run(&["demo", "--entrants", "120"]).status.success());
+
+    let out = run(&["checkin", "search", "007", "--limit", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    assert!(line.starts_with("7\t"), "{line}");
+    assert!(
+        line.trim_end().ends_with("\t-"),
+        "not checked in yet: {line}"
+    );
+
+    let out = run(&[
+        "checkin",
+        "7",
+        "--desk",
+        "Desk 1",
+        "--note",
+        "collected by leader",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("checked in 7 "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["checkin", "7", "--desk", "Desk 2"]);
+    assert!(out.status.success());
+    let again = text(&out.stdout);
+    assert!(
+        again.contains("already checked in") && again.contains("Desk 1"),
+        "{again}"
+    );
+
+    let out = run(&["checkin", "status", "--format", "csv"]);
+    let csv = text(&out.stdout);
+    assert!(
+        csv.starts_with("kind,name,checked_in,expected\ntotal,,1,120\n"),
+        "{csv}"
+    );
+
+    let out = run(&["checkin", "7", "--undo"]);
+    assert!(
+        text(&out.stdout).starts_with("check-in undone: 7 "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["checkin", "status", "--format", "json"]);
+    let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(counts["total"]["checkedIn"], 0);
+    assert_eq!(counts["total"]["expected"], 120);
+
+    let out = run(&["checkin", "4242"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no runner with bib 4242"));
+}
+
+#[test]
+fn a_tour_group_is_checked_in_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let run = |args: &[&str]| on(&db, args);
+    assert!(run(&["demo", "--entrants", "120"]).status.success());
+    let out = run(&["checkin", "status", "--format", "json"]);
+    let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let group = counts["groups"][0]["name"].as_str().unwrap().to_owned();
+    let expected = counts["groups"][0]["expected"].as_i64().unwrap();
+
+    let out = run(&["checkin", "group", &group]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!("{expected} checked in now")),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["checkin", "group", &group, "--list"]);
+    let listed = text(&out.stdout);
+    assert_eq!(listed.lines().count() as i64, expected);
+    assert!(listed.lines().all(|l| !l.ends_with("\t-")), "{listed}");
+
+    let out = run(&["checkin", "status", "--missing", "--group", &group]);
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "only the header is left"
+    );
 }

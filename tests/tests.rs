@@ -11,5 +11,7 @@ mod setup;
 mod import;
 // One entrant added or corrected from a form.
 mod entrants;
+// The check-in desk: check in, undo, groups, fixes, walk-ups, counts.
+mod checkin;
 // The `racedesk` command line: exit codes and output.
 mod cli;

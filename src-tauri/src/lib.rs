@@ -47,6 +47,16 @@ pub fn run() {
             commands::roster::roster_page,
             commands::roster::entrant_get,
             commands::roster::entrant_save,
+            commands::checkin::desk_search,
+            commands::checkin::desk_check_in,
+            commands::checkin::desk_undo,
+            commands::checkin::desk_group,
+            commands::checkin::desk_group_check_in,
+            commands::checkin::desk_suggest_bib,
+            commands::checkin::desk_walk_up,
+            commands::checkin::desk_counts,
+            commands::checkin::desk_missing,
+            commands::checkin::desk_export_missing,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

@@ -16,6 +16,8 @@ pub struct Preferences {
     pub theme: String,
     /// `desk`, `finish` or `director`; `None` until chosen at start.
     pub role: Option<String>,
+    /// The desk's name, shown with each check-in it records.
+    pub desk: String,
 }
 
 impl Default for Preferences {
@@ -24,6 +26,7 @@ impl Default for Preferences {
             language: "en".into(),
             theme: "light".into(),
             role: None,
+            desk: "Desk 1".into(),
         }
     }
 }
@@ -33,6 +36,8 @@ impl Default for Preferences {
 pub struct Settings {
     pub last_event: Option<PathBuf>,
     pub preferences: Preferences,
+    /// This running copy of racedesk, as check-ins name it (UUID v7).
+    pub station: String,
 }
 
 impl Settings {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
+use racedesk::checkin::Finder;
 use racedesk::roster::RosterTable;
 use racedesk::{EventFile, roster};
 use tauri::Manager;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// The roster as a table for the app's list, built on first use and
     /// dropped by every change to the event.
     roster: tokio::sync::Mutex<Option<RosterTable>>,
+    /// The check-in desk's search index, likewise.
+    finder: tokio::sync::Mutex<Option<Finder>>,
 }
 
 impl AppState {
@@ -42,6 +45,9 @@ impl AppState {
         };
         std::fs::create_dir_all(&data_dir)?;
         let mut settings = Settings::load(&data_dir);
+        if settings.station.is_empty() {
+            settings.station = racedesk::checkin::new_station_id();
+        }
         let mut notice = None;
         let file = match &settings.last_event {
             Some(path) => match EventFile::open(path).await {
@@ -66,6 +72,7 @@ impl AppState {
             import_cancel: Mutex::new(None),
             notice: Mutex::new(notice),
             roster: tokio::sync::Mutex::new(None),
+            finder: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -83,9 +90,29 @@ impl AppState {
         Ok(table)
     }
 
-    /// Says the event changed: the roster table is built again when next asked.
+    /// The desk's search index, built from the event file when needed.
+    pub async fn finder(&self) -> CommandResult<tokio::sync::MappedMutexGuard<'_, Finder>> {
+        let mut finder = self.finder.lock().await;
+        if finder.is_none() {
+            *finder = Some(Finder::load(&self.file().await).await?);
+        }
+        tokio::sync::MutexGuard::try_map(finder, Option::as_mut)
+            .map_err(|_| CommandError::new("internal", "the search index is unavailable"))
+    }
+
+    /// Says the event changed: the roster table and the search index are
+    /// built again when next asked.
     pub async fn changed(&self) {
         *self.roster.lock().await = None;
+        *self.finder.lock().await = None;
+    }
+
+    /// This running copy's station id, kept in the settings.
+    pub fn station(&self) -> String {
+        self.settings
+            .lock()
+            .map(|s| s.station.clone())
+            .unwrap_or_default()
     }
 
     /// Switches to another event file and remembers it for the next start.

@@ -1,9 +1,20 @@
-//! The start-line check-in desk: finding a runner as the volunteer types.
-//!
-//! Check-ins themselves (append-only rows, undo, group check-in) come next;
-//! this module holds the search they start from.
+//! The start-line check-in desk: finding a runner as the volunteer types,
+//! checking them in (alone, with their tour group, or as a walk-up), undoing
+//! a check-in, and the counts of who has come and who has not.
 
+mod counts;
+mod desk;
+mod find;
 mod romanise;
 mod search;
 
+pub use counts::{
+    Count, Counts, MissingLine, counts, group_members, missing, suggest_bib, write_counts_csv,
+    write_missing_csv,
+};
+pub use desk::{
+    CheckedIn, Desk, GroupOutcome, Outcome, check_in, check_in_group, new_station_id,
+    register_walk_up, status_of, undo,
+};
+pub use find::{Finder, Found};
 pub use search::{Hit, Rank, SearchIndex};

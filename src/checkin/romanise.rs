@@ -72,6 +72,76 @@ pub(crate) fn hangul_to_latin(text: &str) -> String {
     out
 }
 
+/// Korean family names as South Koreans and passports usually spell them,
+/// against the Revised Romanisation the skeleton starts from: Park is 박
+/// (bak), Lee and Yi are 이 (i), Choi is 최 (choe).
+const FAMILY_ALIASES: &[(&str, &str)] = &[
+    ("park", "bak"),
+    ("lee", "i"),
+    ("yi", "i"),
+    ("rhee", "i"),
+    ("choi", "choe"),
+    ("shin", "sin"),
+    ("yoon", "yun"),
+    ("yoo", "yu"),
+    ("jung", "jeong"),
+    ("chung", "jeong"),
+    ("oh", "o"),
+    ("noh", "no"),
+    ("roh", "no"),
+    ("ahn", "an"),
+    ("moon", "mun"),
+    ("woo", "u"),
+    ("suh", "seo"),
+    ("lim", "im"),
+];
+
+/// The words of `text` folded, with the common spellings of Korean family
+/// names replaced by their Revised Romanisation; `None` when no word is one.
+pub(crate) fn with_family_aliases(text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .map(|word| {
+            let folded = crate::model::fold(word);
+            match FAMILY_ALIASES.iter().find(|(alias, _)| *alias == folded) {
+                Some((_, rr)) => {
+                    changed = true;
+                    (*rr).to_owned()
+                }
+                None => folded,
+            }
+        })
+        .collect();
+    changed.then(|| words.concat())
+}
+
+/// A Hangul name romanised for display beside it: 박금동 is "Bak Geumdong"
+/// (family name first, as Koreans write it).
+pub(crate) fn romanised_name(text: &str) -> String {
+    let capital = |word: String| {
+        let mut chars = word.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let parts: Vec<String> = match words.as_slice() {
+        [one] if one.chars().count() >= 2 && has_hangul(one) => {
+            let split = one.char_indices().nth(1).map_or(one.len(), |(at, _)| at);
+            let (family, given) = one.split_at(split);
+            vec![hangul_to_latin(family), hangul_to_latin(given)]
+        }
+        _ => words.iter().map(|w| hangul_to_latin(w)).collect(),
+    };
+    parts
+        .into_iter()
+        .map(capital)
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
 pub(crate) fn has_hangul(text: &str) -> bool {
     text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
 }
@@ -83,6 +153,26 @@ mod tests {
 
     fn skel(text: &str) -> String {
         skeleton(&fold(text))
+    }
+
+    #[test]
+    fn korean_family_names_meet_their_common_spellings() {
+        assert_eq!(
+            with_family_aliases("Park Jong-su").as_deref(),
+            Some("bakjongsu")
+        );
+        assert_eq!(with_family_aliases("Lee Min"), Some("imin".into()));
+        assert_eq!(with_family_aliases("Kim Chol"), None);
+        assert_eq!(
+            skel(&with_family_aliases("Choi Song").unwrap()),
+            skeleton(&hangul_to_latin("최송"))
+        );
+    }
+
+    #[test]
+    fn hangul_names_are_romanised_for_display() {
+        assert_eq!(romanised_name("박금동"), "Bak Geumdong");
+        assert_eq!(romanised_name("김 정은"), "Gim Jeongeun");
     }
 
     #[test]

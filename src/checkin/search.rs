@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::romanise::{hangul_to_latin, has_hangul, skeleton};
+use super::romanise::{hangul_to_latin, has_hangul, skeleton, with_family_aliases};
 use crate::model::{Bib, Entrant, fold};
 
 /// How well a hit matches, best first.
@@ -136,6 +136,9 @@ impl SearchIndex {
             keys.push(skeleton(&hangul_to_latin(&folded)));
         } else {
             keys.push(skeleton(&folded));
+            if let Some(aliased) = with_family_aliases(query) {
+                keys.push(skeleton(&aliased));
+            }
         }
         for key in &keys {
             for &(ref name, i) in prefixed(&self.names, key).iter().take(want) {
@@ -212,7 +215,13 @@ fn name_keys(entrant: &Entrant) -> Vec<String> {
         }
         keys.push(native);
     }
-    let latin_skeletons: Vec<String> = keys[..2].iter().map(|k| skeleton(k)).collect();
+    let mut latin_skeletons: Vec<String> = keys[..2].iter().map(|k| skeleton(k)).collect();
+    let (given, family) = (&entrant.given_name, &entrant.family_name);
+    for order in [format!("{given} {family}"), format!("{family} {given}")] {
+        if let Some(aliased) = with_family_aliases(&order) {
+            latin_skeletons.push(skeleton(&aliased));
+        }
+    }
     keys.extend(latin_skeletons);
     keys.retain(|k| !k.is_empty());
     keys
@@ -324,6 +333,8 @@ mod tests {
             "bak geum dong",
             "Geum-dong Bak",
             "Pak Kŭm Tong",
+            "Park Geum-dong",
+            "Park Kum Dong",
         ] {
             assert_eq!(bibs(&index, &entrants, query), ["1042"], "{query}");
         }
@@ -332,6 +343,8 @@ mod tests {
             "Choe Jong Hyok",
             "Choe Jeong-hyeok",
             "Jeonghyeok Choe",
+            "Choi Jeong-hyeok",
+            "Jong Hyok Choi",
         ] {
             assert!(
                 bibs(&index, &entrants, query).contains(&"712".to_string()),

@@ -110,6 +110,10 @@ impl BibRange {
         }
     }
 
+    fn bibs(&self) -> impl Iterator<Item = Bib> + '_ {
+        (self.first..=self.last).map(|n| Bib(format!("{}{n}", self.prefix)))
+    }
+
     fn overlaps(&self, other: &Self) -> bool {
         self.prefix == other.prefix && self.first <= other.last && other.first <= self.last
     }
@@ -154,6 +158,14 @@ impl BibRanges {
     }
 
     /// Whether any bib could belong to both.
+    /// The first bib of the ranges, in order, that `taken` says is free.
+    pub fn first_free(&self, taken: impl Fn(&Bib) -> bool) -> Option<Bib> {
+        self.0
+            .iter()
+            .flat_map(BibRange::bibs)
+            .find(|bib| !taken(bib))
+    }
+
     pub fn overlaps(&self, other: &Self) -> bool {
         self.0.iter().any(|a| other.0.iter().any(|b| a.overlaps(b)))
     }

@@ -43,6 +43,14 @@ impl TimeZone {
             ))
         })
     }
+
+    /// The time of day in this zone of an instant in Unix epoch
+    /// milliseconds, HH:MM:SS; empty for an instant chrono cannot hold.
+    pub fn clock(&self, at_ms: i64) -> String {
+        chrono::DateTime::from_timestamp_millis(at_ms)
+            .map(|t| t.with_timezone(&self.0).format("%H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for TimeZone {

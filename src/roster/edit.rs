@@ -2,7 +2,9 @@
 //! as a roster row would be, each problem named by its field.
 
 use crate::error::{Error, Result};
-use crate::model::{Age, Entrant, EventDate};
+use sqlx::SqliteConnection;
+
+use crate::model::{Age, Bib, Entrant, EventDate, ParseError};
 use crate::roster::import::Field;
 use crate::setup;
 use crate::store::EventFile;
@@ -30,6 +32,9 @@ pub struct EntrantForm {
     pub phone: String,
     pub emergency_contact: String,
     pub medical_note: String,
+    /// Why the entrant is changed: required to move them to another race,
+    /// and kept in the audit trail.
+    pub reason: String,
 }
 
 impl EntrantForm {
@@ -57,6 +62,7 @@ impl EntrantForm {
             phone: opt(&entrant.phone),
             emergency_contact: opt(&entrant.emergency_contact),
             medical_note: opt(&entrant.medical_note),
+            reason: String::new(),
         }
     }
 
@@ -82,14 +88,30 @@ impl EntrantForm {
 }
 
 /// Adds an entrant (`replacing` is `None`) or corrects the one with the
-/// bib `replacing`, which may get a new bib. A bib or chip another entrant
-/// holds is refused, naming who holds it. Audited.
+/// bib `replacing`, which may get a new bib (the old one is then free). A
+/// bib or chip another entrant holds is refused, naming who holds it; a
+/// move to another race needs a reason. Audited.
 pub async fn save_entrant(
     file: &EventFile,
     replacing: Option<&str>,
     form: &EntrantForm,
     operator: &str,
 ) -> Result<Entrant> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let (entrant, _) = save_in(file, &mut tx, replacing, form, operator).await?;
+    tx.commit().await?;
+    Ok(entrant)
+}
+
+/// [`save_entrant`] in the caller's transaction; also gives the entrant's
+/// stable key.
+pub(crate) async fn save_in(
+    file: &EventFile,
+    tx: &mut SqliteConnection,
+    replacing: Option<&str>,
+    form: &EntrantForm,
+    operator: &str,
+) -> Result<(Entrant, String)> {
     let event = setup::event(file).await?;
     let races = setup::race_list(file).await?;
     // The same checks a roster row gets; a birth date wins over an age.
@@ -102,20 +124,19 @@ pub async fn save_entrant(
         .map(|r| r.id)
         .ok_or_else(|| field_problem(Field::Race, format!("there is no race {}", entrant.race)))?;
 
-    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let existing = store::all(&mut *tx).await?;
     let old = match replacing {
-        Some(bib) => Some(
-            existing
-                .iter()
-                .find(|e| {
-                    e.bib
-                        == crate::model::Bib::parse(bib)
-                            .map(|b| b.to_string())
-                            .unwrap_or_default()
-                })
-                .ok_or_else(|| Error::NotFound(format!("there is no entrant with bib {bib}")))?,
-        ),
+        Some(bib) => {
+            let bib = Bib::parse(bib).map_err(|e| Error::invalid("bib", e))?;
+            Some(
+                existing
+                    .iter()
+                    .find(|e| e.bib == bib.as_str())
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("there is no entrant with bib {bib}"))
+                    })?,
+            )
+        }
         None => None,
     };
     let others = existing.iter().filter(|e| Some(e.id) != old.map(|o| o.id));
@@ -124,8 +145,8 @@ pub async fn save_entrant(
             return Err(field_problem(
                 Field::Bib,
                 format!(
-                    "bib {} belongs to {} {}",
-                    other.bib, other.given_name, other.family_name
+                    "bib {} belongs to {} {} ({})",
+                    other.bib, other.given_name, other.family_name, other.race
                 ),
             ));
         }
@@ -140,18 +161,33 @@ pub async fn save_entrant(
             ));
         }
     }
+    let reason = Some(form.reason.trim()).filter(|r| !r.is_empty());
     let mut row = crate::roster::from_entrant(entrant.clone(), race_id);
-    match old {
-        None => store::insert_many(&mut tx, vec![row], operator, crate::store::now_ms()).await?,
+    let at = crate::store::now_ms();
+    let id = match old {
+        None => {
+            store::insert_many(&mut *tx, vec![row], operator, at).await?;
+            None
+        }
         Some(old) => {
+            if old.race_id != race_id && reason.is_none() {
+                return Err(Error::invalid(
+                    "reason",
+                    ParseError::new(format!(
+                        "say why the runner moves from {} to {}; it is recorded",
+                        old.race, entrant.race
+                    )),
+                ));
+            }
             row.id = old.id;
             row.extra = old.extra.clone();
             entrant.extra = serde_json::from_str(&old.extra).unwrap_or_default();
-            store::update(&mut tx, &row, operator, crate::store::now_ms()).await?;
+            store::update(&mut *tx, &row, operator, reason, at).await?;
+            Some(old.id)
         }
-    }
-    tx.commit().await?;
-    Ok(entrant)
+    };
+    let uid = store::uid(&mut *tx, id, entrant.bib.as_str()).await?;
+    Ok((entrant, uid))
 }
 
 fn field_problem(field: Field, message: String) -> Error {

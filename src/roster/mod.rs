@@ -5,7 +5,7 @@
 //! `import` reads best, so a roster can go out and come back unchanged.
 
 mod demo;
-mod edit;
+pub(crate) mod edit;
 pub mod import;
 mod table;
 

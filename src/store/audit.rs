@@ -44,6 +44,8 @@ pub struct AuditEntry {
     pub action: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Why, where the person said.
+    pub reason: Option<String>,
 }
 
 pub(crate) async fn history(
@@ -53,7 +55,7 @@ pub(crate) async fn history(
 ) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as!(
         AuditEntry,
-        r#"SELECT at_ms, operator, entity, entity_key AS "key", action, old, new
+        r#"SELECT at_ms, operator, entity, entity_key AS "key", action, old, new, reason
            FROM audit WHERE entity = ? AND entity_key = ? ORDER BY id DESC"#,
         entity,
         key,

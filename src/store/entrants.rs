@@ -40,6 +40,24 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Entrant
     .await
 }
 
+/// The entrants of one tour group (club, team), by bib.
+pub(crate) async fn of_team(
+    db: impl SqliteExecutor<'_>,
+    team: &str,
+) -> sqlx::Result<Vec<EntrantRow>> {
+    sqlx::query_as!(
+        EntrantRow,
+        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
+                  e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
+                  e.emergency_contact, e.medical_note, e.extra
+           FROM entrant e JOIN race r ON r.id = e.race_id
+           WHERE e.team = ? ORDER BY length(e.bib), e.bib"#,
+        team
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Up to `limit` entrants with ids above `after`, by id: a large roster
 /// read in slices so it is never all in memory twice.
 pub(crate) async fn slice_after(
@@ -74,9 +92,9 @@ macro_rules! entrant_json {
     };
 }
 
-/// Rows per INSERT: 16 values each stays under SQLite's 32,766
+/// Rows per INSERT: 17 values each stays under SQLite's 32,766
 /// parameters per statement.
-const CHUNK: usize = 2000;
+const CHUNK: usize = 1900;
 
 /// Inserts new entrants (their `id` is ignored) and writes one audit row
 /// for each, in the caller's transaction.
@@ -94,11 +112,13 @@ pub(crate) async fn insert_many(
     while rows.peek().is_some() {
         let chunk: Vec<EntrantRow> = rows.by_ref().take(CHUNK).collect();
         let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO entrant (bib, race_id, given_name, family_name, native_name, gender, birth_date, age,
+            "INSERT INTO entrant (uid, bib, race_id, given_name, family_name, native_name, gender, birth_date, age,
              nationality, city, team, chip, phone, emergency_contact, medical_note, extra) ",
         );
         insert.push_values(chunk, |mut values, row| {
+            // The entrant's stable key (see the checkin migration).
             values
+                .push_bind(uuid::Uuid::now_v7().simple().to_string())
                 .push_bind(row.bib)
                 .push_bind(row.race_id)
                 .push_bind(row.given_name)
@@ -134,11 +154,13 @@ pub(crate) async fn insert_many(
     Ok(())
 }
 
-/// Replaces an entrant's fields (matched by `id`) and audits old and new.
+/// Replaces an entrant's fields (matched by `id`) and audits old and new,
+/// with the reason given for the change.
 pub(crate) async fn update(
     db: &mut SqliteConnection,
     row: &EntrantRow,
     operator: &str,
+    reason: Option<&str>,
     at_ms: i64,
 ) -> sqlx::Result<()> {
     let old: String = sqlx::query_scalar(concat!(
@@ -174,16 +196,32 @@ pub(crate) async fn update(
     .execute(&mut *db)
     .await?;
     sqlx::query(concat!(
-        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
+        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new, reason)
          SELECT ?, ?, 'entrant', e.bib, 'update', ?, ",
         entrant_json!(),
-        " FROM entrant e WHERE e.id = ?"
+        ", ? FROM entrant e WHERE e.id = ?"
     ))
     .bind(at_ms)
     .bind(operator)
     .bind(old)
+    .bind(reason)
     .bind(row.id)
     .execute(&mut *db)
     .await?;
     Ok(())
+}
+
+/// The stable key of the entrant with this id, or else with this bib.
+pub(crate) async fn uid(
+    db: impl SqliteExecutor<'_>,
+    id: Option<i64>,
+    bib: &str,
+) -> sqlx::Result<String> {
+    sqlx::query_scalar!(
+        "SELECT uid FROM entrant WHERE id = ?1 OR (?1 IS NULL AND bib = ?2)",
+        id,
+        bib
+    )
+    .fetch_one(db)
+    .await
 }

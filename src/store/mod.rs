@@ -9,6 +9,7 @@
 //! refused before anything touches it.
 
 pub(crate) mod audit;
+pub(crate) mod checkins;
 pub(crate) mod entrants;
 pub(crate) mod races;
 pub(crate) mod setup;

@@ -38,11 +38,13 @@ pub fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> 
         && preferences
             .role
             .as_deref()
-            .is_none_or(|r| ["desk", "finish", "director"].contains(&r));
+            .is_none_or(|r| ["desk", "finish", "director"].contains(&r))
+        && !preferences.desk.trim().is_empty()
+        && preferences.desk.chars().count() <= 40;
     if !valid {
         return Err(CommandError::new(
             "invalid",
-            "unknown language, theme or role",
+            "unknown language, theme or role, or a desk name empty or over 40 characters",
         ));
     }
     state.update_settings(|s| s.preferences = preferences)

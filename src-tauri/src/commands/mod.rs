@@ -2,6 +2,7 @@
 //! lines over the racedesk core.
 
 pub mod app;
+pub mod checkin;
 mod dialog;
 pub mod event;
 pub mod races;

@@ -264,7 +264,7 @@ pub async fn import(
     let at = crate::store::now_ms();
     store::insert_many(&mut tx, inserts, operator, at).await?;
     for row in &updates {
-        store::update(&mut tx, row, operator, at).await?;
+        store::update(&mut tx, row, operator, None, at).await?;
     }
     let summary = serde_json::json!({
         "file": path.display().to_string(),

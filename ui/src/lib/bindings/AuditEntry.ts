@@ -3,4 +3,8 @@
 /**
  * An audit row as read back, newest first, for the history views.
  */
-export type AuditEntry = { atMs: number, operator: string, entity: string, key: string, action: string, old: string | null, new: string | null, };
+export type AuditEntry = { atMs: number, operator: string, entity: string, key: string, action: string, old: string | null, new: string | null, 
+/**
+ * Why, where the person said.
+ */
+reason: string | null, };

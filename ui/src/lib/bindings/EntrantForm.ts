@@ -11,4 +11,9 @@ birthDate: string,
 /**
  * Age on race day, used when there is no birth date.
  */
-age: string, country: string, city: string, group: string, race: string, chip: string, phone: string, emergencyContact: string, medicalNote: string, };
+age: string, country: string, city: string, group: string, race: string, chip: string, phone: string, emergencyContact: string, medicalNote: string, 
+/**
+ * Why the entrant is changed: required to move them to another race,
+ * and kept in the audit trail.
+ */
+reason: string, };

@@ -12,4 +12,8 @@ theme: string,
 /**
  * `desk`, `finish` or `director`; `None` until chosen at start.
  */
-role: string | null, };
+role: string | null, 
+/**
+ * The desk's name, shown with each check-in it records.
+ */
+desk: string, };

@@ -1,0 +1,119 @@
+//! Check-in acknowledgement benchmark: how long a check-in takes from the
+//! call to its COMMIT returned (WAL, synchronous=FULL), on a 100,000-entrant
+//! demo event, beside a bare SQLite commit of one row in a WAL+FULL file on
+//! the same disk in the same run (the baseline), interleaved so both see the
+//! same disk.
+//!
+//! `cargo bench --bench checkin` (`-- --entrants N --checkins N` to change
+//! the sizes). Target: p99 under 1.5x the bare commit's p99.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use racedesk::checkin::{self, Desk};
+use racedesk::{EventFile, roster};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let full = args.iter().any(|a| a == "--bench");
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let entrants = arg("--entrants", if full { 100_000 } else { 2_000 });
+    let checkins = arg("--checkins", if full { 1_000 } else { 50 });
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(entrants, checkins))
+}
+
+async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
+    // On the disk of the target folder, not a tmpfs: a commit is an fsync.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))?;
+    let file = EventFile::create(&dir.path().join("event.db")).await?;
+    roster::demo(&file, entrants, "bench").await?;
+    let bibs: Vec<String> = roster::entrants(&file)
+        .await?
+        .iter()
+        .map(|e| e.bib.to_string())
+        .collect();
+
+    let bare = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::from_str(&format!(
+                "sqlite://{}",
+                dir.path().join("bare.db").display()
+            ))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full),
+        )
+        .await?;
+    sqlx::query(
+        "CREATE TABLE t (id TEXT PRIMARY KEY, entrant TEXT NOT NULL, at_ms INTEGER NOT NULL)",
+    )
+    .execute(&bare)
+    .await?;
+
+    let desk = Desk {
+        station: "bench".into(),
+        name: "Desk 1".into(),
+        operator: "bench".into(),
+    };
+    let mut rng = fastrand::Rng::with_seed(11);
+    let (mut ours, mut baseline) = (Vec::new(), Vec::new());
+    for k in 0..checkins {
+        let bib = &bibs[rng.usize(0..bibs.len())];
+        let t = Instant::now();
+        let outcome = checkin::check_in(&file, bib, &desk, None).await?;
+        ours.push(t.elapsed());
+        std::hint::black_box(outcome);
+
+        let t = Instant::now();
+        let mut tx = bare.begin().await?;
+        sqlx::query("INSERT INTO t VALUES (?, ?, ?)")
+            .bind(format!("row-{k}"))
+            .bind(bib)
+            .bind(k as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        baseline.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(&mut ours);
+    let (b50, b99) = percentiles(&mut baseline);
+    println!("{checkins} check-ins on {} entrants", bibs.len());
+    println!(
+        "check-in to COMMIT: p50 {:>7.3} ms  p99 {:>7.3} ms",
+        ms(p50),
+        ms(p99)
+    );
+    println!(
+        "bare WAL+FULL commit of one row: p50 {:>7.3} ms  p99 {:>7.3} ms (baseline)",
+        ms(b50),
+        ms(b99)
+    );
+    println!(
+        "ratio p50 {:.2}x, p99 {:.2}x (target p99 < 1.5x)",
+        ms(p50) / ms(b50),
+        ms(p99) / ms(b99)
+    );
+    bare.close().await;
+    file.close().await;
+    Ok(())
+}
+
+fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], times[times.len() * 99 / 100])
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
