@@ -212,7 +212,7 @@ async fn check_in_one(
 
 async fn new_row(
     tx: &mut SqliteConnection,
-    uid: &str,
+    uid: &[u8],
     desk: &Desk,
     action: &str,
     undoes: Option<String>,

@@ -54,6 +54,11 @@ pub struct SearchIndex {
     deletions: HashMap<String, Vec<u32>>,
     /// The entrants of each name word, by word id.
     words: Vec<Vec<u32>>,
+    /// Each name word of each entrant (folded, and its skeleton), sorted:
+    /// the start of one typed word finds the entrants to check the others on.
+    name_words: Vec<(String, u32)>,
+    /// The same words by entrant.
+    entrant_words: Vec<Vec<String>>,
 }
 
 impl SearchIndex {
@@ -66,12 +71,19 @@ impl SearchIndex {
             phones: Vec::new(),
             deletions: HashMap::new(),
             words: Vec::new(),
+            name_words: Vec::with_capacity(entrants.len() * 4),
+            entrant_words: Vec::with_capacity(entrants.len()),
         };
         let mut word_ids: HashMap<String, u32> = HashMap::new();
         for (i, entrant) in entrants.iter().enumerate() {
             let i = i as u32;
             index.bibs.insert(entrant.bib.to_string(), i);
             index.bib_prefixes.push((entrant.bib.to_string(), i));
+            let words = name_words(entrant);
+            for word in &words {
+                index.name_words.push((word.clone(), i));
+            }
+            index.entrant_words.push(words);
             for name in name_keys(entrant) {
                 index.names.push((name, i));
             }
@@ -107,6 +119,7 @@ impl SearchIndex {
         index.bib_prefixes.sort();
         index.names.sort();
         index.names.dedup();
+        index.name_words.sort();
         index.others.sort();
         index.phones.sort();
         index
@@ -153,6 +166,9 @@ impl SearchIndex {
                 );
             }
         }
+        if best.len() < limit {
+            self.by_word_starts(query, &mut best);
+        }
         for &(_, i) in prefixed(&self.others, &folded).iter().take(want) {
             add(&mut best, i, Rank::Other);
         }
@@ -185,6 +201,120 @@ impl SearchIndex {
         hits.truncate(limit);
         hits
     }
+}
+
+impl SearchIndex {
+    /// Two words or more, each the start of a word of the name, in any
+    /// order: "lind er" finds Erik Lindqvist, "bak geum" finds 박금동.
+    fn by_word_starts(&self, query: &str, best: &mut HashMap<u32, Rank>) {
+        let typed: Vec<Vec<String>> = query
+            .split(|c: char| c.is_whitespace() || c == '-' || c == ',')
+            .map(word_forms)
+            .filter(|forms| !forms.is_empty())
+            .collect();
+        if typed.len() < 2 {
+            return;
+        }
+        // Words that start few enough name words give sorted sets of
+        // entrants to intersect; the rest (one letter, say) filter what is left.
+        let mut sets: Vec<Vec<u32>> = Vec::new();
+        let mut filters: Vec<&Vec<String>> = Vec::new();
+        for forms in &typed {
+            let ranges: Vec<&[(String, u32)]> = forms
+                .iter()
+                .map(|form| prefixed(&self.name_words, form))
+                .collect();
+            if ranges.iter().map(|r| r.len()).sum::<usize>() > MAX_WORD_CANDIDATES {
+                filters.push(forms);
+                continue;
+            }
+            let mut set: Vec<u32> = ranges
+                .iter()
+                .flat_map(|r| r.iter().map(|&(_, i)| i))
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            sets.push(set);
+        }
+        sets.sort_by_key(Vec::len);
+        let Some((first, others)) = sets.split_first() else {
+            return;
+        };
+        for &i in first {
+            if !others.iter().all(|set| set.binary_search(&i).is_ok()) {
+                continue;
+            }
+            let words = &self.entrant_words[i as usize];
+            let rest = filters.iter().all(|forms| {
+                forms
+                    .iter()
+                    .any(|f| words.iter().any(|w| w.starts_with(f.as_str())))
+            });
+            if rest {
+                add(best, i, Rank::Prefix);
+            }
+        }
+    }
+}
+
+/// Entrants looked at for one typed word, so a one-letter word among
+/// others stays quick.
+const MAX_WORD_CANDIDATES: usize = 20_000;
+
+/// A typed word folded, with its skeleton and the skeleton of its family
+/// name alias (Park for 박); empty for a word with no letters or digits.
+fn word_forms(word: &str) -> Vec<String> {
+    let folded = fold(word);
+    if folded.is_empty() {
+        return Vec::new();
+    }
+    let latin = if has_hangul(&folded) {
+        hangul_to_latin(&folded)
+    } else {
+        folded.clone()
+    };
+    let mut forms = vec![folded, skeleton(&latin)];
+    if let Some(alias) = with_family_aliases(word) {
+        forms.push(skeleton(&alias));
+    }
+    forms.dedup();
+    forms
+}
+
+/// The words of an entrant's names, each folded and as a skeleton; a
+/// Hangul name is also split after its first syllable (the family name).
+fn name_words(entrant: &Entrant) -> Vec<String> {
+    let mut words = Vec::new();
+    let latin = entrant
+        .given_name
+        .split_whitespace()
+        .chain(entrant.family_name.split_whitespace());
+    let native = entrant
+        .native_name
+        .iter()
+        .flat_map(|n| n.split_whitespace());
+    for word in latin.chain(native) {
+        let folded = fold(word);
+        if has_hangul(&folded) {
+            let split = folded
+                .char_indices()
+                .nth(1)
+                .map_or(folded.len(), |(at, _)| at);
+            let (family, given) = folded.split_at(split);
+            for part in [family, given, folded.as_str()] {
+                if !part.is_empty() {
+                    words.push(part.to_owned());
+                    words.push(skeleton(&hangul_to_latin(part)));
+                }
+            }
+        } else if !folded.is_empty() {
+            words.push(skeleton(&folded));
+            words.push(folded);
+        }
+    }
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// Keeps the best rank each entrant was found with.
@@ -313,6 +443,8 @@ mod tests {
             "anna muller",
             "Muller Anna",
             "mull",
+            "mull an",
+            "an mul",
         ] {
             assert_eq!(bibs(&index, &entrants, query), ["7"], "{query}");
         }
@@ -332,6 +464,8 @@ mod tests {
             "Bak Geum-dong",
             "bak geum dong",
             "Geum-dong Bak",
+            "bak geum",
+            "dong pak",
             "Pak Kŭm Tong",
             "Park Geum-dong",
             "Park Kum Dong",

@@ -111,7 +111,7 @@ pub(crate) async fn save_in(
     replacing: Option<&str>,
     form: &EntrantForm,
     operator: &str,
-) -> Result<(Entrant, String)> {
+) -> Result<(Entrant, Vec<u8>)> {
     let event = setup::event(file).await?;
     let races = setup::race_list(file).await?;
     // The same checks a roster row gets; a birth date wins over an age.

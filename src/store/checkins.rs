@@ -6,7 +6,7 @@ use sqlx::{SqliteConnection, SqliteExecutor};
 /// An entrant as the desk needs it to record a check-in.
 #[derive(Debug, Clone)]
 pub(crate) struct DeskEntrant {
-    pub uid: String,
+    pub uid: Vec<u8>,
     pub bib: String,
     pub name: String,
     pub team: Option<String>,
@@ -33,7 +33,7 @@ pub(crate) async fn entrant_by_bib(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CheckinRow {
     pub id: String,
-    pub entrant_uid: String,
+    pub entrant_uid: Vec<u8>,
     pub action: String,
     pub undoes: Option<String>,
     pub station: String,
@@ -47,7 +47,7 @@ pub(crate) struct CheckinRow {
 /// The entrant's latest row, which says whether they are checked in.
 pub(crate) async fn latest(
     db: impl SqliteExecutor<'_>,
-    uid: &str,
+    uid: &[u8],
 ) -> sqlx::Result<Option<CheckinRow>> {
     sqlx::query_as!(
         CheckinRow,

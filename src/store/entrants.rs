@@ -118,7 +118,7 @@ pub(crate) async fn insert_many(
         insert.push_values(chunk, |mut values, row| {
             // The entrant's stable key (see the checkin migration).
             values
-                .push_bind(uuid::Uuid::now_v7().simple().to_string())
+                .push_bind(uuid::Uuid::now_v7().into_bytes().to_vec())
                 .push_bind(row.bib)
                 .push_bind(row.race_id)
                 .push_bind(row.given_name)
@@ -216,7 +216,7 @@ pub(crate) async fn uid(
     db: impl SqliteExecutor<'_>,
     id: Option<i64>,
     bib: &str,
-) -> sqlx::Result<String> {
+) -> sqlx::Result<Vec<u8>> {
     sqlx::query_scalar!(
         "SELECT uid FROM entrant WHERE id = ?1 OR (?1 IS NULL AND bib = ?2)",
         id,

@@ -3,6 +3,11 @@
 // tested with a fake one.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { Counts } from "./bindings/Counts";
+import type { Found } from "./bindings/Found";
+import type { GroupOutcome } from "./bindings/GroupOutcome";
+import type { MissingPage } from "./bindings/MissingPage";
+import type { Outcome } from "./bindings/Outcome";
 import type { EntrantForm } from "./bindings/EntrantForm";
 import type { EventForm } from "./bindings/EventForm";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -35,6 +40,16 @@ export interface Backend {
   rosterPage(query: TableQuery): Promise<TablePage>;
   entrantGet(bib: string): Promise<EntrantForm>;
   entrantSave(bib: string | null, form: EntrantForm): Promise<RosterLine>;
+  deskSearch(query: string, limit: number): Promise<Found[]>;
+  deskCheckIn(bib: string, note: string | null): Promise<Outcome>;
+  deskUndo(bib: string): Promise<Outcome>;
+  deskGroup(name: string): Promise<Found[]>;
+  deskGroupCheckIn(name: string, bibs: string[], note: string | null): Promise<GroupOutcome>;
+  deskSuggestBib(race: string): Promise<string | null>;
+  deskWalkUp(form: EntrantForm, note: string | null): Promise<Outcome>;
+  deskCounts(): Promise<Counts>;
+  deskMissing(race: string | null, group: string | null): Promise<MissingPage>;
+  deskExportMissing(race: string | null, group: string | null): Promise<string | null>;
 }
 
 export const tauriBackend: Backend = {
@@ -61,4 +76,14 @@ export const tauriBackend: Backend = {
   rosterPage: (query) => invoke("roster_page", { query }),
   entrantGet: (bib) => invoke("entrant_get", { bib }),
   entrantSave: (bib, form) => invoke("entrant_save", { bib, form }),
+  deskSearch: (query, limit) => invoke("desk_search", { query, limit }),
+  deskCheckIn: (bib, note) => invoke("desk_check_in", { bib, note }),
+  deskUndo: (bib) => invoke("desk_undo", { bib }),
+  deskGroup: (name) => invoke("desk_group", { name }),
+  deskGroupCheckIn: (name, bibs, note) => invoke("desk_group_check_in", { name, bibs, note }),
+  deskSuggestBib: (race) => invoke("desk_suggest_bib", { race }),
+  deskWalkUp: (form, note) => invoke("desk_walk_up", { form, note }),
+  deskCounts: () => invoke("desk_counts"),
+  deskMissing: (race, group) => invoke("desk_missing", { race, group }),
+  deskExportMissing: (race, group) => invoke("desk_export_missing", { race, group }),
 };

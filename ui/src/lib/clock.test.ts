@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { clock } from "./clock";
+
+describe("clock", () => {
+  it("shows the time in the event's zone, not the laptop's", () => {
+    // 2027-04-11 00:30:05 UTC is 09:30:05 in Pyongyang (UTC+9).
+    const at = Date.UTC(2027, 3, 11, 0, 30, 5);
+    expect(clock(at, "Asia/Pyongyang")).toBe("09:30:05");
+    expect(clock(at, "Europe/London")).toBe("01:30:05");
+  });
+  it("falls back to the laptop's zone for an unknown zone", () => {
+    expect(clock(0, "Not/AZone")).toMatch(/^\d\d:\d\d:\d\d$/);
+  });
+});
