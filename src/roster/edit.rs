@@ -124,19 +124,25 @@ pub(crate) async fn save_in(
         .map(|r| r.id)
         .ok_or_else(|| field_problem(Field::Race, format!("there is no race {}", entrant.race)))?;
 
-    let existing = store::all(&mut *tx).await?;
-    let old = match replacing {
-        Some(bib) => {
-            let bib = Bib::parse(bib).map_err(|e| Error::invalid("bib", e))?;
-            Some(
-                existing
-                    .iter()
-                    .find(|e| e.bib == bib.as_str())
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("there is no entrant with bib {bib}"))
-                    })?,
-            )
-        }
+    let replacing = replacing
+        .map(|bib| Bib::parse(bib).map_err(|e| Error::invalid("bib", e)))
+        .transpose()?;
+    // Only the entrants this change concerns: the one corrected, and any
+    // holding the bib or chip asked for (indexed lookups, not the roster).
+    let existing = store::concerned(
+        &mut *tx,
+        replacing.as_ref().map(Bib::as_str),
+        entrant.bib.as_str(),
+        entrant.chip.as_deref(),
+    )
+    .await?;
+    let old = match &replacing {
+        Some(bib) => Some(
+            existing
+                .iter()
+                .find(|e| e.bib == bib.as_str())
+                .ok_or_else(|| Error::NotFound(format!("there is no entrant with bib {bib}")))?,
+        ),
         None => None,
     };
     let others = existing.iter().filter(|e| Some(e.id) != old.map(|o| o.id));

@@ -40,6 +40,29 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Entrant
     .await
 }
 
+/// The entrants with either bib, or with the chip: those a change of one
+/// entrant must be checked against.
+pub(crate) async fn concerned(
+    db: impl SqliteExecutor<'_>,
+    bib: Option<&str>,
+    new_bib: &str,
+    chip: Option<&str>,
+) -> sqlx::Result<Vec<EntrantRow>> {
+    sqlx::query_as!(
+        EntrantRow,
+        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
+                  e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
+                  e.emergency_contact, e.medical_note, e.extra
+           FROM entrant e JOIN race r ON r.id = e.race_id
+           WHERE e.bib = ?1 OR e.bib = ?2 OR e.chip = ?3"#,
+        bib,
+        new_bib,
+        chip
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The entrants of one tour group (club, team), by bib.
 pub(crate) async fn of_team(
     db: impl SqliteExecutor<'_>,
