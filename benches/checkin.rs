@@ -7,25 +7,18 @@
 //! `cargo bench --bench checkin` (`-- --entrants N --checkins N` to change
 //! the sizes). Target: p99 under 1.5x the bare commit's p99.
 
-use std::str::FromStr;
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Instant;
 
 use racedesk::checkin::{self, Desk};
 use racedesk::{EventFile, roster};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use support::{Args, bare_pool, ms, percentiles};
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let full = args.iter().any(|a| a == "--bench");
-    let arg = |name: &str, default: usize| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let entrants = arg("--entrants", if full { 100_000 } else { 2_000 });
-    let checkins = arg("--checkins", if full { 1_000 } else { 50 });
+    let args = Args::get();
+    let entrants = args.size("--entrants", 100_000, 2_000);
+    let checkins = args.size("--checkins", 1_000, 50);
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
@@ -43,18 +36,7 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         .map(|e| e.bib.to_string())
         .collect();
 
-    let bare = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(
-            SqliteConnectOptions::from_str(&format!(
-                "sqlite://{}",
-                dir.path().join("bare.db").display()
-            ))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full),
-        )
-        .await?;
+    let bare = bare_pool(&dir.path().join("bare.db")).await?;
     sqlx::query(
         "CREATE TABLE t (id TEXT PRIMARY KEY, entrant TEXT NOT NULL, at_ms INTEGER NOT NULL)",
     )
@@ -62,7 +44,7 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
     .await?;
 
     let desk = Desk {
-        station: "bench".into(),
+        id: "bench".into(),
         name: "Desk 1".into(),
         operator: "bench".into(),
     };
@@ -107,13 +89,4 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
     bare.close().await;
     file.close().await;
     Ok(())
-}
-
-fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
-    times.sort();
-    (times[times.len() / 2], times[times.len() * 99 / 100])
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -47,7 +47,7 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
-    #[error("the event file could not be read or written: {0}")]
+    #[error("{}", storage_message(.0))]
     Storage(#[from] sqlx::Error),
 }
 
@@ -83,6 +83,20 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a volunteer should read when SQLite fails: a full disk says so
+/// and what to do, since nothing else will help.
+fn storage_message(e: &sqlx::Error) -> String {
+    let full = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "13");
+    if full {
+        "the disk holding the event file is full (or the file reached its size limit): nothing was written; free space or move the file, then go on".into()
+    } else {
+        format!("the event file could not be read or written: {e}")
+    }
+}
 
 /// Why an event file could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@
 //! - [`setup`]: the event and its races (the race director);
 //! - [`roster`]: who is entered, imported from CSV or XLSX;
 //! - [`checkin`]: the start-line desk: find, check in, undo, counts;
+//! - [`timing`]: the finish line: starts, captures, corrections, reads;
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 
@@ -15,6 +16,7 @@ pub mod model;
 pub mod roster;
 pub mod setup;
 pub mod store;
+pub mod timing;
 
 pub use error::{Error, OpenError, Result};
 pub use store::EventFile;

@@ -9,7 +9,7 @@ use crate::support::TestEvent;
 
 fn desk(name: &str) -> Desk {
     Desk {
-        station: format!("station-{name}"),
+        id: format!("station-{name}"),
         name: name.into(),
         operator: "volunteer".into(),
     }

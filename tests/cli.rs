@@ -414,3 +414,100 @@ fn a_tour_group_is_checked_in_from_the_shell() {
         "only the header is left"
     );
 }
+
+#[test]
+fn a_timer_starts_records_corrects_and_lists_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let out = on(&db, &["start", "MAR", "--at", "08:00:00"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "started MAR at 08:00:00.000");
+    let out = on(&db, &["start", "MAR", "--at", "8 am"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--at"), "{}", text(&out.stderr));
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", &db, "record"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"7\n\n12 10:30:00.5\n9 not-a-time\n")
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let acks = text(&out.stdout);
+    let lines: Vec<&str> = acks.lines().collect();
+    assert_eq!(lines.len(), 3, "{acks}");
+    assert!(lines[0].starts_with("ok ") && lines[0].split(' ').nth(2) == Some("7"));
+    assert_eq!(
+        lines[1].split(' ').nth(2),
+        Some("-"),
+        "an empty line is a tap"
+    );
+    assert!(lines[2].ends_with(" 12 10:30:00.500"), "{}", lines[2]);
+    assert_eq!(out.status.code(), Some(2), "a bad line is reported");
+    assert!(
+        text(&out.stderr).contains("line 4:"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let tap = lines[1].split(' ').nth(1).unwrap().to_owned();
+    let out = on(&db, &["correct", "bib", &tap, "15"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = on(
+        &db,
+        &[
+            "correct",
+            "insert",
+            "20",
+            "11:00:00",
+            "--reason",
+            "seen on video",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = on(&db, &["correct", "status", "21", "DNF", "--reason", "bus"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        on(&db, &["correct", "status", "21", "MAYBE"]).status.code(),
+        Some(2)
+    );
+
+    let reads_file = dir.path().join("reads.csv");
+    std::fs::write(&reads_file, "bib,time\n30,10:40:00\n31,10:41:00\n").unwrap();
+    let reads_path = reads_file.display().to_string();
+    let out = on(&db, &["reads", "import", &reads_path]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "2 reads: 2 added, 0 already in the file"
+    );
+    let out = on(&db, &["reads", "import", &reads_path]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "2 reads: 0 added, 2 already in the file"
+    );
+
+    let out = on(&db, &["reads", "list", "--format", "csv"]);
+    let csv = text(&out.stdout);
+    assert!(
+        csv.starts_with("id,point,time,bib,chip,station,source,status,flags\n"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
+    assert!(
+        csv.contains(&format!("{tap},finish,")) && csv.contains(",15,"),
+        "{csv}"
+    );
+    let out = on(&db, &["reads", "history", &tap]);
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(history[1]["kind"], "bib");
+    assert_eq!(history[1]["bib"], "15");
+}

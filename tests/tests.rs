@@ -13,5 +13,9 @@ mod import;
 mod entrants;
 // The check-in desk: check in, undo, groups, fixes, walk-ups, counts.
 mod checkin;
+// The finish line: starts, captures, corrections, reads.
+mod timing;
+// Killed processes and full disks lose nothing acknowledged.
+mod reliability;
 // The `racedesk` command line: exit codes and output.
 mod cli;

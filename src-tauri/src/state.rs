@@ -46,7 +46,7 @@ impl AppState {
         std::fs::create_dir_all(&data_dir)?;
         let mut settings = Settings::load(&data_dir);
         if settings.station.is_empty() {
-            settings.station = racedesk::checkin::new_station_id();
+            settings.station = racedesk::model::Station::new_id();
         }
         let mut notice = None;
         let file = match &settings.last_event {

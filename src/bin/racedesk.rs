@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use racedesk::model::{Event, EventDate, TimeZone};
+use racedesk::model::{Event, EventDate, Station, TimeZone, format_instant, parse_instant};
 use racedesk::roster::import::ColumnUse;
 use racedesk::roster::{self, ImportOptions, ImportReport};
-use racedesk::{Error, EventFile, checkin, setup};
+use racedesk::{Error, EventFile, checkin, setup, timing};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,41 @@ enum Command {
     Roster(RosterCommand),
     /// The start-line desk: check a runner in (or --undo), search, groups, counts.
     Checkin(CheckinArgs),
+    /// Starts a race (or one of its waves): now, or at the gun time given.
+    Start {
+        /// The race's code, such as MAR.
+        race: String,
+        #[arg(long)]
+        wave: Option<String>,
+        /// The gun time, YYYY-MM-DDTHH:MM:SS[.fff] or HH:MM:SS[.fff] on race
+        /// day, in the event's time zone; now when left out.
+        #[arg(long)]
+        at: Option<String>,
+        /// Why a start already recorded changes (required then).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The station's name, recorded with the start.
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Captures from standard input, one passing per line: a bib; an empty
+    /// line for a time with no bib; or `BIB TIME`. Prints `ok <id>
+    /// <bib-or-dash> <time>` for each once it is on disk.
+    Record {
+        /// The timing point: start, finish or a checkpoint's name.
+        #[arg(long, default_value = "finish")]
+        point: String,
+        /// The station's name, recorded with each capture.
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Reads from timing systems and every capture: import, list, history.
+    #[command(subcommand)]
+    Reads(ReadsCommand),
+    /// Corrections, each a new row: a bib, a time, a void, a missed
+    /// finisher, a DNS/DNF/DQ.
+    #[command(subcommand)]
+    Correct(CorrectCommand),
     /// Fills a new event file with a realistic demo event.
     Demo {
         /// How many entrants; the same number always gives the same event.
@@ -177,6 +212,77 @@ enum CheckinCommand {
         /// With --missing: only this group.
         #[arg(long)]
         group: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReadsCommand {
+    /// Imports reads from a CSV file (`bib,time[,point]` or
+    /// `chip,time[,point]`, in capture order); the same file twice adds nothing.
+    Import {
+        path: PathBuf,
+        /// The timing point of rows that do not name one.
+        #[arg(long, default_value = "finish")]
+        point: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Every capture as it stands after corrections.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+        format: ListFormat,
+    },
+    /// One capture and each correction of it.
+    History { id: String },
+}
+
+#[derive(Subcommand)]
+enum CorrectCommand {
+    /// Gives a capture a bib, or changes the one it has.
+    Bib {
+        id: String,
+        bib: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Changes a capture's time (HH:MM:SS[.fff] on race day, or a datetime).
+    Time {
+        id: String,
+        time: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Voids a capture (a double tap, a pacer): it stays on file, marked void.
+    Void {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Inserts a finisher the timers missed.
+    Insert {
+        bib: String,
+        time: String,
+        #[arg(long, default_value = "finish")]
+        point: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Marks a runner DNS, DNF or DQ (or OK to take it back).
+    Status {
+        bib: String,
+        status: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
     },
 }
 
@@ -393,6 +499,169 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let file = open(&db).await?;
             run_checkin(&file, args, operator).await?;
         }
+        Command::Start {
+            race,
+            wave,
+            at,
+            reason,
+            station,
+        } => {
+            let file = open(&db).await?;
+            let event = setup::event(&file).await?;
+            let clock = timing::CaptureClock::system();
+            let at_ms = match &at {
+                Some(text) => {
+                    parse_instant(text, event.date, event.time_zone).map_err(|e| bad("at", e))?
+                }
+                None => clock.now_ms(),
+            };
+            let station = station_of(station, operator)?;
+            timing::start_race(
+                &file,
+                &race,
+                wave.as_deref(),
+                at_ms,
+                at.is_some(),
+                reason.as_deref(),
+                &station,
+            )
+            .await?;
+            println!(
+                "started {}{} at {}",
+                race.to_ascii_uppercase(),
+                wave.map(|w| format!(" wave {w}")).unwrap_or_default(),
+                format_instant(at_ms, event.time_zone)
+            );
+        }
+        Command::Record { point, station } => {
+            let file = open(&db).await?;
+            let station = station_of(station, operator)?;
+            record(&file, &point, &station).await?;
+        }
+        Command::Reads(command) => {
+            let file = open(&db).await?;
+            match command {
+                ReadsCommand::Import {
+                    path,
+                    point,
+                    station,
+                } => {
+                    let station = station_of(station, operator)?;
+                    let done = timing::import_reads(&file, &path, &point, &station).await?;
+                    println!(
+                        "{} reads: {} added, {} already in the file",
+                        done.rows, done.added, done.already
+                    );
+                }
+                ReadsCommand::List { format } => {
+                    let reads = timing::reads(&file).await?;
+                    let mut out = Vec::new();
+                    match format {
+                        ListFormat::Csv => timing::write_reads_csv(&reads, &mut out)?,
+                        ListFormat::Json => json_to(&mut out, &reads)?,
+                    }
+                    emit(&out)?;
+                }
+                ReadsCommand::History { id } => {
+                    let mut out = Vec::new();
+                    json_to(&mut out, &timing::history(&file, &id).await?)?;
+                    emit(&out)?;
+                }
+            }
+        }
+        Command::Correct(command) => {
+            let file = open(&db).await?;
+            let event = setup::event(&file).await?;
+            let instant = |field: &str, text: &str| {
+                parse_instant(text, event.date, event.time_zone).map_err(|e| bad(field, e))
+            };
+            match command {
+                CorrectCommand::Bib {
+                    id,
+                    bib,
+                    reason,
+                    station,
+                } => {
+                    let station = station_of(station, operator)?;
+                    timing::correct(
+                        &file,
+                        &id,
+                        timing::Correction::Bib(bib.clone()),
+                        reason.as_deref(),
+                        &station,
+                    )
+                    .await?;
+                    println!("capture {id} now has bib {bib}");
+                }
+                CorrectCommand::Time {
+                    id,
+                    time,
+                    reason,
+                    station,
+                } => {
+                    let at_ms = instant("time", &time)?;
+                    let station = station_of(station, operator)?;
+                    timing::correct(
+                        &file,
+                        &id,
+                        timing::Correction::Time(at_ms),
+                        reason.as_deref(),
+                        &station,
+                    )
+                    .await?;
+                    println!(
+                        "capture {id} now at {}",
+                        format_instant(at_ms, event.time_zone)
+                    );
+                }
+                CorrectCommand::Void {
+                    id,
+                    reason,
+                    station,
+                } => {
+                    let station = station_of(station, operator)?;
+                    timing::correct(
+                        &file,
+                        &id,
+                        timing::Correction::Void,
+                        Some(&reason),
+                        &station,
+                    )
+                    .await?;
+                    println!("capture {id} voided");
+                }
+                CorrectCommand::Insert {
+                    bib,
+                    time,
+                    point,
+                    reason,
+                    station,
+                } => {
+                    let at_ms = instant("time", &time)?;
+                    let station = station_of(station, operator)?;
+                    let capture =
+                        timing::insert_missed(&file, &point, &bib, at_ms, &reason, &station)
+                            .await?;
+                    println!(
+                        "ok {} {} {}",
+                        capture.id,
+                        capture.bib.unwrap_or_else(|| "-".into()),
+                        format_instant(capture.at_ms, event.time_zone)
+                    );
+                }
+                CorrectCommand::Status {
+                    bib,
+                    status,
+                    reason,
+                    station,
+                } => {
+                    let parsed = timing::Status::parse(&status).map_err(|e| bad("status", e))?;
+                    let station = station_of(station, operator)?;
+                    timing::set_status(&file, &bib, parsed, &reason, &station).await?;
+                    println!("bib {bib}: {}", status.to_ascii_uppercase());
+                }
+            }
+        }
         Command::Demo { entrants } => {
             let file = EventFile::create(&db).await.map_err(Error::from)?;
             let result = roster::demo(&file, entrants, operator).await;
@@ -410,7 +679,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 async fn run_checkin(file: &EventFile, args: CheckinArgs, operator: &str) -> Result<(), Failure> {
     let zone = setup::event(file).await?.time_zone;
     let desk = checkin::Desk {
-        station: station_id(),
+        id: station_id(),
         name: non_empty("desk", args.desk)?,
         operator: operator.to_owned(),
     };
@@ -526,6 +795,87 @@ async fn run_checkin(file: &EventFile, args: CheckinArgs, operator: &str) -> Res
         }
     }
     Ok(())
+}
+
+/// `record`: one capture per line of standard input, each acknowledged on
+/// standard output only after its COMMIT. A bad line or a failed write
+/// (a full disk) is reported on stderr and the next line is taken, so
+/// capturing resumes when the cause is gone.
+async fn record(file: &EventFile, point: &str, station: &Station) -> Result<(), Failure> {
+    use tokio::io::AsyncBufReadExt;
+    let event = setup::event(file).await?;
+    let clock = timing::CaptureClock::system();
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let (mut bad_lines, mut failed) = (0, 0);
+    let mut number = 0;
+    loop {
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => return Err(Failure::Other(format!("standard input: {e}"))),
+        };
+        // The instant the line arrived, before anything else is done.
+        let now = clock.now_ms();
+        number += 1;
+        let mut words = line.split_whitespace();
+        let (bib, at) = (words.next(), words.next());
+        let at_ms = match at {
+            Some(text) => match parse_instant(text, event.date, event.time_zone) {
+                Ok(at) => at,
+                Err(e) => {
+                    eprintln!("line {number}: {e}; not captured");
+                    bad_lines += 1;
+                    continue;
+                }
+            },
+            None => now,
+        };
+        match timing::capture(file, point, at_ms, bib, station).await {
+            Ok(capture) => {
+                let mut out = std::io::stdout().lock();
+                let written = writeln!(
+                    out,
+                    "ok {} {} {}",
+                    capture.id,
+                    capture.bib.as_deref().unwrap_or("-"),
+                    format_instant(capture.at_ms, event.time_zone)
+                )
+                .and_then(|()| out.flush());
+                if written.is_err() {
+                    // The reader went away; what was captured is on disk.
+                    return Ok(());
+                }
+            }
+            Err(e) if e.is_bad_input() => {
+                eprintln!("line {number}: {e}; not captured");
+                bad_lines += 1;
+            }
+            Err(e) => {
+                eprintln!("line {number}: {e}; not captured");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        Err(Failure::Other(format!(
+            "{failed} line(s) could not be written"
+        )))
+    } else if bad_lines > 0 {
+        Err(Failure::BadInput(format!(
+            "{bad_lines} line(s) were not captured"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// The CLI's station for timing rows: this machine, under the name given.
+fn station_of(name: String, operator: &str) -> Result<Station, Failure> {
+    Ok(Station {
+        id: station_id(),
+        name: non_empty("station", name)?,
+        operator: operator.to_owned(),
+    })
 }
 
 fn json_to(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), Failure> {

@@ -7,26 +7,14 @@ use std::collections::HashMap;
 use sqlx::SqliteConnection;
 
 use crate::error::{Error, Result};
-use crate::model::{Bib, ParseError};
+use crate::model::{Bib, ParseError, Station};
 use crate::roster::EntrantForm;
 use crate::store::EventFile;
 use crate::store::checkins::{self as store, CheckinRow, DeskEntrant};
 
-/// Who records a check-in: this running copy of racedesk (`station`, a
-/// stable id), the desk's name as volunteers call it, and the volunteer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub struct Desk {
-    pub station: String,
-    pub name: String,
-    pub operator: String,
-}
-
-/// A new station id, for a copy of racedesk that has none yet.
-pub fn new_station_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+/// The desk that records a check-in: a [`Station`] (its id, the desk's
+/// name as volunteers call it, the volunteer).
+pub type Desk = Station;
 
 /// A runner's check-in as the desk shows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -218,7 +206,7 @@ async fn new_row(
     undoes: Option<String>,
     note: Option<&str>,
 ) -> Result<CheckinRow> {
-    if desk.station.trim().is_empty() || desk.name.trim().is_empty() {
+    if desk.id.trim().is_empty() || desk.name.trim().is_empty() {
         return Err(Error::invalid(
             "desk",
             ParseError::new("the desk needs a name"),
@@ -229,8 +217,8 @@ async fn new_row(
         entrant_uid: uid.to_owned(),
         action: action.to_owned(),
         undoes,
-        station: desk.station.clone(),
-        seq: store::next_seq(&mut *tx, &desk.station).await?,
+        station: desk.id.clone(),
+        seq: store::next_seq(&mut *tx, &desk.id).await?,
         desk: desk.name.trim().to_owned(),
         operator: desk.operator.clone(),
         at_ms: crate::store::now_ms(),

@@ -13,8 +13,8 @@ pub use counts::{
     write_missing_csv,
 };
 pub use desk::{
-    CheckedIn, Desk, GroupOutcome, Outcome, check_in, check_in_group, new_station_id,
-    register_walk_up, status_of, undo,
+    CheckedIn, Desk, GroupOutcome, Outcome, check_in, check_in_group, register_walk_up, status_of,
+    undo,
 };
 pub use find::{Finder, Found};
 pub use search::{Hit, Rank, SearchIndex};

@@ -11,6 +11,8 @@ mod entrant;
 mod event;
 mod gender;
 mod race;
+mod station;
+mod time;
 
 pub use age_groups::{AgeBand, AgeGroups};
 pub use bib::{Bib, BibRange, BibRanges};
@@ -19,6 +21,8 @@ pub use entrant::{Age, Entrant};
 pub use event::{Event, EventDate, TimeZone};
 pub use gender::Gender;
 pub use race::{Race, RaceCode};
+pub use station::Station;
+pub use time::{format_duration, format_instant, parse_instant};
 
 /// Why a value could not be parsed: a sentence for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,7 @@ pub(crate) mod checkins;
 pub(crate) mod entrants;
 pub(crate) mod races;
 pub(crate) mod setup;
+pub(crate) mod timing;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -90,6 +91,16 @@ impl EventFile {
             // import then stays in memory until its commit instead of
             // spilling pages to the WAL and writing them again.
             .pragma("cache_size", "-65536");
+        // A cap on the file's size in pages, for a stick shared with other
+        // files and for the disk-full tests: writes past it fail as on a
+        // full disk.
+        let options = match std::env::var("RACEDESK_MAX_PAGES")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            Some(pages) => options.pragma("max_page_count", pages.to_string()),
+            None => options,
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

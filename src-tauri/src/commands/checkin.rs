@@ -134,7 +134,7 @@ pub async fn desk_export_missing(
 fn desk(state: &AppState) -> Desk {
     let preferences = state.preferences();
     Desk {
-        station: state.station(),
+        id: state.station(),
         name: if preferences.desk.trim().is_empty() {
             "Desk 1".into()
         } else {

@@ -1,0 +1,178 @@
+//! Finish-line benchmarks, each beside a baseline from the same run:
+//! 1. tap to durable acknowledgement (`timing::capture` returns after its
+//!    COMMIT) against a bare WAL+FULL commit of one row, interleaved;
+//! 2. sustained captures through `racedesk record` (one process, one line
+//!    per capture, each acknowledged after its COMMIT), against the bare
+//!    commit rate;
+//! 3. importing a file of 250,000 reads (what a 27,000-runner race gives)
+//!    against a bare load of the same CSV into a plain table.
+//!
+//! `cargo bench --bench timing` (`-- --taps N --record N --reads N`).
+//! Targets: p99 under 1.5x the bare commit; at least 1,000 captures per
+//! second through `record`; 250,000 reads in under 2 s.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use racedesk::model::Station;
+use racedesk::{EventFile, roster, timing};
+use support::{Args, bare_pool, ms, percentiles};
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::get();
+    let taps = args.size("--taps", 1_000, 50);
+    let record = args.size("--record", 5_000, 100);
+    let reads = args.size("--reads", 250_000, 2_000);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(taps, record, reads))
+}
+
+async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<()> {
+    // On the disk of the target folder, not a tmpfs: a commit is an fsync.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))?;
+    let path = dir.path().join("event.db");
+    let file = EventFile::create(&path).await?;
+    roster::demo(&file, 30_000, "bench").await?;
+    let bare = bare_pool(&dir.path().join("bare.db")).await?;
+    sqlx::query("CREATE TABLE t (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)")
+        .execute(&bare)
+        .await?;
+    let station = Station {
+        id: "bench".into(),
+        name: "Finish".into(),
+        operator: "bench".into(),
+    };
+    let clock = timing::CaptureClock::system();
+
+    // 1. Tap to durable acknowledgement.
+    let (mut ours, mut baseline) = (Vec::new(), Vec::new());
+    for k in 0..taps {
+        let t = Instant::now();
+        let capture = timing::capture(&file, "finish", clock.now_ms(), None, &station).await?;
+        ours.push(t.elapsed());
+        std::hint::black_box(capture);
+
+        let t = Instant::now();
+        let mut tx = bare.begin().await?;
+        sqlx::query("INSERT INTO t VALUES (?, ?)")
+            .bind(format!("tap-{k}"))
+            .bind(k as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        baseline.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(&mut ours);
+    let (b50, b99) = percentiles(&mut baseline);
+    println!("{taps} taps on a 30,000-entrant event");
+    println!(
+        "tap to durable ack:            p50 {:>7.3} ms  p99 {:>7.3} ms",
+        ms(p50),
+        ms(p99)
+    );
+    println!(
+        "bare WAL+FULL commit (1 row):  p50 {:>7.3} ms  p99 {:>7.3} ms",
+        ms(b50),
+        ms(b99)
+    );
+    println!(
+        "ratio p50 {:.2}x, p99 {:.2}x (target p99 < 1.5x)",
+        ms(p50) / ms(b50),
+        ms(p99) / ms(b99)
+    );
+    file.close().await;
+
+    // 2. Sustained captures through `racedesk record`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", &path.display().to_string(), "record"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdin"))?;
+    let stdout = BufReader::new(
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?,
+    );
+    let started = Instant::now();
+    let writer = std::thread::spawn(move || {
+        for n in 0..record_lines {
+            if writeln!(stdin, "R{n}").is_err() {
+                break;
+            }
+        }
+    });
+    let acked = stdout
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.starts_with("ok "))
+        .count();
+    let elapsed = started.elapsed();
+    writer.join().ok();
+    child.wait()?;
+    let rate = acked as f64 / elapsed.as_secs_f64();
+    println!(
+        "record: {acked} captures acknowledged in {:.0} ms = {rate:.0} per second (target >= 1000); bare commits at p50 would allow {:.0} per second",
+        ms(elapsed),
+        1000.0 / ms(b50)
+    );
+
+    // 3. A file of reads.
+    let csv = dir.path().join("reads.csv");
+    let mut text = String::from("bib,time\n");
+    for n in 0..reads {
+        let ms = n as u64 * 50;
+        text.push_str(&format!(
+            "{},{:02}:{:02}:{:02}.{:03}\n",
+            1 + n % 27_000,
+            10 + ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        ));
+    }
+    std::fs::write(&csv, &text)?;
+    let file = EventFile::open(&path).await?;
+    let t = Instant::now();
+    let done = timing::import_reads(&file, &csv, "finish", &station).await?;
+    let ours = t.elapsed();
+    file.close().await;
+
+    let load = bare_pool(&dir.path().join("bare-reads.db")).await?;
+    sqlx::query("CREATE TABLE r (bib TEXT, time TEXT)")
+        .execute(&load)
+        .await?;
+    let t = Instant::now();
+    let mut reader = csv::Reader::from_path(&csv)?;
+    let mut tx = load.begin().await?;
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    for chunk in rows.chunks(10_000) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO r (bib, time) ");
+        insert.push_values(chunk, |mut v, row| {
+            v.push_bind(row.get(0).unwrap_or("").to_owned())
+                .push_bind(row.get(1).unwrap_or("").to_owned());
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    let floor = t.elapsed();
+    println!(
+        "reads import: {} reads ({} added) in {:.0} ms (target < 2000 ms); bare load of the same CSV {:.0} ms; ratio {:.2}x",
+        done.rows,
+        done.added,
+        ms(ours),
+        ms(floor),
+        ms(ours) / ms(floor)
+    );
+    Ok(())
+}

@@ -1,0 +1,360 @@
+//! Capturing at a timing point and correcting afterwards. Every function
+//! here writes one transaction and returns after its COMMIT, so what the
+//! timer is shown as captured is on disk.
+
+use sqlx::SqliteConnection;
+
+use crate::error::{Error, Result};
+use crate::model::{Bib, ParseError, Station};
+use crate::store::EventFile;
+use crate::store::timing::{self as store, Captured, CorrectionRow, PassingRow, StartRow};
+
+/// The timing points every race has; checkpoints add their own names.
+pub const START: &str = "start";
+pub const FINISH: &str = "finish";
+
+/// A capture as acknowledged: on disk when the timer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Capture {
+    pub id: String,
+    /// The station's sequence number of the row.
+    pub seq: i64,
+    pub point: String,
+    pub at_ms: i64,
+    pub bib: Option<String>,
+}
+
+impl Capture {
+    fn of(by: Captured, row: PassingRow) -> Self {
+        Self {
+            id: by.id,
+            seq: by.seq,
+            point: row.point,
+            at_ms: row.at_ms,
+            bib: row.bib,
+        }
+    }
+}
+
+/// Records a passing at `point` at `at_ms`: with a bib (typed, or read by
+/// a scanner), or none (a tap: the bib comes later).
+pub async fn capture(
+    file: &EventFile,
+    point: &str,
+    at_ms: i64,
+    bib: Option<&str>,
+    station: &Station,
+) -> Result<Capture> {
+    let point = parse_point(point)?;
+    let bib = bib.map(parse_bib).transpose()?;
+    let source = if bib.is_some() { "bib" } else { "tap" };
+    let row = PassingRow {
+        point,
+        at_ms,
+        bib: bib.map(|b| b.to_string()),
+        chip: None,
+        source,
+        import_key: None,
+    };
+    write_passing(file, row, station).await
+}
+
+/// Inserts a finisher the timers missed, with the time they give and the
+/// reason: a passing of its own (source "manual").
+pub async fn insert_missed(
+    file: &EventFile,
+    point: &str,
+    bib: &str,
+    at_ms: i64,
+    reason: &str,
+    station: &Station,
+) -> Result<Capture> {
+    let reason = required_reason(reason)?;
+    let row = PassingRow {
+        point: parse_point(point)?,
+        at_ms,
+        bib: Some(parse_bib(bib)?.to_string()),
+        chip: None,
+        source: "manual",
+        import_key: None,
+    };
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let by = captured(&mut tx, station).await?;
+    store::insert_passing(&mut tx, &row, &by).await?;
+    // The reason goes with it as a correction row in the same transaction,
+    // so the passing's history says why it was added.
+    let why = CorrectionRow {
+        passing: by.id.clone(),
+        kind: "bib",
+        bib: row.bib.clone(),
+        at_ms: None,
+        reason: Some(reason),
+    };
+    let by_why = captured(&mut tx, station).await?;
+    store::insert_correction(&mut tx, &why, &by_why).await?;
+    tx.commit().await?;
+    Ok(Capture::of(by, row))
+}
+
+async fn write_passing(file: &EventFile, row: PassingRow, station: &Station) -> Result<Capture> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let by = captured(&mut tx, station).await?;
+    store::insert_passing(&mut tx, &row, &by).await?;
+    tx.commit().await?;
+    Ok(Capture::of(by, row))
+}
+
+/// Time then bib: gives `bib` to the oldest passing at `point` that has
+/// none yet. `None` when every passing there has a bib (the bib is then
+/// better captured with its own time).
+pub async fn assign_next(
+    file: &EventFile,
+    point: &str,
+    bib: &str,
+    station: &Station,
+) -> Result<Option<String>> {
+    let point = parse_point(point)?;
+    let bib = parse_bib(bib)?;
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let Some(passing) = store::oldest_unassigned(&mut *tx, &point).await? else {
+        return Ok(None);
+    };
+    let row = CorrectionRow {
+        passing: passing.clone(),
+        kind: "bib",
+        bib: Some(bib.to_string()),
+        at_ms: None,
+        reason: None,
+    };
+    let by = captured(&mut tx, station).await?;
+    store::insert_correction(&mut tx, &row, &by).await?;
+    tx.commit().await?;
+    Ok(Some(passing))
+}
+
+/// A correction of one passing, always a new row pointing at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correction {
+    /// Give the passing this bib (or change the one it had).
+    Bib(String),
+    /// The passing happened at this instant instead.
+    Time(i64),
+    /// The passing did not happen (a double tap, a spectator).
+    Void,
+}
+
+pub async fn correct(
+    file: &EventFile,
+    passing: &str,
+    correction: Correction,
+    reason: Option<&str>,
+    station: &Station,
+) -> Result<()> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let row = match correction {
+        Correction::Bib(bib) => CorrectionRow {
+            passing: passing.to_owned(),
+            kind: "bib",
+            bib: Some(parse_bib(&bib)?.to_string()),
+            at_ms: None,
+            reason: reason.map(str::to_owned),
+        },
+        Correction::Time(at_ms) => CorrectionRow {
+            passing: passing.to_owned(),
+            kind: "time",
+            bib: None,
+            at_ms: Some(at_ms),
+            reason: reason.map(str::to_owned),
+        },
+        Correction::Void => CorrectionRow {
+            passing: passing.to_owned(),
+            kind: "void",
+            bib: None,
+            at_ms: None,
+            reason: Some(required_reason(reason.unwrap_or_default())?),
+        },
+    };
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    if !store::passing_exists(&mut *tx, passing).await? {
+        return Err(Error::NotFound(format!("there is no capture {passing}")));
+    }
+    let by = captured(&mut tx, station).await?;
+    store::insert_correction(&mut tx, &row, &by).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A runner's status besides finishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Dns,
+    Dnf,
+    Dq,
+    /// Takes the last DNS, DNF or DQ back.
+    Ok,
+}
+
+impl Status {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "DNS" => Ok(Self::Dns),
+            "DNF" => Ok(Self::Dnf),
+            "DQ" | "DSQ" => Ok(Self::Dq),
+            "OK" => Ok(Self::Ok),
+            _ => Err(ParseError::new(format!(
+                "'{}' is not a status: use DNS, DNF, DQ or OK",
+                text.trim()
+            ))),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Dns => "DNS",
+            Self::Dnf => "DNF",
+            Self::Dq => "DQ",
+            Self::Ok => "ok",
+        }
+    }
+}
+
+/// Marks a runner DNS, DNF or DQ (a reason is required), or takes it back.
+pub async fn set_status(
+    file: &EventFile,
+    bib: &str,
+    status: Status,
+    reason: &str,
+    station: &Station,
+) -> Result<()> {
+    let bib = parse_bib(bib)?;
+    let reason = match status {
+        Status::Ok => Some(reason.trim())
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned),
+        _ => Some(required_reason(reason)?),
+    };
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let by = captured(&mut tx, station).await?;
+    store::insert_status(
+        &mut tx,
+        bib.as_str(),
+        status.as_str(),
+        reason.as_deref(),
+        &by,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records a race's (or a wave's) start: the gun pressed now (`source`
+/// "gun") or a time entered; a second start replaces the first, which
+/// stays on file, and needs a reason.
+pub async fn start_race(
+    file: &EventFile,
+    race: &str,
+    wave: Option<&str>,
+    at_ms: i64,
+    entered: bool,
+    reason: Option<&str>,
+    station: &Station,
+) -> Result<()> {
+    let races = crate::store::races::all(file.reader()).await?;
+    let code = race.trim().to_ascii_uppercase();
+    let row = races
+        .iter()
+        .find(|r| r.code == code)
+        .ok_or_else(|| Error::NotFound(format!("there is no race {race}")))?;
+    let wave = wave.map(str::trim).unwrap_or_default().to_owned();
+    if !wave.is_empty() && !row.waves.split(',').any(|w| w == wave) {
+        return Err(Error::NotFound(format!(
+            "race {code} has no wave {wave} (its waves: {})",
+            if row.waves.is_empty() {
+                "none"
+            } else {
+                &row.waves
+            }
+        )));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let replaces = store::start_of(&mut *tx, row.id, &wave).await?;
+    if replaces.is_some() && reason.is_none() {
+        return Err(Error::invalid(
+            "reason",
+            ParseError::new(format!(
+                "{code}{} has a start already: say why it changes; both are kept",
+                if wave.is_empty() {
+                    String::new()
+                } else {
+                    format!(" wave {wave}")
+                }
+            )),
+        ));
+    }
+    let start = StartRow {
+        race_id: row.id,
+        wave,
+        at_ms,
+        source: if entered { "entered" } else { "gun" },
+        replaces,
+        reason: reason.map(str::to_owned),
+    };
+    let by = captured(&mut tx, station).await?;
+    store::insert_start(&mut tx, &start, &by).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new row's id, station, sequence number, operator and capture time.
+pub(crate) async fn captured(tx: &mut SqliteConnection, station: &Station) -> Result<Captured> {
+    if station.id.trim().is_empty() || station.name.trim().is_empty() {
+        return Err(Error::invalid(
+            "station",
+            ParseError::new("the station needs a name"),
+        ));
+    }
+    Ok(Captured {
+        id: uuid::Uuid::now_v7().to_string(),
+        station: station.id.clone(),
+        seq: store::next_seq(&mut *tx, &station.id).await?,
+        operator: if station.operator.trim().is_empty() {
+            station.name.clone()
+        } else {
+            station.operator.clone()
+        },
+        captured_ms: crate::store::now_ms(),
+    })
+}
+
+pub(crate) fn parse_bib(text: &str) -> Result<Bib> {
+    Bib::parse(text).map_err(|e| Error::invalid("bib", e))
+}
+
+/// A timing point's name: start, finish or a checkpoint such as 10K.
+pub(crate) fn parse_point(text: &str) -> Result<String> {
+    let point = text.trim().to_lowercase();
+    if point.is_empty() || point.chars().count() > 24 || point.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "point",
+            ParseError::new(format!(
+                "'{}' is not a timing point: use start, finish or a checkpoint name such as 10k",
+                crate::model::shorten(text)
+            )),
+        ));
+    }
+    Ok(point)
+}
+
+fn required_reason(reason: &str) -> Result<String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            ParseError::new("say why; it is kept with the change"),
+        ));
+    }
+    Ok(reason.to_owned())
+}

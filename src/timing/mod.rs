@@ -1,0 +1,19 @@
+//! Finish-line timing: race starts, captures at timing points (a tap with
+//! no bib, a bib with its time, chip and file reads), corrections as new
+//! rows, runner statuses, and the capture clock that a change of the
+//! laptop's clock cannot move.
+
+mod capture;
+mod clock;
+mod reads;
+
+pub use crate::store::timing::HistoryEntry;
+pub use capture::{
+    Capture, Correction, FINISH, START, Status, assign_next, capture, correct, insert_missed,
+    set_status, start_race,
+};
+pub use clock::{CaptureClock, SystemClock, WallClock};
+pub use reads::{
+    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, reads, starts,
+    statuses, write_reads_csv,
+};

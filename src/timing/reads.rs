@@ -1,0 +1,451 @@
+//! The captures as they stand after corrections, with what needs a
+//! person's look flagged; and reads imported from a timing system's file.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use super::capture::{FINISH, START, captured, parse_bib, parse_point};
+use crate::error::{Error, Result};
+use crate::model::{EventDate, ParseError, Station, TimeZone, format_instant, parse_instant};
+use crate::store::EventFile;
+use crate::store::timing::{self as store, PassingRow};
+
+/// A capture as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Read {
+    pub id: String,
+    pub point: String,
+    pub at_ms: i64,
+    /// The time of day in the event's zone, HH:MM:SS.mmm.
+    pub time: String,
+    /// The bib after corrections (a chip read gives its holder's bib).
+    pub bib: Option<String>,
+    pub chip: Option<String>,
+    pub station: String,
+    pub seq: i64,
+    /// tap, bib, chip, import or manual.
+    pub source: String,
+    /// ok, void, or review when something needs a person's look.
+    pub status: String,
+    /// What needs a look: duplicate, unknown bib, before start, too fast.
+    pub flags: Vec<String>,
+    pub corrected: bool,
+}
+
+/// World records (men's road or track) by distance in metres, in ms: a
+/// finish faster than the record for its distance (scaled by Riegel's
+/// formula between them) is flagged, not dropped.
+const RECORDS: [(i64, i64); 4] = [
+    (5_000, 755_000),
+    (10_000, 1_571_000),
+    (21_097, 3_451_000),
+    (42_195, 7_235_000),
+];
+
+fn record_for(distance_m: i64) -> i64 {
+    let (d, t) = RECORDS
+        .iter()
+        .copied()
+        .min_by_key(|(d, _)| (d - distance_m).abs())
+        .unwrap_or(RECORDS[3]);
+    (t as f64 * (distance_m as f64 / d as f64).powf(1.06)) as i64
+}
+
+/// Every capture, in crossing order, as the corrections leave it.
+pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
+    let zone = crate::setup::event(file).await?.time_zone;
+    let passings = store::passings(file.reader()).await?;
+    let races = crate::store::races::all(file.reader()).await?;
+    let distance: HashMap<i64, i64> = races.iter().map(|r| (r.id, r.distance_m)).collect();
+    let race_code: HashMap<&str, i64> = races.iter().map(|r| (r.code.as_str(), r.id)).collect();
+    let race_of: HashMap<String, i64> =
+        store::bib_races(file.reader()).await?.into_iter().collect();
+    // A race's start: the whole race's, else its first wave's.
+    let mut starts: HashMap<i64, i64> = HashMap::new();
+    for start in store::current_starts(file.reader()).await? {
+        if let Some(&race) = race_code.get(start.race.as_str()) {
+            let at = starts.entry(race).or_insert(start.at_ms);
+            if start.wave.is_empty() || start.at_ms < *at {
+                *at = start.at_ms;
+            }
+        }
+    }
+
+    let mut reads: Vec<Read> = passings
+        .into_iter()
+        .map(|p| {
+            let bib = p.bib_fix.clone().or(p.bib.clone()).or(p.chip_bib.clone());
+            let at_ms = p.time_fix.unwrap_or(p.at_ms);
+            Read {
+                time: format_instant(at_ms, zone),
+                id: p.id,
+                point: p.point,
+                at_ms,
+                bib,
+                chip: p.chip,
+                station: p.station,
+                seq: p.seq,
+                source: p.source,
+                status: if p.voided { "void" } else { "ok" }.into(),
+                flags: Vec::new(),
+                corrected: p.corrections > 0,
+            }
+        })
+        .collect();
+    // A corrected time may move a capture in the crossing order.
+    reads.sort_by_key(|r| r.at_ms);
+    let mut seen_at_finish: HashMap<String, usize> = HashMap::new();
+    for read in reads
+        .iter()
+        .filter(|r| r.status == "ok" && r.point == FINISH)
+    {
+        if let Some(bib) = &read.bib {
+            *seen_at_finish.entry(bib.clone()).or_default() += 1;
+        }
+    }
+    for read in reads.iter_mut().filter(|r| r.status == "ok") {
+        let Some(bib) = read.bib.clone() else {
+            if read.chip.is_some() {
+                read.flags.push("unknown chip".into());
+            }
+            continue;
+        };
+        let Some(race) = race_of.get(&bib) else {
+            read.flags.push("unknown bib".into());
+            continue;
+        };
+        if read.point == FINISH && seen_at_finish.get(&bib).copied().unwrap_or(0) > 1 {
+            read.flags.push("duplicate".into());
+        }
+        if read.point != START
+            && let Some(&start) = starts.get(race)
+        {
+            if read.at_ms < start {
+                read.flags.push("before start".into());
+            } else if read.point == FINISH
+                && let Some(&metres) = distance.get(race)
+                && read.at_ms - start < record_for(metres)
+            {
+                read.flags.push("too fast".into());
+            }
+        }
+    }
+    for read in &mut reads {
+        if !read.flags.is_empty() {
+            read.status = "review".into();
+        }
+    }
+    Ok(reads)
+}
+
+/// A race's (or wave's) standing start.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Start {
+    pub race: String,
+    /// Empty for the whole race.
+    pub wave: String,
+    pub id: String,
+    pub at_ms: i64,
+    pub time: String,
+}
+
+pub async fn starts(file: &EventFile) -> Result<Vec<Start>> {
+    let zone = crate::setup::event(file).await?.time_zone;
+    Ok(store::current_starts(file.reader())
+        .await?
+        .into_iter()
+        .map(|s| Start {
+            time: format_instant(s.at_ms, zone),
+            race: s.race,
+            wave: s.wave,
+            id: s.id,
+            at_ms: s.at_ms,
+        })
+        .collect())
+}
+
+/// A runner marked DNS, DNF or DQ, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RunnerStatus {
+    pub bib: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+pub async fn statuses(file: &EventFile) -> Result<Vec<RunnerStatus>> {
+    Ok(store::statuses(file.reader())
+        .await?
+        .into_iter()
+        .map(|s| RunnerStatus {
+            bib: s.bib,
+            status: s.status,
+            reason: s.reason,
+        })
+        .collect())
+}
+
+/// The history of one capture: the passing, then each correction of it.
+pub async fn history(file: &EventFile, id: &str) -> Result<Vec<store::HistoryEntry>> {
+    let history = store::history(file.reader(), id).await?;
+    if history.is_empty() {
+        return Err(Error::NotFound(format!("there is no capture {id}")));
+    }
+    Ok(history)
+}
+
+/// The reads as CSV: id, point, time, bib, station, source, status, flags.
+pub fn write_reads_csv(reads: &[Read], out: impl Write) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| Error::Unreadable {
+        path: "output".into(),
+        reason: e.to_string(),
+    };
+    writer
+        .write_record([
+            "id", "point", "time", "bib", "chip", "station", "source", "status", "flags",
+        ])
+        .map_err(io)?;
+    for r in reads {
+        let mut chip = r.chip.clone().unwrap_or_default();
+        crate::roster::guard(&mut chip);
+        writer
+            .write_record([
+                r.id.as_str(),
+                &r.point,
+                &r.time,
+                r.bib.as_deref().unwrap_or(""),
+                &chip,
+                &r.station,
+                &r.source,
+                &r.status,
+                &r.flags.join("; "),
+            ])
+            .map_err(io)?;
+    }
+    writer.flush().map_err(|e| io(e.into()))?;
+    Ok(())
+}
+
+/// What an import of reads did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct ReadsImport {
+    pub rows: usize,
+    pub added: u64,
+    /// Reads already in the file from an earlier import of the same data.
+    pub already: u64,
+}
+
+/// Imports a timing system's reads: CSV with the headers `bib,time[,point]`
+/// or `chip,time[,point]`, in capture order; the time a datetime or a time
+/// of day on race day, in the event's zone. All or nothing: every bad row
+/// is named. Importing the same reads again adds nothing.
+pub async fn import_reads(
+    file: &EventFile,
+    path: &Path,
+    default_point: &str,
+    station: &Station,
+) -> Result<ReadsImport> {
+    let event = crate::setup::event(file).await?;
+    let default_point = parse_point(default_point)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::Unreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let rows =
+        parse_reads(&bytes, &default_point, event.date, event.time_zone).map_err(|problems| {
+            Error::Unreadable {
+                path: path.to_owned(),
+                reason: problems,
+            }
+        })?;
+    let total = rows.len();
+    let source = if rows.first().is_some_and(|r| r.chip.is_some()) {
+        "chip"
+    } else {
+        "import"
+    };
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let by = captured(&mut tx, station).await?;
+    let rows: Vec<store::ReadRow> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            (
+                uuid::Uuid::now_v7().to_string(),
+                row.point,
+                row.at_ms,
+                row.bib,
+                row.chip,
+                row.import_key.unwrap_or_default(),
+                by.seq + i as i64,
+            )
+        })
+        .collect();
+    let added = store::insert_reads(&mut tx, &rows, source, &by).await?;
+    tx.commit().await?;
+    Ok(ReadsImport {
+        rows: total,
+        added,
+        already: total as u64 - added,
+    })
+}
+
+/// Reads problems as one message: up to this many rows named.
+const MAX_PROBLEMS: usize = 20;
+
+fn parse_reads(
+    bytes: &[u8],
+    default_point: &str,
+    race_day: EventDate,
+    zone: TimeZone,
+) -> Result<Vec<PassingRow>, String> {
+    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("the header row cannot be read: {e}"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (id_column, is_chip) = match (column("bib"), column("chip")) {
+        (Some(c), _) => (c, false),
+        (None, Some(c)) => (c, true),
+        _ => {
+            return Err(format!(
+                "the header row must name a bib or chip column, then time (and point): found {}",
+                headers.join(",")
+            ));
+        }
+    };
+    let time_column = column("time").ok_or("the header row has no time column")?;
+    let point_column = column("point");
+
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: HashMap<(String, String, i64), usize> = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                problems.push(format!("row {line}: {e}"));
+                continue;
+            }
+        };
+        let cell = |c: usize| record.get(c).unwrap_or("").to_owned();
+        let id = cell(id_column);
+        let at = fast_time_of_day(record.get(time_column).unwrap_or(""), race_day, zone)
+            .map_or_else(|| parse_instant(&cell(time_column), race_day, zone), Ok);
+        let point = point_column
+            .map(cell)
+            .filter(|p| !p.is_empty())
+            .map_or_else(|| Ok(default_point.to_owned()), |p| parse_point(&p));
+        let bib = if is_chip {
+            Ok(None)
+        } else {
+            parse_bib(&id).map(|b| Some(b.to_string()))
+        };
+        match (at, point, bib) {
+            (Ok(at_ms), Ok(point), Ok(bib)) => {
+                if is_chip && id.is_empty() {
+                    problems.push(format!("row {line}, column chip: the chip is empty"));
+                    continue;
+                }
+                // The same read twice in one file is two reads; the count
+                // keeps a second import from adding either again.
+                let n = seen
+                    .entry((point.clone(), id.clone(), at_ms))
+                    .and_modify(|n| *n += 1)
+                    .or_insert(0);
+                rows.push(PassingRow {
+                    import_key: Some(format!("{point}|{id}|{at_ms}|{n}")),
+                    point,
+                    at_ms,
+                    bib,
+                    chip: is_chip.then_some(id),
+                    source: if is_chip { "chip" } else { "import" },
+                });
+            }
+            (at, point, bib) => {
+                let name = if is_chip { "chip" } else { "bib" };
+                for (column, error) in [
+                    ("time", at.err().map(|e: ParseError| e.to_string())),
+                    ("point", point.err().map(|e| e.to_string())),
+                    (name, bib.err().map(|e| e.to_string())),
+                ] {
+                    if let Some(error) = error {
+                        problems.push(format!("row {line}, column {column}: {error}"));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(rows);
+    }
+    let more = problems.len().saturating_sub(MAX_PROBLEMS);
+    let mut message = problems
+        .into_iter()
+        .take(MAX_PROBLEMS)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if more > 0 {
+        message.push_str(&format!("; and {more} more"));
+    }
+    message.push_str("; nothing was imported");
+    Err(message)
+}
+
+/// `HH:MM:SS[.fff]` on race day read without a format parser: the form
+/// nearly every timing system writes, 250,000 times in a big import.
+/// `None` for anything else (which `parse_instant` then reads or refuses).
+fn fast_time_of_day(text: &str, race_day: EventDate, zone: TimeZone) -> Option<i64> {
+    use chrono::TimeZone as _;
+    let b = text.as_bytes();
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let two = |i: usize| -> Option<u32> {
+        let (x, y) = (b[i], b[i + 1]);
+        (x.is_ascii_digit() && y.is_ascii_digit())
+            .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    };
+    let (h, m, s) = (two(0)?, two(3)?, two(6)?);
+    let mut millis = 0;
+    match b.get(8) {
+        None => {}
+        Some(b'.') if b.len() > 9 && b[9..].iter().all(u8::is_ascii_digit) => {
+            for (k, d) in b[9..].iter().take(3).enumerate() {
+                millis += u32::from(d - b'0') * [100, 10, 1][k];
+            }
+        }
+        _ => return None,
+    }
+    let local = race_day.0.and_hms_milli_opt(h, m, s, millis)?;
+    match zone.0.from_local_datetime(&local) {
+        chrono::LocalResult::Single(at) => Some(at.timestamp_millis()),
+        _ => None,
+    }
+}
+
+/// Bibs seen at `point`, for tests and the finish screen's counters.
+pub fn bibs_at(reads: &[Read], point: &str) -> HashSet<String> {
+    reads
+        .iter()
+        .filter(|r| r.status != "void" && r.point == point)
+        .filter_map(|r| r.bib.clone())
+        .collect()
+}

@@ -1,0 +1,173 @@
+//! What a pulled plug or a full stick does to captures: the `record`
+//! process is killed at random moments, and run against a disk that
+//! fills up; every capture it acknowledged must be in the file after.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::support::{racedesk, text};
+
+/// `ok <id> <bib> <time>` lines: (id, bib).
+fn acks(lines: &[String]) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some("ok")).then(|| {
+                (
+                    words.next().unwrap_or_default().to_owned(),
+                    words.next().unwrap_or_default().to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Runs `record` with `lines` on its standard input; kills it after
+/// `kill_after` if given. Returns its acknowledgements, its stderr and
+/// whether it exited by itself.
+fn record(
+    db: &str,
+    lines: Vec<String>,
+    kill_after: Option<Duration>,
+    env: &[(&str, String)],
+) -> (Vec<String>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", db, "record", "--station", "finish"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start racedesk record");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        for line in lines {
+            if writeln!(stdin, "{line}").is_err() {
+                return; // killed
+            }
+        }
+    });
+    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                seen.lock().unwrap().push(line);
+            }
+        })
+    };
+    if let Some(after) = kill_after {
+        std::thread::sleep(after);
+        let _ = child.kill(); // SIGKILL
+    }
+    let output = child.wait_with_output().expect("wait for racedesk");
+    writer.join().ok();
+    reader.join().ok();
+    let lines = seen.lock().unwrap().clone();
+    (lines, text(&output.stderr))
+}
+
+async fn check_file(db: &str, acknowledged: &[(String, String)]) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM passing")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let ids: std::collections::HashSet<String> = ids.into_iter().collect();
+    for (id, bib) in acknowledged {
+        assert!(
+            ids.contains(id),
+            "acknowledged capture {id} (bib {bib}) is missing"
+        );
+    }
+    let twice: Vec<String> =
+        sqlx::query_scalar("SELECT bib FROM passing GROUP BY bib HAVING count(*) > 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(twice.is_empty(), "captured twice: {twice:?}");
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn record_killed_at_random_moments_loses_nothing_it_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("event.db").display().to_string();
+    assert!(
+        racedesk(&["--db", &db, "demo", "--entrants", "50"])
+            .status
+            .success()
+    );
+    let mut rng = fastrand::Rng::with_seed(2027);
+    let mut acknowledged = Vec::new();
+    let mut next = 1u32;
+    for _ in 0..100 {
+        // Every line a bib never sent before, so a capture made twice shows.
+        let lines: Vec<String> = (next..next + 400).map(|n| format!("X{n}")).collect();
+        next += 400;
+        let kill_after = Duration::from_millis(rng.u64(5..60));
+        let (out, _) = record(&db, lines, Some(kill_after), &[]);
+        acknowledged.extend(acks(&out));
+    }
+    assert!(
+        acknowledged.len() > 100,
+        "the runs should have captured something before being killed: {}",
+        acknowledged.len()
+    );
+    check_file(&db, &acknowledged).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_refuses_captures_clearly_and_capturing_resumes_with_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("event.db").display().to_string();
+    assert!(
+        racedesk(&["--db", &db, "demo", "--entrants", "20"])
+            .status
+            .success()
+    );
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    // Room for a few pages of captures, then the "disk" is full.
+    let lines: Vec<String> = (1..=1500).map(|n| format!("X{n}")).collect();
+    let (out, stderr) = record(
+        &db,
+        lines,
+        None,
+        &[("RACEDESK_MAX_PAGES", (pages + 4).to_string())],
+    );
+    let full = acks(&out);
+    assert!(!full.is_empty(), "some captures fit: {stderr}");
+    assert!(full.len() < 1500, "the limit was reached");
+    assert!(
+        stderr.contains("disk holding the event file is full"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not captured"), "{stderr}");
+
+    // Space comes back: capturing goes on.
+    let lines: Vec<String> = (2001..=2010).map(|n| format!("X{n}")).collect();
+    let (out, stderr) = record(&db, lines, None, &[]);
+    let resumed = acks(&out);
+    assert_eq!(resumed.len(), 10, "{stderr}");
+    let all: Vec<_> = full.into_iter().chain(resumed).collect();
+    check_file(&db, &all).await;
+}

@@ -1,0 +1,425 @@
+//! The finish line on a real event file: starts, the capture modes,
+//! corrections as new rows, flags, reads imported idempotently.
+
+use racedesk::Error;
+use racedesk::model::{EventDate, Station, TimeZone, parse_instant};
+use racedesk::roster::{self, EntrantForm};
+use racedesk::timing::{self, Correction, FINISH, Status};
+
+use crate::support::TestEvent;
+
+fn station() -> Station {
+    Station {
+        id: "finish-laptop".into(),
+        name: "Finish A".into(),
+        operator: "timer".into(),
+    }
+}
+
+/// Race day at this time of day in Pyongyang, in epoch ms.
+fn at(time: &str) -> i64 {
+    parse_instant(
+        time,
+        EventDate::parse("2027-04-11").unwrap(),
+        TimeZone::parse("Asia/Pyongyang").unwrap(),
+    )
+    .unwrap()
+}
+
+/// An event with marathon runners 1-3 (chip E1 for bib 1) and 10K runner
+/// 2001, the marathon started at 08:00 and the 10K at 08:30.
+async fn race_day() -> TestEvent {
+    let event = TestEvent::new().await;
+    for (bib, race, chip) in [
+        ("1", "MAR", "E1"),
+        ("2", "MAR", ""),
+        ("3", "MAR", ""),
+        ("2001", "10K", ""),
+    ] {
+        let form = EntrantForm {
+            bib: bib.into(),
+            first_name: "Runner".into(),
+            last_name: bib.into(),
+            gender: "M".into(),
+            age: "30".into(),
+            race: race.into(),
+            chip: chip.into(),
+            ..EntrantForm::default()
+        };
+        roster::save_entrant(&event.file, None, &form, "test")
+            .await
+            .unwrap();
+    }
+    timing::start_race(
+        &event.file,
+        "MAR",
+        None,
+        at("08:00:00"),
+        true,
+        None,
+        &station(),
+    )
+    .await
+    .unwrap();
+    timing::start_race(
+        &event.file,
+        "10K",
+        None,
+        at("08:30:00"),
+        true,
+        None,
+        &station(),
+    )
+    .await
+    .unwrap();
+    event
+}
+
+fn bib_of(reads: &[timing::Read], id: &str) -> Option<String> {
+    reads
+        .iter()
+        .find(|r| r.id == id)
+        .and_then(|r| r.bib.clone())
+}
+
+#[tokio::test]
+async fn taps_then_bibs_fill_the_oldest_times_in_order() {
+    let event = race_day().await;
+    let s = station();
+    let t1 = timing::capture(&event.file, "finish", at("10:10:00"), None, &s)
+        .await
+        .unwrap();
+    let t2 = timing::capture(&event.file, "finish", at("10:10:02"), None, &s)
+        .await
+        .unwrap();
+    assert!(t2.seq > t1.seq, "a station's sequence grows");
+    let with_bib = timing::capture(&event.file, "finish", at("10:10:03"), Some("3"), &s)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        timing::assign_next(&event.file, FINISH, "2", &s)
+            .await
+            .unwrap(),
+        Some(t1.id.clone())
+    );
+    assert_eq!(
+        timing::assign_next(&event.file, FINISH, "1", &s)
+            .await
+            .unwrap(),
+        Some(t2.id.clone())
+    );
+    assert_eq!(
+        timing::assign_next(&event.file, FINISH, "2001", &s)
+            .await
+            .unwrap(),
+        None,
+        "no time left"
+    );
+
+    let reads = timing::reads(&event.file).await.unwrap();
+    assert_eq!(bib_of(&reads, &t1.id).as_deref(), Some("2"));
+    assert_eq!(bib_of(&reads, &t2.id).as_deref(), Some("1"));
+    assert_eq!(bib_of(&reads, &with_bib.id).as_deref(), Some("3"));
+    assert!(reads.iter().all(|r| r.status == "ok"), "{reads:?}");
+}
+
+#[tokio::test]
+async fn corrections_are_new_rows_and_the_history_shows_them() {
+    let event = race_day().await;
+    let s = station();
+    let wrong = timing::capture(&event.file, "finish", at("10:20:00"), Some("2"), &s)
+        .await
+        .unwrap();
+    let double = timing::capture(&event.file, "finish", at("10:20:00.300"), None, &s)
+        .await
+        .unwrap();
+
+    timing::correct(
+        &event.file,
+        &wrong.id,
+        Correction::Bib("3".into()),
+        Some("misread"),
+        &s,
+    )
+    .await
+    .unwrap();
+    timing::correct(
+        &event.file,
+        &wrong.id,
+        Correction::Time(at("10:19:59.500")),
+        None,
+        &s,
+    )
+    .await
+    .unwrap();
+    let err = timing::correct(&event.file, &double.id, Correction::Void, None, &s)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("reason:"),
+        "a void needs a reason: {err}"
+    );
+    timing::correct(
+        &event.file,
+        &double.id,
+        Correction::Void,
+        Some("double tap"),
+        &s,
+    )
+    .await
+    .unwrap();
+    let missed = timing::insert_missed(
+        &event.file,
+        "finish",
+        "1",
+        at("10:25:00"),
+        "seen on video",
+        &s,
+    )
+    .await
+    .unwrap();
+    timing::set_status(&event.file, "2", Status::Dnf, "stopped at 30 km", &s)
+        .await
+        .unwrap();
+    assert!(
+        timing::set_status(&event.file, "2", Status::Dq, " ", &s)
+            .await
+            .is_err()
+    );
+
+    let reads = timing::reads(&event.file).await.unwrap();
+    let fixed = reads.iter().find(|r| r.id == wrong.id).unwrap();
+    assert_eq!(
+        (fixed.bib.as_deref(), fixed.time.as_str()),
+        (Some("3"), "10:19:59.500")
+    );
+    assert!(fixed.corrected);
+    assert_eq!(
+        reads.iter().find(|r| r.id == double.id).unwrap().status,
+        "void"
+    );
+    assert_eq!(bib_of(&reads, &missed.id).as_deref(), Some("1"));
+
+    let history = timing::history(&event.file, &wrong.id).await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|h| h.kind.as_str()).collect();
+    assert_eq!(kinds, ["capture", "bib", "time"]);
+    assert_eq!(
+        history[0].bib.as_deref(),
+        Some("2"),
+        "the capture itself is unchanged"
+    );
+    let why = timing::history(&event.file, &missed.id).await.unwrap();
+    assert_eq!(why[1].reason.as_deref(), Some("seen on video"));
+
+    let statuses = timing::statuses(&event.file).await.unwrap();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        (statuses[0].bib.as_str(), statuses[0].status.as_str()),
+        ("2", "DNF")
+    );
+    assert!(matches!(
+        timing::correct(&event.file, "no-such-id", Correction::Void, Some("x"), &s).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn doubtful_captures_are_flagged_not_dropped() {
+    let event = race_day().await;
+    let s = station();
+    let twice_a = timing::capture(&event.file, "finish", at("10:30:00"), Some("1"), &s)
+        .await
+        .unwrap();
+    let twice_b = timing::capture(&event.file, "finish", at("10:31:00"), Some("1"), &s)
+        .await
+        .unwrap();
+    let unknown = timing::capture(&event.file, "finish", at("10:32:00"), Some("777"), &s)
+        .await
+        .unwrap();
+    let early = timing::capture(&event.file, "finish", at("08:29:00"), Some("2001"), &s)
+        .await
+        .unwrap();
+    // A marathon in 1:10 is faster than the world record.
+    let fast = timing::capture(&event.file, "finish", at("09:10:00"), Some("2"), &s)
+        .await
+        .unwrap();
+    let fine = timing::capture(&event.file, "finish", at("11:00:00"), Some("3"), &s)
+        .await
+        .unwrap();
+
+    let reads = timing::reads(&event.file).await.unwrap();
+    let flags = |id: &str| reads.iter().find(|r| r.id == id).unwrap().flags.clone();
+    assert_eq!(flags(&twice_a.id), ["duplicate"]);
+    assert_eq!(flags(&twice_b.id), ["duplicate"]);
+    assert_eq!(flags(&unknown.id), ["unknown bib"]);
+    assert_eq!(flags(&early.id), ["before start"]);
+    assert_eq!(flags(&fast.id), ["too fast"]);
+    assert!(flags(&fine.id).is_empty());
+    assert_eq!(reads.len(), 6, "nothing is dropped");
+    assert_eq!(reads.iter().filter(|r| r.status == "review").count(), 5);
+
+    // Voiding one of the two finishes of bib 1 clears the duplicate.
+    timing::correct(
+        &event.file,
+        &twice_b.id,
+        Correction::Void,
+        Some("pacer"),
+        &s,
+    )
+    .await
+    .unwrap();
+    let reads = timing::reads(&event.file).await.unwrap();
+    assert!(
+        reads
+            .iter()
+            .find(|r| r.id == twice_a.id)
+            .unwrap()
+            .flags
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_start_is_replaced_only_with_a_reason_and_both_are_kept() {
+    let event = race_day().await;
+    let err = timing::start_race(
+        &event.file,
+        "MAR",
+        None,
+        at("08:00:05"),
+        true,
+        None,
+        &station(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().starts_with("reason:"), "{err}");
+    timing::start_race(
+        &event.file,
+        "mar",
+        None,
+        at("08:00:05"),
+        true,
+        Some("gun fired late"),
+        &station(),
+    )
+    .await
+    .unwrap();
+    let starts = timing::starts(&event.file).await.unwrap();
+    let mar = starts.iter().find(|s| s.race == "MAR").unwrap();
+    assert_eq!(mar.time, "08:00:05.000");
+    assert!(matches!(
+        timing::start_race(
+            &event.file,
+            "MAR",
+            Some("Z"),
+            at("08:00:00"),
+            true,
+            None,
+            &station()
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        timing::start_race(
+            &event.file,
+            "100K",
+            None,
+            at("08:00:00"),
+            true,
+            None,
+            &station()
+        )
+        .await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn captured_rows_cannot_be_changed_or_deleted_in_the_file() {
+    let event = race_day().await;
+    timing::capture(&event.file, "finish", at("10:00:00"), Some("1"), &station())
+        .await
+        .unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", event.path().display()))
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE passing SET bib = '2'",
+        "DELETE FROM passing",
+        "UPDATE race_start SET at_ms = 0",
+        "DELETE FROM race_start",
+    ] {
+        let err = sqlx::query(sql).execute(&pool).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn reads_import_once_however_often_the_file_comes() {
+    let event = race_day().await;
+    let bibs = event.write(
+        "reads.csv",
+        "bib,time,point\n1,10:00:00.120,finish\n2,10:01:00,\n1,2027-04-11T09:00:00,20k\n2,10:01:00,\n",
+    );
+    let first = timing::import_reads(&event.file, &bibs, "finish", &station())
+        .await
+        .unwrap();
+    assert_eq!((first.rows, first.added, first.already), (4, 4, 0));
+    let again = timing::import_reads(&event.file, &bibs, "finish", &station())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.added, again.already),
+        (0, 4),
+        "the same file adds nothing"
+    );
+
+    let chips = event.write("chips.csv", "chip,time\nE1,10:05:00\nE999,10:06:00\n");
+    timing::import_reads(&event.file, &chips, "finish", &station())
+        .await
+        .unwrap();
+    let reads = timing::reads(&event.file).await.unwrap();
+    assert_eq!(reads.len(), 6);
+    let chip_read = reads
+        .iter()
+        .find(|r| r.chip.as_deref() == Some("E1"))
+        .unwrap();
+    assert_eq!(
+        chip_read.bib.as_deref(),
+        Some("1"),
+        "a chip read gives its holder's bib"
+    );
+    let stray = reads
+        .iter()
+        .find(|r| r.chip.as_deref() == Some("E999"))
+        .unwrap();
+    assert_eq!(stray.flags, ["unknown chip"]);
+    assert_eq!(timing::bibs_at(&reads, "20k").len(), 1);
+
+    let bad = event.write(
+        "bad.csv",
+        "bib,time\n3,10:00:00\nx y,10:00:01\n4,half past ten\n",
+    );
+    let err = timing::import_reads(&event.file, &bad, "finish", &station())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("row 3, column bib"), "{err}");
+    assert!(err.contains("row 4, column time"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(
+        timing::reads(&event.file).await.unwrap().len(),
+        6,
+        "all or nothing"
+    );
+
+    let no_header = event.write("odd.csv", "runner,when\n1,10:00:00\n");
+    let err = timing::import_reads(&event.file, &no_header, "finish", &station())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("bib or chip column"), "{err}");
+}
