@@ -32,6 +32,17 @@ const COMMANDS: &[&str] = &[
     "desk_counts",
     "desk_missing",
     "desk_export_missing",
+    "timing_overview",
+    "timing_start",
+    "timing_capture",
+    "timing_assign",
+    "timing_reads",
+    "timing_correct",
+    "timing_insert",
+    "timing_status",
+    "timing_history",
+    "backup_now",
+    "pick_backup_folder",
 ];
 
 fn main() {

@@ -7,9 +7,11 @@
 //! - [`roster`]: who is entered, imported from CSV or XLSX;
 //! - [`checkin`]: the start-line desk: find, check in, undo, counts;
 //! - [`timing`]: the finish line: starts, captures, corrections, reads;
+//! - [`backup`]: copies of the event file while timing;
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 
+pub mod backup;
 pub mod checkin;
 pub mod error;
 pub mod model;

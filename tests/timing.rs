@@ -423,3 +423,26 @@ async fn reads_import_once_however_often_the_file_comes() {
         .unwrap_err();
     assert!(err.to_string().contains("bib or chip column"), "{err}");
 }
+
+#[tokio::test]
+async fn a_backup_is_a_complete_event_file_that_opens() {
+    let event = race_day().await;
+    let tap = timing::capture(&event.file, "finish", at("10:00:00"), Some("1"), &station())
+        .await
+        .unwrap();
+    let folder = event.dir.path().join("usb stick");
+    let copy = racedesk::backup::backup(&event.file, &folder)
+        .await
+        .unwrap();
+    assert!(copy.starts_with(&folder));
+    assert!(copy.extension().is_some_and(|e| e == "racedesk"));
+    // Captures go on after the backup; the copy holds what was there.
+    timing::capture(&event.file, "finish", at("10:00:01"), Some("2"), &station())
+        .await
+        .unwrap();
+    let restored = racedesk::EventFile::open(&copy).await.unwrap();
+    let reads = timing::reads(&restored).await.unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].id, tap.id);
+    assert_eq!(roster::entrants(&restored).await.unwrap().len(), 4);
+}

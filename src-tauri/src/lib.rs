@@ -25,6 +25,7 @@ pub fn run() {
         .setup(|app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle()))?;
             app.manage(state);
+            backups_while_running(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -57,12 +58,49 @@ pub fn run() {
             commands::checkin::desk_counts,
             commands::checkin::desk_missing,
             commands::checkin::desk_export_missing,
+            commands::timing::timing_overview,
+            commands::timing::timing_start,
+            commands::timing::timing_capture,
+            commands::timing::timing_assign,
+            commands::timing::timing_reads,
+            commands::timing::timing_correct,
+            commands::timing::timing_insert,
+            commands::timing::timing_status,
+            commands::timing::timing_history,
+            commands::timing::backup_now,
+            commands::timing::pick_backup_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {
         eprintln!("racedesk could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// How often the event file is backed up while the app runs, when it
+/// changed since the last backup.
+const BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Backs the event file up every few minutes (when something changed), so
+/// a dead laptop or disk loses at most those minutes of the copy on the stick.
+fn backups_while_running(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut last_seen = String::new();
+        loop {
+            tokio::time::sleep(BACKUP_EVERY).await;
+            let state = app.state::<AppState>();
+            let file = state.file().await;
+            let Ok(now) = racedesk::backup::fingerprint(&file).await else {
+                continue;
+            };
+            if now != last_seen {
+                match state.backup_now().await {
+                    Ok(_) => last_seen = now,
+                    Err(e) => tracing::error!(error = %e.message, "automatic backup failed"),
+                }
+            }
+        }
+    });
 }
 
 /// Keeps the window on the app: a link or a script cannot navigate it to

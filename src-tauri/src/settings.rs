@@ -38,6 +38,8 @@ pub struct Settings {
     pub preferences: Preferences,
     /// This running copy of racedesk, as check-ins name it (UUID v7).
     pub station: String,
+    /// Where backups go (a USB stick); the data folder's `backups` if unset.
+    pub backup_folder: Option<PathBuf>,
 }
 
 impl Settings {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use racedesk::checkin::Finder;
 use racedesk::roster::RosterTable;
+use racedesk::timing::CaptureClock;
 use racedesk::{EventFile, roster};
 use tauri::Manager;
 use tokio::sync::RwLock;
@@ -33,6 +34,10 @@ pub struct AppState {
     roster: tokio::sync::Mutex<Option<RosterTable>>,
     /// The check-in desk's search index, likewise.
     finder: tokio::sync::Mutex<Option<Finder>>,
+    /// The capture clock: the wall clock read once at start, then monotonic.
+    pub clock: CaptureClock,
+    /// The last backup: where, and when (Unix epoch ms).
+    pub last_backup: Mutex<Option<(String, i64)>>,
 }
 
 impl AppState {
@@ -73,6 +78,8 @@ impl AppState {
             notice: Mutex::new(notice),
             roster: tokio::sync::Mutex::new(None),
             finder: tokio::sync::Mutex::new(None),
+            clock: CaptureClock::system(),
+            last_backup: Mutex::new(None),
         })
     }
 
@@ -128,6 +135,26 @@ impl AppState {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Where backups go: the folder chosen in the settings, else the
+    /// `backups` folder beside the app's data.
+    pub fn backup_folder(&self) -> PathBuf {
+        self.settings
+            .lock()
+            .ok()
+            .and_then(|s| s.backup_folder.clone())
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
+    /// Backs the event file up now and remembers it.
+    pub async fn backup_now(&self) -> CommandResult<(String, i64)> {
+        let copy = racedesk::backup::backup(&self.file().await, &self.backup_folder()).await?;
+        let done = (copy.display().to_string(), self.clock.now_ms());
+        if let Ok(mut last) = self.last_backup.lock() {
+            *last = Some(done.clone());
+        }
+        Ok(done)
     }
 
     pub fn preferences(&self) -> Preferences {

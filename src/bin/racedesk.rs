@@ -79,6 +79,12 @@ enum Command {
     /// finisher, a DNS/DNF/DQ.
     #[command(subcommand)]
     Correct(CorrectCommand),
+    /// Copies the event file (consistently, while others write) into a
+    /// folder, such as a USB stick, as <name>-<UTC time>.racedesk.
+    Backup {
+        #[arg(long, value_name = "FOLDER")]
+        to: PathBuf,
+    },
     /// Fills a new event file with a realistic demo event.
     Demo {
         /// How many entrants; the same number always gives the same event.
@@ -661,6 +667,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     println!("bib {bib}: {}", status.to_ascii_uppercase());
                 }
             }
+        }
+        Command::Backup { to } => {
+            let file = open(&db).await?;
+            let copy = racedesk::backup::backup(&file, &to).await?;
+            println!("backed up to {}", copy.display());
         }
         Command::Demo { entrants } => {
             let file = EventFile::create(&db).await.map_err(Error::from)?;

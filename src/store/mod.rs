@@ -71,6 +71,16 @@ impl EventFile {
         &self.readers
     }
 
+    /// Writes a consistent copy of the whole file to `target` (which must
+    /// not exist), from a reader so stations go on writing meanwhile.
+    pub(crate) async fn vacuum_into(&self, target: &Path) -> sqlx::Result<()> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(target.display().to_string())
+            .execute(&self.readers)
+            .await?;
+        Ok(())
+    }
+
     /// Closes every connection, checkpointing the WAL into the main file.
     pub async fn close(self) {
         self.readers.close().await;
@@ -264,6 +274,18 @@ fn open_error(path: &Path, e: sqlx::Error) -> OpenError {
 }
 
 /// Milliseconds since the Unix epoch, UTC: how instants are stored.
+/// The latest row of each table that grows, and the count of entrants.
+pub(crate) async fn fingerprint(file: &EventFile) -> sqlx::Result<String> {
+    sqlx::query_scalar!(
+        r#"SELECT concat_ws('|', (SELECT max(id) FROM audit), (SELECT max(id) FROM checkin),
+                  (SELECT max(id) FROM passing), (SELECT max(id) FROM correction),
+                  (SELECT max(id) FROM race_start), (SELECT max(id) FROM runner_status),
+                  (SELECT count(*) FROM entrant)) AS "print!: String""#
+    )
+    .fetch_one(file.reader())
+    .await
+}
+
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -7,3 +7,4 @@ mod dialog;
 pub mod event;
 pub mod races;
 pub mod roster;
+pub mod timing;

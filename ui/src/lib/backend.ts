@@ -8,6 +8,10 @@ import type { Found } from "./bindings/Found";
 import type { GroupOutcome } from "./bindings/GroupOutcome";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
+import type { Capture } from "./bindings/Capture";
+import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { Read } from "./bindings/Read";
+import type { TimingOverview } from "./bindings/TimingOverview";
 import type { EntrantForm } from "./bindings/EntrantForm";
 import type { EventForm } from "./bindings/EventForm";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -50,6 +54,17 @@ export interface Backend {
   deskCounts(): Promise<Counts>;
   deskMissing(race: string | null, group: string | null): Promise<MissingPage>;
   deskExportMissing(race: string | null, group: string | null): Promise<string | null>;
+  timingOverview(): Promise<TimingOverview>;
+  timingStart(race: string, wave: string | null, at: string | null, reason: string | null): Promise<void>;
+  timingCapture(point: string, bib: string | null): Promise<Capture>;
+  timingAssign(point: string, bib: string): Promise<string | null>;
+  timingReads(limit: number): Promise<Read[]>;
+  timingCorrect(id: string, kind: "bib" | "time" | "void", value: string, reason: string | null): Promise<void>;
+  timingInsert(point: string, bib: string, time: string, reason: string): Promise<Capture>;
+  timingStatus(bib: string, status: string, reason: string): Promise<void>;
+  timingHistory(id: string): Promise<HistoryEntry[]>;
+  backupNow(): Promise<[string, number]>;
+  pickBackupFolder(): Promise<string | null>;
 }
 
 export const tauriBackend: Backend = {
@@ -86,4 +101,15 @@ export const tauriBackend: Backend = {
   deskCounts: () => invoke("desk_counts"),
   deskMissing: (race, group) => invoke("desk_missing", { race, group }),
   deskExportMissing: (race, group) => invoke("desk_export_missing", { race, group }),
+  timingOverview: () => invoke("timing_overview"),
+  timingStart: (race, wave, at, reason) => invoke("timing_start", { race, wave, at, reason }),
+  timingCapture: (point, bib) => invoke("timing_capture", { point, bib }),
+  timingAssign: (point, bib) => invoke("timing_assign", { point, bib }),
+  timingReads: (limit) => invoke("timing_reads", { limit }),
+  timingCorrect: (id, kind, value, reason) => invoke("timing_correct", { id, kind, value, reason }),
+  timingInsert: (point, bib, time, reason) => invoke("timing_insert", { point, bib, time, reason }),
+  timingStatus: (bib, status, reason) => invoke("timing_status", { bib, status, reason }),
+  timingHistory: (id) => invoke("timing_history", { id }),
+  backupNow: () => invoke("backup_now"),
+  pickBackupFolder: () => invoke("pick_backup_folder"),
 };

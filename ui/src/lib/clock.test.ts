@@ -12,3 +12,13 @@ describe("clock", () => {
     expect(clock(0, "Not/AZone")).toMatch(/^\d\d:\d\d:\d\d$/);
   });
 });
+
+import { elapsed } from "./clock";
+
+describe("elapsed", () => {
+  it("shows a race clock as H:MM:SS, rounded down while it runs", () => {
+    expect(elapsed(0)).toBe("0:00:00");
+    expect(elapsed(7_235_999)).toBe("2:00:35");
+    expect(elapsed(-61_000)).toBe("-0:01:01");
+  });
+});

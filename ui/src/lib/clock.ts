@@ -9,3 +9,13 @@ export function clock(atMs: number, timeZone: string | undefined): string {
     return new Intl.DateTimeFormat("en-GB", options).format(atMs);
   }
 }
+
+/** A running race clock: H:MM:SS from the start to now (negative before the gun). */
+export function elapsed(ms: number): string {
+  const sign = ms < 0 ? "-" : "";
+  const total = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor(total / 60) % 60;
+  const s = total % 60;
+  return `${sign}${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}

@@ -1,0 +1,216 @@
+//! The finish line: race clocks and starts, captures in each mode,
+//! corrections, and backups. A capture returns only after its COMMIT, so
+//! what the timer sees acknowledged is on disk.
+
+use racedesk::model::{Station, parse_instant};
+use racedesk::timing::{self, Capture, Correction, Read, Start, Status};
+use serde::Serialize;
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+/// What the timing screen shows above the captures.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct TimingOverview {
+    /// The capture clock now, Unix epoch ms: the screen runs its clocks
+    /// from it, not from the laptop's clock.
+    pub now_ms: i64,
+    pub starts: Vec<Start>,
+    /// Race codes with their waves, in setup order.
+    pub races: Vec<(String, Vec<String>)>,
+    pub last_backup: Option<(String, i64)>,
+    pub backup_folder: String,
+}
+
+#[tauri::command]
+pub async fn timing_overview(state: State<'_, AppState>) -> CommandResult<TimingOverview> {
+    let file = state.file().await;
+    let races = racedesk::setup::races(&file)
+        .await?
+        .into_iter()
+        .map(|r| (r.race.code.to_string(), r.race.waves))
+        .collect();
+    Ok(TimingOverview {
+        now_ms: state.clock.now_ms(),
+        starts: timing::starts(&file).await?,
+        races,
+        last_backup: state.last_backup.lock().ok().and_then(|b| b.clone()),
+        backup_folder: state.backup_folder().display().to_string(),
+    })
+}
+
+/// Starts a race (or wave) now, or at `at` (a time typed in the event's zone).
+#[tauri::command]
+pub async fn timing_start(
+    state: State<'_, AppState>,
+    race: String,
+    wave: Option<String>,
+    at: Option<String>,
+    reason: Option<String>,
+) -> CommandResult<()> {
+    let now = state.clock.now_ms();
+    let file = state.file().await;
+    let at_ms = match at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(text) => instant(&state, "at", text).await?,
+        None => now,
+    };
+    let wave = wave.filter(|w| !w.is_empty());
+    timing::start_race(
+        &file,
+        &race,
+        wave.as_deref(),
+        at_ms,
+        at.is_some(),
+        reason.as_deref(),
+        &station(&state),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A capture at `point` now: with a bib, or none (a tap).
+#[tauri::command]
+pub async fn timing_capture(
+    state: State<'_, AppState>,
+    point: String,
+    bib: Option<String>,
+) -> CommandResult<Capture> {
+    // The instant is taken first, before anything can wait.
+    let now = state.clock.now_ms();
+    let bib = bib.filter(|b| !b.trim().is_empty());
+    let file = state.file().await;
+    Ok(timing::capture(&file, &point, now, bib.as_deref(), &station(&state)).await?)
+}
+
+/// Time then bib: the bib goes to the oldest capture at `point` without
+/// one; `None` when no capture waits for a bib.
+#[tauri::command]
+pub async fn timing_assign(
+    state: State<'_, AppState>,
+    point: String,
+    bib: String,
+) -> CommandResult<Option<String>> {
+    let file = state.file().await;
+    Ok(timing::assign_next(&file, &point, &bib, &station(&state)).await?)
+}
+
+/// The latest captures, newest first.
+#[tauri::command]
+pub async fn timing_reads(state: State<'_, AppState>, limit: usize) -> CommandResult<Vec<Read>> {
+    let mut reads = timing::reads(&state.file().await).await?;
+    reads.reverse();
+    reads.truncate(limit.min(500));
+    Ok(reads)
+}
+
+/// A correction of one capture: `kind` is bib, time or void.
+#[tauri::command]
+pub async fn timing_correct(
+    state: State<'_, AppState>,
+    id: String,
+    kind: String,
+    value: String,
+    reason: Option<String>,
+) -> CommandResult<()> {
+    let correction = match kind.as_str() {
+        "bib" => Correction::Bib(value),
+        "time" => Correction::Time(instant(&state, "time", &value).await?),
+        "void" => Correction::Void,
+        _ => {
+            return Err(CommandError::new(
+                "invalid",
+                format!("no correction {kind}"),
+            ));
+        }
+    };
+    let file = state.file().await;
+    timing::correct(&file, &id, correction, reason.as_deref(), &station(&state)).await?;
+    Ok(())
+}
+
+/// A finisher the timers missed, at the time given.
+#[tauri::command]
+pub async fn timing_insert(
+    state: State<'_, AppState>,
+    point: String,
+    bib: String,
+    time: String,
+    reason: String,
+) -> CommandResult<Capture> {
+    let at_ms = instant(&state, "time", &time).await?;
+    let file = state.file().await;
+    Ok(timing::insert_missed(&file, &point, &bib, at_ms, &reason, &station(&state)).await?)
+}
+
+#[tauri::command]
+pub async fn timing_status(
+    state: State<'_, AppState>,
+    bib: String,
+    status: String,
+    reason: String,
+) -> CommandResult<()> {
+    let status = Status::parse(&status).map_err(|e| racedesk::Error::Invalid {
+        field: "status",
+        reason: e,
+    })?;
+    let file = state.file().await;
+    timing::set_status(&file, &bib, status, &reason, &station(&state)).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn timing_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<Vec<timing::HistoryEntry>> {
+    Ok(timing::history(&state.file().await, &id).await?)
+}
+
+/// Backs the event file up now: (path, when).
+#[tauri::command]
+pub async fn backup_now(state: State<'_, AppState>) -> CommandResult<(String, i64)> {
+    state.backup_now().await
+}
+
+/// Chooses the backup folder (a USB stick) with the native dialog.
+#[tauri::command]
+pub async fn pick_backup_folder(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> CommandResult<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_folder(move |folder| {
+        let _ = tx.send(folder);
+    });
+    let picked = rx
+        .await
+        .map_err(|_| CommandError::new("dialog", "the folder dialog closed unexpectedly"))?
+        .and_then(|p| p.into_path().ok());
+    if let Some(folder) = &picked {
+        state.update_settings(|s| s.backup_folder = Some(folder.clone()))?;
+    }
+    Ok(picked.map(|p| p.display().to_string()))
+}
+
+async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandResult<i64> {
+    let event = racedesk::setup::event(&state.file().await).await?;
+    parse_instant(text, event.date, event.time_zone)
+        .map_err(|reason| racedesk::Error::Invalid { field, reason }.into())
+}
+
+fn station(state: &AppState) -> Station {
+    let name = state.preferences().desk;
+    Station {
+        id: state.station(),
+        name: if name.trim().is_empty() {
+            "Finish".into()
+        } else {
+            name
+        },
+        operator: state.operator(),
+    }
+}

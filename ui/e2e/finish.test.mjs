@@ -1,0 +1,102 @@
+// End-to-end tests of the finish line in the real window, on event files
+// made by the CLI; what the window captured is read back through the CLI.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { Key } from "selenium-webdriver";
+import { CLI, click, find, launch, screenshot, tempDir, type, waitText } from "./harness.mjs";
+
+const open = [];
+after(async () => {
+  for (const app of open) await app.close().catch(() => {});
+});
+
+const cli = (db, ...args) => execFileSync(CLI, ["--db", db, ...args], { encoding: "utf8" });
+const reads = (db) => JSON.parse(cli(db, "reads", "list", "--format", "json"));
+
+async function start(dir) {
+  const app = await launch(dir);
+  open.push(app);
+  await find(app.session, "finish-bib", 20000);
+  return app;
+}
+
+async function stop(app) {
+  open.splice(open.indexOf(app), 1);
+  await app.close();
+}
+
+describe("the finish line in its window", () => {
+  it("starts a race, captures in both modes, corrects, and finds it all after a restart", async () => {
+    const dir = tempDir("finish");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "200"]);
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
+    let app = await start(dir);
+    let { session } = app;
+
+    // The gun: the half marathon's clock starts running.
+    await click(session, "start-HALF");
+    const clockCell = await find(session, "clock-time-HALF");
+    const first = await clockCell.getText();
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.notEqual(await clockCell.getText(), first, "the race clock runs");
+
+    // Time then bib: two times with Space, then two bibs fill them in order.
+    const box = await find(session, "finish-bib");
+    await box.sendKeys(" ");
+    await waitText(session, "finish-message", "recorded; its bib comes next");
+    await box.sendKeys(" ");
+    await waitText(session, "finish-reads", "waiting for a bib");
+    assert.equal(reads(db).length, 2, "each time is in the file once shown");
+    await box.sendKeys("12", Key.ENTER);
+    await waitText(session, "finish-message", "Bib 12 given to the oldest time");
+    await box.sendKeys("15", Key.ENTER);
+    await waitText(session, "finish-message", "Bib 15 given");
+    let now = reads(db);
+    assert.deepEqual(now.map((r) => r.bib), ["12", "15"], "bibs fill the times in crossing order");
+    screenshot("30-finish-time-then-bib");
+
+    // Bib and time: the bib is captured with the time now.
+    await box.sendKeys(Key.chord(Key.ALT, "m"));
+    await box.sendKeys("20", Key.ENTER);
+    await waitText(session, "finish-message", "20 recorded at");
+    assert.equal(reads(db).length, 3);
+
+    // A wrong bib corrected, a double tap voided: both new rows.
+    const wrong = reads(db).find((r) => r.bib === "15");
+    await click(session, `fix-${wrong.id}`);
+    await type(session, "fix-bib", "16");
+    await type(session, "fix-reason", "misread");
+    await click(session, "fix-save");
+    await waitText(session, "finish-message", "Bib corrected to 16");
+    await (await find(session, "finish-bib")).sendKeys(" ");
+    await waitText(session, "finish-reads", "waiting for a bib");
+    const extra = reads(db).find((r) => r.bib === null);
+    await click(session, `void-${extra.id}`);
+    await type(session, "fix-reason", "double tap");
+    await click(session, "fix-save");
+    await waitText(session, "finish-message", "voided");
+    now = reads(db);
+    assert.equal(now.find((r) => r.id === wrong.id).bib, "16");
+    assert.equal(now.find((r) => r.id === extra.id).status, "void");
+    assert.equal(now.length, 4, "nothing is deleted");
+
+    // A backup on demand.
+    await (await find(session, "finish-bib")).sendKeys(Key.chord(Key.ALT, "b"));
+    await waitText(session, "backup-line", "Last backup");
+    screenshot("31-finish-corrected");
+    await stop(app);
+
+    // After a restart everything is as it was.
+    app = await start(dir);
+    session = app.session;
+    await find(session, "clock-time-HALF");
+    const table = await waitText(session, "finish-reads", "16");
+    const text = await table.getText();
+    assert.ok(text.includes("12") && text.includes("20") && text.includes("void"), text);
+    await stop(app);
+  });
+});
