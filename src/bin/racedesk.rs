@@ -240,6 +240,8 @@ enum ReadsCommand {
     },
     /// One capture and each correction of it.
     History { id: String },
+    /// Runners marked DNS, DNF or DQ, with the reasons (JSON).
+    Statuses,
 }
 
 #[derive(Subcommand)]
@@ -571,6 +573,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ReadsCommand::History { id } => {
                     let mut out = Vec::new();
                     json_to(&mut out, &timing::history(&file, &id).await?)?;
+                    emit(&out)?;
+                }
+                ReadsCommand::Statuses => {
+                    let mut out = Vec::new();
+                    json_to(&mut out, &timing::statuses(&file).await?)?;
                     emit(&out)?;
                 }
             }

@@ -36,6 +36,9 @@ pub struct Hit {
 /// Names shorter than this need to be typed exactly (or as a prefix).
 const TYPO_MIN_LEN: usize = 5;
 
+/// Characters a code from another roster column needs to be searchable.
+const CODE_MIN_LEN: usize = 5;
+
 /// Digits a phone search needs, so a bib is not taken for a phone number.
 const PHONE_MIN_DIGITS: usize = 6;
 
@@ -89,6 +92,16 @@ impl SearchIndex {
             }
             for other in [&entrant.group, &entrant.chip].into_iter().flatten() {
                 index.others.push((fold(other), i));
+            }
+            // Codes among the roster's other columns (a registration or
+            // order number that a QR code on the runner's email carries):
+            // values with a digit, long enough not to match by accident.
+            for value in entrant.extra.values() {
+                if value.chars().count() >= CODE_MIN_LEN
+                    && value.chars().any(|c| c.is_ascii_digit())
+                {
+                    index.others.push((fold(value), i));
+                }
             }
             if let Some(phone) = &entrant.phone {
                 let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
@@ -485,6 +498,19 @@ mod tests {
                 "{query}"
             );
         }
+    }
+
+    #[test]
+    fn a_registration_code_from_another_column_finds_the_runner() {
+        let mut entrants = field();
+        entrants[2]
+            .extra
+            .insert("Registration code".into(), "KT-2027-0042".into());
+        entrants[2].extra.insert("T-shirt".into(), "M".into());
+        let index = SearchIndex::new(&entrants);
+        assert_eq!(bibs(&index, &entrants, "KT-2027-0042"), ["70"]);
+        assert_eq!(bibs(&index, &entrants, "kt20270042"), ["70"]);
+        assert!(bibs(&index, &entrants, "m").iter().all(|b| b != "70"));
     }
 
     #[test]

@@ -83,6 +83,28 @@ describe("the finish line in its window", () => {
     assert.equal(now.find((r) => r.id === wrong.id).bib, "16");
     assert.equal(now.find((r) => r.id === extra.id).status, "void");
     assert.equal(now.length, 4, "nothing is deleted");
+    await (await find(session, "finish-bib")).sendKeys(Key.ESCAPE);
+
+    // The history of the corrected capture shows the capture and the fix.
+    await click(session, `history-${wrong.id}`);
+    await waitText(session, "history-rows", "misread");
+
+    // A missed finisher inserted, a runner marked DNF.
+    await click(session, "corrections-open");
+    await type(session, "missed-bib", "30");
+    await type(session, "missed-time", "10:30:00.250");
+    await type(session, "missed-reason", "seen on video");
+    await click(session, "missed-save");
+    await waitText(session, "finish-message", "Bib 30 inserted");
+    await type(session, "status-bib", "31");
+    await type(session, "status-reason", "stopped at 30 km");
+    await click(session, "status-save");
+    await waitText(session, "finish-message", "Bib 31 marked DNF");
+    const inserted = reads(db).find((r) => r.bib === "30");
+    assert.equal(inserted.source, "manual");
+    assert.equal(inserted.time, "10:30:00.250");
+    const statuses = JSON.parse(cli(db, "reads", "statuses"));
+    assert.deepEqual(statuses, [{ bib: "31", status: "DNF", reason: "stopped at 30 km" }]);
 
     // A backup on demand.
     await (await find(session, "finish-bib")).sendKeys(Key.chord(Key.ALT, "b"));
