@@ -5,7 +5,10 @@
 //!    per capture, each acknowledged after its COMMIT), against the bare
 //!    commit rate;
 //! 3. importing a file of 250,000 reads (what a 27,000-runner race gives)
-//!    against a bare load of the same CSV into a plain table.
+//!    against a bare load of the same CSV into a plain table;
+//! 4. the captures as they stand (`timing::reads`, what the finish screen
+//!    and the results start from) over all those reads, against a bare
+//!    `SELECT` of the same rows in crossing order.
 //!
 //! `cargo bench --bench timing` (`-- --taps N --record N --reads N`).
 //! Targets: p99 under 1.5x the bare commit; at least 1,000 captures per
@@ -146,6 +149,21 @@ async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<(
     let t = Instant::now();
     let done = timing::import_reads(&file, &csv, "finish", &station).await?;
     let ours = t.elapsed();
+
+    // 4. The captures as they stand, over every read in the file.
+    let t = Instant::now();
+    let derived = timing::reads(&file).await?;
+    let derive = t.elapsed();
+    let t = Instant::now();
+    let at_finish = timing::reads_at(&file, "finish").await?.len();
+    let derive_finish = t.elapsed();
+    let plain = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let t = Instant::now();
+    let bare_rows: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT id, at_ms, bib FROM passing ORDER BY at_ms")
+            .fetch_all(&plain)
+            .await?;
+    let bare_select = t.elapsed();
     file.close().await;
 
     let load = bare_pool(&dir.path().join("bare-reads.db")).await?;
@@ -173,6 +191,18 @@ async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<(
         ms(ours),
         ms(floor),
         ms(ours) / ms(floor)
+    );
+    println!(
+        "captures as they stand: {} in {:.0} ms; bare SELECT of the same {} rows {:.0} ms; ratio {:.2}x",
+        derived.len(),
+        ms(derive),
+        bare_rows.len(),
+        ms(bare_select),
+        ms(derive) / ms(bare_select)
+    );
+    println!(
+        "captures at the finish alone (the finish screen's refresh): {at_finish} in {:.0} ms",
+        ms(derive_finish)
     );
     Ok(())
 }

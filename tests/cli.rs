@@ -48,11 +48,16 @@ fn a_race_director_sets_up_imports_and_lists_from_the_shell() {
         "18-39,40-44,45-49,50-54,55-59,60-64,65-69,70-74,75-79,80+",
         "--bibs",
         "1-999",
+        "--checkpoints",
+        "5k",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let list = text(&racedesk(&["--db", &db, "race", "list"]).stdout);
     assert!(
-        list.contains("10K") && list.contains("1-999") && list.contains("80+"),
+        list.contains("10K")
+            && list.contains("1-999")
+            && list.contains("80+")
+            && list.contains("5k"),
         "{list}"
     );
 
@@ -510,4 +515,123 @@ fn a_timer_starts_records_corrects_and_lists_from_the_shell() {
     let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(history[1]["kind"], "bib");
     assert_eq!(history[1]["bib"], "15");
+}
+
+/// Runs `record` with `input` on standard input; its stdout lines.
+fn record(db: &str, args: &[&str], input: &str) -> Vec<String> {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", db, "record"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn two_operators_tap_times_and_type_bibs_from_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    // At the marathon's 10 km checkpoint: one station taps three times,
+    // another types the bibs in crossing order, one of them twice.
+    let taps = record(
+        &db,
+        &["--point", "10k", "--station", "10k taps"],
+        "- 10:00:01\n- 10:00:02\n- 10:00:04\n",
+    );
+    assert!(
+        taps.iter().all(|l| l.split(' ').nth(2) == Some("-")),
+        "{taps:?}"
+    );
+    let bibs = record(
+        &db,
+        &["--point", "10k", "--crossing", "--station", "10k bibs"],
+        "5\n6\n6\n-\n",
+    );
+    assert_eq!(bibs.len(), 4, "{bibs:?}");
+    assert!(
+        bibs[0].starts_with("ok ") && bibs[0].ends_with(" 5 crossing"),
+        "{bibs:?}"
+    );
+    assert!(
+        bibs[3].ends_with(" - crossing"),
+        "an uncaught bib: {bibs:?}"
+    );
+
+    let pairs = |db: &str| -> serde_json::Value {
+        serde_json::from_slice(&on(db, &["reads", "pairs", "--point", "10k"]).stdout).unwrap()
+    };
+    let now = pairs(&db);
+    assert_eq!(now.as_array().unwrap().len(), 4);
+    assert_eq!(now[2]["bib"], "6");
+    assert_eq!(now[3]["flags"][0], "waiting for a time");
+
+    // The second 6 was typed twice; the uncaught runner was tapped late.
+    let twice = bibs[2].split(' ').nth(1).unwrap();
+    let out = on(&db, &["correct", "drop-bib", twice]);
+    assert_eq!(out.status.code(), Some(2), "a reason is required");
+    let out = on(
+        &db,
+        &["correct", "drop-bib", twice, "--reason", "typed twice"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = on(
+        &db,
+        &[
+            "correct",
+            "insert-time",
+            "10:00:03",
+            "--point",
+            "10k",
+            "--reason",
+            "video",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first = bibs[0].split(' ').nth(1).unwrap();
+    let out = on(
+        &db,
+        &[
+            "correct",
+            "insert-bib",
+            "4",
+            "--before",
+            first,
+            "--reason",
+            "first across",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let now = pairs(&db);
+    let bibs: Vec<_> = now
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["bib"].clone())
+        .collect();
+    assert_eq!(
+        bibs,
+        [
+            serde_json::json!("4"),
+            serde_json::json!("5"),
+            serde_json::json!("6"),
+            serde_json::Value::Null
+        ],
+        "{now}"
+    );
+    assert_eq!(now[3]["time"], "10:00:04.000");
 }

@@ -466,6 +466,7 @@ async fn a_bad_row_40000_writes_nothing() {
         age_groups: AgeGroups::open(),
         bibs: None,
         waves: Vec::new(),
+        checkpoints: Vec::new(),
     };
     setup::add_race(&event.file, &open, "test").await.unwrap();
     let mut text = String::from("bib,name,gender,age,race\n");
@@ -593,6 +594,7 @@ async fn the_boston_2014_results_import_as_a_roster() {
         age_groups: AgeGroups::parse("boston").unwrap(),
         bibs: None,
         waves: Vec::new(),
+        checkpoints: Vec::new(),
     };
     setup::add_race(&file, &race, "test").await.unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

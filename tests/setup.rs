@@ -13,6 +13,7 @@ fn race(code: &str, bibs: Option<&str>) -> Race {
         age_groups: AgeGroups::open(),
         bibs: bibs.map(|b| BibRanges::parse(b).unwrap()),
         waves: Vec::new(),
+        checkpoints: Vec::new(),
     }
 }
 
@@ -106,6 +107,7 @@ async fn a_race_can_be_changed_with_its_waves_and_entrants_follow() {
         age_groups: "boston".into(),
         bibs: "1000-1999".into(),
         waves: vec!["Elite".into(), " A ".into(), "".into()],
+        checkpoints: "10k, 5k".into(),
     };
     let race = form.parse().unwrap();
     assert_eq!(race.waves, ["Elite", "A"]);
@@ -126,6 +128,19 @@ async fn a_race_can_be_changed_with_its_waves_and_entrants_follow() {
         (half.entrants, half.race.waves.clone()),
         (1, vec!["Elite".to_string(), "A".to_string()])
     );
+    assert_eq!(
+        setup::RaceForm::from_race(&half.race).checkpoints,
+        "5k, 10k",
+        "checkpoints are kept, nearest the start first"
+    );
+    let too_far = setup::RaceForm {
+        checkpoints: "25k".into(),
+        ..setup::RaceForm::from_race(&half.race)
+    };
+    match too_far.parse() {
+        Err(racedesk::Error::Invalid { field, .. }) => assert_eq!(field, "checkpoints"),
+        other => panic!("a checkpoint past the finish is refused: {other:?}"),
+    }
     let entrants = racedesk::roster::entrants(&event.file).await.unwrap();
     assert_eq!(entrants[0].race.as_str(), "HALF21");
     let history = setup::history(&event.file, "race", "HALF").await.unwrap();

@@ -446,3 +446,162 @@ async fn a_backup_is_a_complete_event_file_that_opens() {
     assert_eq!(reads[0].id, tap.id);
     assert_eq!(roster::entrants(&restored).await.unwrap().len(), 4);
 }
+
+/// Bibs of the pairs, as `n:bib` (`-` for none) for short asserts.
+fn pairs_text(pairs: &[timing::Pair]) -> Vec<String> {
+    pairs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}{}",
+                p.n,
+                p.bib.as_deref().unwrap_or("-"),
+                if p.time_id.is_none() { "?" } else { "" }
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn two_operators_times_and_bibs_in_crossing_order_are_matched_and_fixable() {
+    let event = race_day().await;
+    let taps = station();
+    let bibs = Station {
+        id: "finish-keypad".into(),
+        name: "Finish bibs".into(),
+        operator: "recorder".into(),
+    };
+    // Runners 2, 1, 3, 2001 cross; the tapper misses runner 3; the bib
+    // recorder is a runner behind at first and types 1 twice.
+    let t1 = timing::capture(&event.file, "finish", at("10:20:00"), None, &taps)
+        .await
+        .unwrap();
+    let b2 = timing::enter_crossing(&event.file, "finish", Some("2"), &bibs)
+        .await
+        .unwrap();
+    let t2 = timing::capture(&event.file, "finish", at("10:20:05"), None, &taps)
+        .await
+        .unwrap();
+    let b1 = timing::enter_crossing(&event.file, "finish", Some("1"), &bibs)
+        .await
+        .unwrap();
+    let b1_again = timing::enter_crossing(&event.file, "finish", Some("1"), &bibs)
+        .await
+        .unwrap();
+    let b3 = timing::enter_crossing(&event.file, "finish", Some("3"), &bibs)
+        .await
+        .unwrap();
+    let t4 = timing::capture(&event.file, "finish", at("10:20:20"), None, &taps)
+        .await
+        .unwrap();
+
+    let pairs = timing::pairing(&event.file, "finish").await.unwrap();
+    assert_eq!(pairs_text(&pairs), ["1:2", "2:1", "3:1", "4:-?"]);
+    assert_eq!(pairs[3].typed.as_deref(), Some("3"));
+    assert!(pairs[3].flags.contains(&"waiting for a time".to_owned()));
+    assert!(
+        pairs[2].flags.contains(&"duplicate".to_owned()),
+        "{pairs:?}"
+    );
+    assert_eq!(pairs[0].time_id.as_deref(), Some(t1.id.as_str()));
+    assert_eq!(pairs[0].crossing_id.as_deref(), Some(b2.id.as_str()));
+    // The reads carry the matched bibs.
+    let reads = timing::reads(&event.file).await.unwrap();
+    assert_eq!(bib_of(&reads, &t2.id).as_deref(), Some("1"));
+
+    // Drop the bib typed twice: 3 moves up to the third time.
+    timing::drop_crossing(&event.file, &b1_again.id, "typed twice", &bibs)
+        .await
+        .unwrap();
+    let pairs = timing::pairing(&event.file, "finish").await.unwrap();
+    assert_eq!(pairs_text(&pairs), ["1:2", "2:1", "3:3"]);
+    assert_eq!(
+        bib_of(&timing::reads(&event.file).await.unwrap(), &t4.id).as_deref(),
+        Some("3")
+    );
+    // A drop is once.
+    assert!(matches!(
+        timing::drop_crossing(&event.file, &b1_again.id, "again", &bibs).await,
+        Err(Error::Conflict(_))
+    ));
+
+    // But the video says 3 crossed at 10:20:10 without a tap, and 2001 got
+    // the 10:20:20 time: insert the missing time, then 2001's bib.
+    timing::insert_time(&event.file, "finish", at("10:20:10"), "", &taps)
+        .await
+        .expect_err("a reason is required");
+    let t3 = timing::insert_time(&event.file, "finish", at("10:20:10"), "video", &taps)
+        .await
+        .unwrap();
+    timing::enter_crossing(&event.file, "finish", Some("2001"), &bibs)
+        .await
+        .unwrap();
+    let pairs = timing::pairing(&event.file, "finish").await.unwrap();
+    assert_eq!(pairs_text(&pairs), ["1:2", "2:1", "3:3", "4:2001"]);
+    let reads = timing::reads(&event.file).await.unwrap();
+    assert_eq!(bib_of(&reads, &t3.id).as_deref(), Some("3"));
+    assert_eq!(bib_of(&reads, &t4.id).as_deref(), Some("2001"));
+    let history = timing::history(&event.file, &t3.id).await.unwrap();
+    assert_eq!(history[1].reason.as_deref(), Some("video"));
+
+    // A runner crossed between 2 and 1 whose bib nobody caught: insert an
+    // uncaught bib before 1, and every later bib moves one time later.
+    timing::insert_crossing(&event.file, &b1.id, None, "uncaught runner", &bibs)
+        .await
+        .unwrap();
+    let pairs = timing::pairing(&event.file, "finish").await.unwrap();
+    assert_eq!(pairs_text(&pairs), ["1:2", "2:-", "3:1", "4:3", "5:-?"]);
+    // A correction of a capture's bib wins over the typed one.
+    timing::correct(
+        &event.file,
+        &t2.id,
+        Correction::Bib("777".into()),
+        Some("seen"),
+        &taps,
+    )
+    .await
+    .unwrap();
+    let pairs = timing::pairing(&event.file, "finish").await.unwrap();
+    assert_eq!(pairs[1].bib.as_deref(), Some("777"));
+    assert_eq!(pairs[1].typed, None);
+
+    // Time then bib is refused where bibs come in crossing order, and
+    // nothing here changed a row: the order's rows are append-only too.
+    assert!(matches!(
+        timing::assign_next(&event.file, FINISH, "3", &taps).await,
+        Err(Error::Conflict(_))
+    ));
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", event.path().display()))
+        .await
+        .unwrap();
+    for sql in ["UPDATE crossing SET bib = '9'", "DELETE FROM crossing"] {
+        let error = sqlx::query(sql).execute(&pool).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    assert!(b3.bib.as_deref() == Some("3"));
+}
+
+#[tokio::test]
+async fn a_capture_at_a_checkpoint_off_the_runners_route_is_flagged() {
+    let event = race_day().await;
+    let s = station();
+    let mut form = racedesk::setup::RaceForm::from_race(
+        &racedesk::setup::races(&event.file).await.unwrap()[0].race,
+    );
+    form.checkpoints = "10k, half=21.0975".into();
+    let marathon = form.parse().unwrap();
+    racedesk::setup::update_race(&event.file, &marathon.code, &marathon, "director")
+        .await
+        .unwrap();
+    let on_route = timing::capture(&event.file, "10K", at("08:40:00"), Some("1"), &s)
+        .await
+        .unwrap();
+    let off_route = timing::capture(&event.file, "half", at("09:10:00"), Some("2001"), &s)
+        .await
+        .unwrap();
+    let reads = timing::reads(&event.file).await.unwrap();
+    let flags = |id: &str| reads.iter().find(|r| r.id == id).unwrap().flags.clone();
+    assert_eq!(on_route.point, "10k", "points are lower case");
+    assert!(flags(&on_route.id).is_empty(), "{reads:?}");
+    assert_eq!(flags(&off_route.id), ["not on its route"]);
+}

@@ -69,6 +69,12 @@ pub fn run() {
             commands::timing::timing_history,
             commands::timing::backup_now,
             commands::timing::pick_backup_folder,
+            commands::timing::backup_interval,
+            commands::timing::timing_pairs,
+            commands::timing::timing_cross,
+            commands::timing::timing_insert_time,
+            commands::timing::timing_insert_bib,
+            commands::timing::timing_drop_bib,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {
@@ -77,18 +83,24 @@ pub fn run() {
     }
 }
 
-/// How often the event file is backed up while the app runs, when it
-/// changed since the last backup.
-const BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// How often the backup loop looks at the clock and the interval setting.
+const BACKUP_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Backs the event file up every few minutes (when something changed), so
-/// a dead laptop or disk loses at most those minutes of the copy on the stick.
+/// Backs the event file up every few minutes (the interval is a setting;
+/// only when something changed), so a dead laptop or disk loses at most
+/// those minutes of the copy on the stick.
 fn backups_while_running(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         let mut last_seen = String::new();
+        let mut last_try = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(BACKUP_EVERY).await;
+            tokio::time::sleep(BACKUP_TICK).await;
             let state = app.state::<AppState>();
+            let every = std::time::Duration::from_secs(u64::from(state.backup_minutes()) * 60);
+            if last_try.elapsed() < every {
+                continue;
+            }
+            last_try = tokio::time::Instant::now();
             let file = state.file().await;
             let Ok(now) = racedesk::backup::fingerprint(&file).await else {
                 continue;

@@ -40,6 +40,8 @@ pub struct Settings {
     pub station: String,
     /// Where backups go (a USB stick); the data folder's `backups` if unset.
     pub backup_folder: Option<PathBuf>,
+    /// Minutes between automatic backups (when something changed); 5 if unset.
+    pub backup_minutes: Option<u32>,
 }
 
 impl Settings {

@@ -21,6 +21,9 @@ use crate::settings::{Preferences, Settings};
 /// Runners in the demo event of a first launch.
 const DEMO_ENTRANTS: usize = 500;
 
+/// The backup intervals offered, in minutes.
+pub const BACKUP_MINUTES: [u32; 5] = [1, 2, 5, 10, 15];
+
 pub struct AppState {
     data_dir: PathBuf,
     settings: Mutex<Settings>,
@@ -145,6 +148,16 @@ impl AppState {
             .ok()
             .and_then(|s| s.backup_folder.clone())
             .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
+    /// Minutes between automatic backups: the setting, else 5.
+    pub fn backup_minutes(&self) -> u32 {
+        self.settings
+            .lock()
+            .ok()
+            .and_then(|s| s.backup_minutes)
+            .filter(|m| BACKUP_MINUTES.contains(m))
+            .unwrap_or(5)
     }
 
     /// Backs the event file up now and remembers it.

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use racedesk::model::{Event, EventDate, Station, TimeZone, format_instant, parse_instant};
+use racedesk::model::{
+    Checkpoint, Event, EventDate, Station, TimeZone, format_instant, parse_instant,
+};
 use racedesk::roster::import::ColumnUse;
 use racedesk::roster::{self, ImportOptions, ImportReport};
 use racedesk::{Error, EventFile, checkin, setup, timing};
@@ -62,12 +64,18 @@ enum Command {
         station: String,
     },
     /// Captures from standard input, one passing per line: a bib; an empty
-    /// line for a time with no bib; or `BIB TIME`. Prints `ok <id>
-    /// <bib-or-dash> <time>` for each once it is on disk.
+    /// line for a time with no bib; or `BIB TIME` (`- TIME` for no bib). Prints `ok <id>
+    /// <bib-or-dash> <time>` for each once it is on disk. With --crossing,
+    /// each line is the next bib in crossing order (`-` or an empty line
+    /// for a runner whose bib nobody caught), to be matched with the times
+    /// another station taps; it prints `ok <id> <bib-or-dash> crossing`.
     Record {
         /// The timing point: start, finish or a checkpoint's name.
         #[arg(long, default_value = "finish")]
         point: String,
+        /// Bibs in crossing order (the second operator), not captures.
+        #[arg(long)]
+        crossing: bool,
         /// The station's name, recorded with each capture.
         #[arg(long, default_value = "cli")]
         station: String,
@@ -138,6 +146,10 @@ struct RaceArgs {
     /// Start waves in order, such as Elite,A,B.
     #[arg(long)]
     waves: Option<String>,
+    /// Checkpoints on the route with their distance in km, such as
+    /// "5k,10k,half=21.0975" (a name like 10k says its distance).
+    #[arg(long)]
+    checkpoints: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -242,6 +254,12 @@ enum ReadsCommand {
     History { id: String },
     /// Runners marked DNS, DNF or DQ, with the reasons (JSON).
     Statuses,
+    /// Two-operator timing at a point: the n-th time with the n-th bib
+    /// typed in crossing order, with what waits for a bib or a time (JSON).
+    Pairs {
+        #[arg(long, default_value = "finish")]
+        point: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -278,6 +296,37 @@ enum CorrectCommand {
         time: String,
         #[arg(long, default_value = "finish")]
         point: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Two operators: a time the tapping operator missed (no bib: it takes
+    /// the bib typed in crossing order); later bibs move one time later.
+    InsertTime {
+        time: String,
+        #[arg(long, default_value = "finish")]
+        point: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Two operators: a bib (or `-` for an uncaught one) inserted in the
+    /// crossing order before the row BEFORE; later bibs move one time later.
+    InsertBib {
+        bib: String,
+        #[arg(long)]
+        before: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Two operators: takes a bib out of the crossing order; later bibs
+    /// move one time earlier.
+    DropBib {
+        id: String,
         #[arg(long)]
         reason: String,
         #[arg(long, default_value = "cli")]
@@ -418,6 +467,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .waves
                     .map(|w| w.split(',').map(str::to_owned).collect())
                     .unwrap_or_default(),
+                checkpoints: args.checkpoints.unwrap_or_default(),
             };
             let race = form.parse()?;
             let file = open(&db).await?;
@@ -430,8 +480,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Race(RaceCommand::List) => {
             let file = open(&db).await?;
             let mut out = format!(
-                "{:<8} {:<24} {:>10} {:>9}  {:<28} age groups\n",
-                "code", "name", "distance_m", "entrants", "bibs"
+                "{:<8} {:<24} {:>10} {:>9}  {:<28} {:<12} checkpoints\n",
+                "code", "name", "distance_m", "entrants", "bibs", "age groups"
             );
             for summary in setup::races(&file).await? {
                 let race = summary.race;
@@ -440,8 +490,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .map(|b| b.to_string())
                     .unwrap_or_else(|| "any".into());
                 out.push_str(&format!(
-                    "{:<8} {:<24} {:>10} {:>9}  {:<28} {}\n",
-                    race.code, race.name, race.distance_m, summary.entrants, bibs, race.age_groups
+                    "{:<8} {:<24} {:>10} {:>9}  {:<28} {:<12} {}\n",
+                    race.code,
+                    race.name,
+                    race.distance_m,
+                    summary.entrants,
+                    bibs,
+                    race.age_groups.to_string(),
+                    Checkpoint::list_text(&race.checkpoints)
                 ));
             }
             emit(out.as_bytes())?;
@@ -541,10 +597,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 format_instant(at_ms, event.time_zone)
             );
         }
-        Command::Record { point, station } => {
+        Command::Record {
+            point,
+            crossing,
+            station,
+        } => {
             let file = open(&db).await?;
             let station = station_of(station, operator)?;
-            record(&file, &point, &station).await?;
+            record(&file, &point, crossing, &station).await?;
         }
         Command::Reads(command) => {
             let file = open(&db).await?;
@@ -580,6 +640,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     json_to(&mut out, &timing::statuses(&file).await?)?;
                     emit(&out)?;
                 }
+                ReadsCommand::Pairs { point } => {
+                    let mut out = Vec::new();
+                    json_to(&mut out, &timing::pairing(&file, &point).await?)?;
+                    emit(&out)?;
+                }
             }
         }
         Command::Correct(command) => {
@@ -605,6 +670,43 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     )
                     .await?;
                     println!("capture {id} now has bib {bib}");
+                }
+                CorrectCommand::InsertTime {
+                    time,
+                    point,
+                    reason,
+                    station,
+                } => {
+                    let at_ms = instant("time", &time)?;
+                    let station = station_of(station, operator)?;
+                    let capture =
+                        timing::insert_time(&file, &point, at_ms, &reason, &station).await?;
+                    println!("time {} inserted at {point} as {}", time, capture.id);
+                }
+                CorrectCommand::InsertBib {
+                    bib,
+                    before,
+                    reason,
+                    station,
+                } => {
+                    let station = station_of(station, operator)?;
+                    let typed = Some(bib.trim()).filter(|b| *b != "-" && !b.is_empty());
+                    let crossing =
+                        timing::insert_crossing(&file, &before, typed, &reason, &station).await?;
+                    println!(
+                        "bib {} inserted before {before} as {}",
+                        typed.unwrap_or("-"),
+                        crossing.id
+                    );
+                }
+                CorrectCommand::DropBib {
+                    id,
+                    reason,
+                    station,
+                } => {
+                    let station = station_of(station, operator)?;
+                    timing::drop_crossing(&file, &id, &reason, &station).await?;
+                    println!("bib {id} dropped from the crossing order");
                 }
                 CorrectCommand::Time {
                     id,
@@ -819,7 +921,12 @@ async fn run_checkin(file: &EventFile, args: CheckinArgs, operator: &str) -> Res
 /// standard output only after its COMMIT. A bad line or a failed write
 /// (a full disk) is reported on stderr and the next line is taken, so
 /// capturing resumes when the cause is gone.
-async fn record(file: &EventFile, point: &str, station: &Station) -> Result<(), Failure> {
+async fn record(
+    file: &EventFile,
+    point: &str,
+    crossing: bool,
+    station: &Station,
+) -> Result<(), Failure> {
     use tokio::io::AsyncBufReadExt;
     let event = setup::event(file).await?;
     let clock = timing::CaptureClock::system();
@@ -835,42 +942,56 @@ async fn record(file: &EventFile, point: &str, station: &Station) -> Result<(), 
         // The instant the line arrived, before anything else is done.
         let now = clock.now_ms();
         number += 1;
-        let mut words = line.split_whitespace();
-        let (bib, at) = (words.next(), words.next());
-        let at_ms = match at {
-            Some(text) => match parse_instant(text, event.date, event.time_zone) {
-                Ok(at) => at,
-                Err(e) => {
-                    eprintln!("line {number}: {e}; not captured");
-                    bad_lines += 1;
-                    continue;
+        // The acknowledgement line, once the row is on disk.
+        let done: racedesk::Result<String> = if crossing {
+            let typed = Some(line.trim()).filter(|b| *b != "-" && !b.is_empty());
+            timing::enter_crossing(file, point, typed, station)
+                .await
+                .map(|entry| {
+                    let bib = entry.bib.as_deref().unwrap_or("-");
+                    format!("ok {} {bib} crossing", entry.id)
+                })
+        } else {
+            let mut words = line.split_whitespace();
+            // `-` stands for no bib, so a time with none can be given: `- TIME`.
+            let (bib, at) = (words.next().filter(|b| *b != "-"), words.next());
+            let at_ms = match at {
+                Some(text) => {
+                    parse_instant(text, event.date, event.time_zone).map_err(|e| Error::Invalid {
+                        field: "time",
+                        reason: e,
+                    })
                 }
-            },
-            None => now,
+                None => Ok(now),
+            };
+            match at_ms {
+                Ok(at_ms) => {
+                    timing::capture(file, point, at_ms, bib, station)
+                        .await
+                        .map(|capture| {
+                            let bib = capture.bib.as_deref().unwrap_or("-");
+                            let time = format_instant(capture.at_ms, event.time_zone);
+                            format!("ok {} {bib} {time}", capture.id)
+                        })
+                }
+                Err(e) => Err(e),
+            }
         };
-        match timing::capture(file, point, at_ms, bib, station).await {
-            Ok(capture) => {
+        match done {
+            Ok(ack) => {
                 let mut out = std::io::stdout().lock();
-                let written = writeln!(
-                    out,
-                    "ok {} {} {}",
-                    capture.id,
-                    capture.bib.as_deref().unwrap_or("-"),
-                    format_instant(capture.at_ms, event.time_zone)
-                )
-                .and_then(|()| out.flush());
-                if written.is_err() {
+                if writeln!(out, "{ack}").and_then(|()| out.flush()).is_err() {
                     // The reader went away; what was captured is on disk.
                     return Ok(());
                 }
             }
-            Err(e) if e.is_bad_input() => {
-                eprintln!("line {number}: {e}; not captured");
-                bad_lines += 1;
-            }
             Err(e) => {
                 eprintln!("line {number}: {e}; not captured");
-                failed += 1;
+                if e.is_bad_input() {
+                    bad_lines += 1;
+                } else {
+                    failed += 1;
+                }
             }
         }
     }

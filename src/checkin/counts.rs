@@ -175,10 +175,9 @@ pub async fn suggest_bib(file: &EventFile, race: &str) -> Result<Option<String>>
         .iter()
         .find(|r| r.code.as_str() == race)
         .ok_or_else(|| Error::NotFound(format!("there is no race {race}")))?;
-    let taken: std::collections::HashSet<String> = crate::store::entrants::all(file.reader())
+    let taken: std::collections::HashSet<String> = crate::store::entrants::bibs(file.reader())
         .await?
         .into_iter()
-        .map(|row| row.bib)
         .collect();
     Ok(match &race.bibs {
         Some(ranges) => ranges

@@ -20,7 +20,7 @@ pub use country::Country;
 pub use entrant::{Age, Entrant};
 pub use event::{Event, EventDate, TimeZone};
 pub use gender::Gender;
-pub use race::{Race, RaceCode};
+pub use race::{Checkpoint, Race, RaceCode};
 pub use station::Station;
 pub use time::{format_duration, format_instant, parse_instant};
 

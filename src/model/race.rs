@@ -49,11 +49,146 @@ pub struct Race {
     pub bibs: Option<BibRanges>,
     /// Start waves in order; empty when the race has one start.
     pub waves: Vec<String>,
+    /// Timing points on the route, nearest the start first.
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// A timing point on a race's route, at its distance from the start.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpoint {
+    /// The timing point's name, lower case: 10k, half, 30k.
+    pub point: String,
+    pub distance_m: u32,
+}
+
+impl Checkpoint {
+    /// Reads checkpoints as a race director writes them: `5k, 10k,
+    /// half=21.0975, 30k` — a name, and its distance in km after `=` unless
+    /// the name says it (5k, 21.1k). Sorted by distance; each must lie
+    /// between the start and `race_m`, with its own name and distance.
+    pub fn parse_list(text: &str, race_m: u32) -> Result<Vec<Self>, ParseError> {
+        let mut list: Vec<Self> = Vec::new();
+        for item in text
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            let (name, km) = match item.split_once('=') {
+                Some((name, km)) => (name.trim(), km.trim()),
+                None => (item, item.strip_suffix(['k', 'K']).unwrap_or("")),
+            };
+            let point = name.to_lowercase();
+            if point.is_empty()
+                || point.chars().count() > 24
+                || point.chars().any(|c| c.is_control() || c == ',')
+            {
+                return Err(ParseError::new(format!(
+                    "'{}' is not a checkpoint name",
+                    super::shorten(name)
+                )));
+            }
+            if point == "start" || point == "finish" {
+                return Err(ParseError::new(format!(
+                    "'{point}' is a timing point of every race already: name checkpoints such as 10k"
+                )));
+            }
+            let metres = km
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|km| km.is_finite() && *km > 0.0)
+                .map(|km| (km * 1000.0).round() as u32)
+                .ok_or_else(|| {
+                    ParseError::new(format!(
+                        "checkpoint '{name}' needs its distance in km: write {name}=12.5, or name it by its distance such as 10k"
+                    ))
+                })?;
+            if metres >= race_m {
+                return Err(ParseError::new(format!(
+                    "checkpoint '{name}' at {} km is not before the finish ({} km)",
+                    km_text(metres),
+                    km_text(race_m)
+                )));
+            }
+            if let Some(other) = list
+                .iter()
+                .find(|c| c.point == point || c.distance_m == metres)
+            {
+                return Err(ParseError::new(format!(
+                    "checkpoints '{}' and '{name}' have the same name or distance",
+                    other.point
+                )));
+            }
+            list.push(Self {
+                point,
+                distance_m: metres,
+            });
+        }
+        list.sort_by_key(|c| c.distance_m);
+        Ok(list)
+    }
+
+    /// The list as [`Checkpoint::parse_list`] reads it back.
+    pub fn list_text(list: &[Self]) -> String {
+        list.iter()
+            .map(|c| {
+                let km = km_text(c.distance_m);
+                if c.point == format!("{km}k") {
+                    c.point.clone()
+                } else {
+                    format!("{}={km}", c.point)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Metres as km without trailing zeros: 21097 → 21.097, 10000 → 10.
+fn km_text(metres: u32) -> String {
+    let text = format!("{:.3}", f64::from(metres) / 1000.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RaceCode;
+    use super::{Checkpoint, RaceCode};
+
+    #[test]
+    fn checkpoints_read_as_written() {
+        let list = Checkpoint::parse_list("10k, 5K; half=21.0975, 30k", 42_195).unwrap();
+        let points: Vec<_> = list
+            .iter()
+            .map(|c| (c.point.as_str(), c.distance_m))
+            .collect();
+        assert_eq!(
+            points,
+            [
+                ("5k", 5000),
+                ("10k", 10_000),
+                ("half", 21_098),
+                ("30k", 30_000)
+            ]
+        );
+        assert_eq!(Checkpoint::list_text(&list), "5k, 10k, half=21.098, 30k");
+        assert_eq!(
+            Checkpoint::parse_list(&Checkpoint::list_text(&list), 42_195).unwrap(),
+            list
+        );
+        assert!(Checkpoint::parse_list("", 5000).unwrap().is_empty());
+        for (bad, says) in [
+            ("bridge", "needs its distance"),
+            ("10k", "not before the finish"),
+            ("2k, two=2", "same name or distance"),
+            ("finish=4", "every race already"),
+            ("x=-1", "needs its distance"),
+        ] {
+            let error = Checkpoint::parse_list(bad, 10_000).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn codes_are_short_upper_case() {

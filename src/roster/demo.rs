@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 use crate::error::Result;
 use crate::model::{
-    Age, AgeGroups, Bib, BibRanges, Country, Entrant, Event, EventDate, Gender, Race, RaceCode,
-    TimeZone,
+    Age, AgeGroups, Bib, BibRanges, Checkpoint, Country, Entrant, Event, EventDate, Gender, Race,
+    RaceCode, TimeZone,
 };
 use crate::setup;
 use crate::store::EventFile;
@@ -275,6 +275,15 @@ pub async fn demo(file: &EventFile, entrants: usize, operator: &str) -> Result<(
             } else {
                 Vec::new()
             },
+            checkpoints: parse(Checkpoint::parse_list(
+                match *code {
+                    "MAR" => "10k, half=21.0975, 30k",
+                    "HALF" => "10k",
+                    "10K" => "5k",
+                    _ => "",
+                },
+                *distance_m,
+            )),
         };
         setup::add_race(file, &race, operator).await?;
         races.push((race, first));

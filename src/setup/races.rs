@@ -2,7 +2,7 @@
 //! distance, age-group scheme, reserved bibs and start waves.
 
 use crate::error::{Error, Result};
-use crate::model::{AgeGroups, BibRanges, ParseError, Race, RaceCode};
+use crate::model::{AgeGroups, BibRanges, Checkpoint, ParseError, Race, RaceCode};
 use crate::store::EventFile;
 use crate::store::audit::{self, Change};
 use crate::store::races::{self as rows, RaceRow};
@@ -28,6 +28,9 @@ pub struct RaceForm {
     pub bibs: String,
     /// Start waves in order, such as Elite, A, B; empty for one start.
     pub waves: Vec<String>,
+    /// Checkpoints on the route: `5k, 10k, half=21.0975`.
+    #[serde(default)]
+    pub checkpoints: String,
 }
 
 impl RaceForm {
@@ -72,6 +75,8 @@ impl RaceForm {
                 bibs => Some(BibRanges::parse(bibs).map_err(|e| Error::invalid("bibs", e))?),
             },
             waves,
+            checkpoints: Checkpoint::parse_list(&self.checkpoints, self.distance_m)
+                .map_err(|e| Error::invalid("checkpoints", e))?,
         })
     }
 
@@ -87,6 +92,7 @@ impl RaceForm {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             waves: race.waves.clone(),
+            checkpoints: Checkpoint::list_text(&race.checkpoints),
         }
     }
 }
@@ -168,6 +174,7 @@ async fn save(
         }
     }
     rows::set_waves(&mut tx, row.id, &race.waves).await?;
+    rows::set_checkpoints(&mut tx, row.id, &race.checkpoints).await?;
     let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
     audit::record(
         &mut *tx,
@@ -243,6 +250,12 @@ fn to_row(race: &Race) -> RaceRow {
         age_groups: race.age_groups.to_string(),
         bibs: race.bibs.as_ref().map(ToString::to_string),
         waves: race.waves.join(","),
+        checkpoints: race
+            .checkpoints
+            .iter()
+            .map(|c| format!("{}={}", c.point, c.distance_m))
+            .collect::<Vec<_>>()
+            .join(","),
         entrants: 0,
     }
 }
@@ -271,6 +284,20 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
                 .filter(|w| !w.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            checkpoints: row
+                .checkpoints
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(|c| {
+                    let (point, metres) = c.rsplit_once('=').unwrap_or((c, ""));
+                    Ok(Checkpoint {
+                        point: point.to_owned(),
+                        distance_m: metres
+                            .parse()
+                            .map_err(|_| damaged(ParseError::new(format!("checkpoint {c}"))))?,
+                    })
+                })
+                .collect::<Result<_>>()?,
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
     })

@@ -248,3 +248,10 @@ pub(crate) async fn uid(
     .fetch_one(db)
     .await
 }
+
+/// Every bib in use, in any race.
+pub(crate) async fn bibs(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!("SELECT bib FROM entrant")
+        .fetch_all(db)
+        .await
+}

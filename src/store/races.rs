@@ -13,6 +13,8 @@ pub(crate) struct RaceRow {
     pub bibs: Option<String>,
     /// Wave names in order, joined with commas (names cannot hold one).
     pub waves: String,
+    /// Checkpoints as `point=metres`, nearest the start first, joined with commas.
+    pub checkpoints: String,
     #[serde(skip)]
     pub entrants: i64,
 }
@@ -22,6 +24,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
         RaceRow,
         r#"SELECT r.id, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
                   coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
+                  coalesce((SELECT group_concat(c.point || '=' || c.distance_m, ',' ORDER BY c.distance_m) FROM checkpoint c WHERE c.race_id = r.id), '') AS "checkpoints!: String",
                   (SELECT count(*) FROM entrant e WHERE e.race_id = r.id) AS "entrants!: i64"
            FROM race r ORDER BY r.id"#
     )
@@ -91,6 +94,29 @@ pub(crate) async fn set_waves(
             race_id,
             name,
             position
+        )
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces a race's checkpoints.
+pub(crate) async fn set_checkpoints(
+    db: &mut sqlx::SqliteConnection,
+    race_id: i64,
+    checkpoints: &[crate::model::Checkpoint],
+) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM checkpoint WHERE race_id = ?", race_id)
+        .execute(&mut *db)
+        .await?;
+    for checkpoint in checkpoints {
+        let metres = i64::from(checkpoint.distance_m);
+        sqlx::query!(
+            "INSERT INTO checkpoint (race_id, point, distance_m) VALUES (?, ?, ?)",
+            race_id,
+            checkpoint.point,
+            metres
         )
         .execute(&mut *db)
         .await?;

@@ -80,22 +80,60 @@ pub async fn insert_missed(
         source: "manual",
         import_key: None,
     };
-    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let by = captured(&mut tx, station).await?;
-    store::insert_passing(&mut tx, &row, &by).await?;
-    // The reason goes with it as a correction row in the same transaction,
-    // so the passing's history says why it was added.
     let why = CorrectionRow {
-        passing: by.id.clone(),
+        passing: String::new(),
         kind: "bib",
         bib: row.bib.clone(),
         at_ms: None,
         reason: Some(reason),
     };
+    write_with_reason(file, row, why, station).await
+}
+
+/// Writes a passing a person added and, in the same transaction, the
+/// correction row that says why, so the passing's history shows it.
+async fn write_with_reason(
+    file: &EventFile,
+    row: PassingRow,
+    mut why: CorrectionRow,
+    station: &Station,
+) -> Result<Capture> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let by = captured(&mut tx, station).await?;
+    store::insert_passing(&mut tx, &row, &by).await?;
+    why.passing.clone_from(&by.id);
     let by_why = captured(&mut tx, station).await?;
     store::insert_correction(&mut tx, &why, &by_why).await?;
     tx.commit().await?;
     Ok(Capture::of(by, row))
+}
+
+/// A time with no bib that the timers missed, for two-operator timing:
+/// its bib comes from the crossing order.
+pub(crate) async fn insert_untyped(
+    file: &EventFile,
+    point: &str,
+    at_ms: i64,
+    reason: &str,
+    station: &Station,
+) -> Result<Capture> {
+    let row = PassingRow {
+        point: point.to_owned(),
+        at_ms,
+        bib: None,
+        chip: None,
+        source: "manual",
+        import_key: None,
+    };
+    // The reason is a time correction to the same instant.
+    let why = CorrectionRow {
+        passing: String::new(),
+        kind: "time",
+        bib: None,
+        at_ms: Some(at_ms),
+        reason: Some(reason.to_owned()),
+    };
+    write_with_reason(file, row, why, station).await
 }
 
 async fn write_passing(file: &EventFile, row: PassingRow, station: &Station) -> Result<Capture> {
@@ -118,6 +156,11 @@ pub async fn assign_next(
     let point = parse_point(point)?;
     let bib = parse_bib(bib)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    if store::has_crossings(&mut *tx, &point).await? {
+        return Err(Error::Conflict(format!(
+            "bibs at {point} are typed in crossing order by a second operator: use two-operator mode there"
+        )));
+    }
     let Some(passing) = store::oldest_unassigned(&mut *tx, &point).await? else {
         return Ok(None);
     };
@@ -348,7 +391,7 @@ pub(crate) fn parse_point(text: &str) -> Result<String> {
     Ok(point)
 }
 
-fn required_reason(reason: &str) -> Result<String> {
+pub(crate) fn required_reason(reason: &str) -> Result<String> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::invalid(

@@ -5,6 +5,7 @@
 
 mod capture;
 mod clock;
+mod order;
 mod reads;
 
 pub use crate::store::timing::HistoryEntry;
@@ -13,7 +14,10 @@ pub use capture::{
     set_status, start_race,
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
+pub use order::{
+    Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time, pairing,
+};
 pub use reads::{
-    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, reads, starts,
-    statuses, write_reads_csv,
+    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, reads, reads_at,
+    starts, statuses, write_reads_csv,
 };

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::capture::{FINISH, START, captured, parse_bib, parse_point};
+use super::order::Pair;
 use crate::error::{Error, Result};
 use crate::model::{EventDate, ParseError, Station, TimeZone, format_instant, parse_instant};
 use crate::store::EventFile;
@@ -56,11 +57,44 @@ fn record_for(distance_m: i64) -> i64 {
 
 /// Every capture, in crossing order, as the corrections leave it.
 pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
+    Ok(derive(file, None).await?.0)
+}
+
+/// The captures at one timing point, as [`reads`] gives them: what is
+/// flagged there depends only on that point's captures.
+pub async fn reads_at(file: &EventFile, point: &str) -> Result<Vec<Read>> {
+    let point = parse_point(point)?;
+    Ok(derive(file, Some(&point)).await?.0)
+}
+
+/// The pairs of two-operator timing at each point that has them.
+pub(crate) type Pairing = Vec<(String, Vec<Pair>)>;
+
+/// The reads (at `only` that point, or everywhere), and the two-operator
+/// pairs they were given bibs from (at `only` even before its first bib
+/// is typed).
+pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<Read>, Pairing)> {
     let zone = crate::setup::event(file).await?.time_zone;
-    let passings = store::passings(file.reader()).await?;
+    // One read transaction, so the captures and their corrections agree.
+    let mut tx = file.reader().begin().await?;
+    let passings = store::passings(&mut tx, only).await?;
+    let crossings = store::crossings(&mut *tx).await?;
+    tx.commit().await?;
     let races = crate::store::races::all(file.reader()).await?;
     let distance: HashMap<i64, i64> = races.iter().map(|r| (r.id, r.distance_m)).collect();
     let race_code: HashMap<&str, i64> = races.iter().map(|r| (r.code.as_str(), r.id)).collect();
+    // Each race's checkpoints (`point=metres,...`).
+    let route: HashMap<i64, HashSet<&str>> = races
+        .iter()
+        .map(|r| {
+            let points = r
+                .checkpoints
+                .split(',')
+                .filter_map(|c| c.rsplit_once('=').map(|(point, _)| point))
+                .collect();
+            (r.id, points)
+        })
+        .collect();
     let race_of: HashMap<String, i64> =
         store::bib_races(file.reader()).await?.into_iter().collect();
     // A race's start: the whole race's, else its first wave's.
@@ -74,12 +108,15 @@ pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
         }
     }
 
-    let mut reads: Vec<Read> = passings
+    // Each read, and whether it is a time that came with no bib of its own
+    // (a slot for a bib typed in crossing order).
+    let mut reads: Vec<(Read, bool)> = passings
         .into_iter()
         .map(|p| {
+            let untyped = p.bib.is_none() && p.chip.is_none() && !p.voided;
             let bib = p.bib_fix.clone().or(p.bib.clone()).or(p.chip_bib.clone());
             let at_ms = p.time_fix.unwrap_or(p.at_ms);
-            Read {
+            let read = Read {
                 time: format_instant(at_ms, zone),
                 id: p.id,
                 point: p.point,
@@ -92,11 +129,45 @@ pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
                 status: if p.voided { "void" } else { "ok" }.into(),
                 flags: Vec::new(),
                 corrected: p.corrections > 0,
-            }
+            };
+            (read, untyped)
         })
         .collect();
     // A corrected time may move a capture in the crossing order.
-    reads.sort_by_key(|r| r.at_ms);
+    reads.sort_by_key(|(r, _)| r.at_ms);
+
+    // Two operators: the n-th bib typed at a point goes to its n-th time.
+    // Each pair with the index of its time in `reads`.
+    type Slotted = Vec<(Option<usize>, Pair)>;
+    let mut pairing: Vec<(String, Slotted)> = Vec::new();
+    let mut by_point: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+    for crossing in crossings
+        .iter()
+        .filter(|c| only.is_none_or(|point| c.point == point))
+    {
+        by_point.entry(&crossing.point).or_default().push(crossing);
+    }
+    if let Some(point) = only {
+        by_point.entry(point).or_default();
+    }
+    for (point, group) in by_point {
+        let point = point.to_owned();
+        let slots: Vec<(usize, Option<String>)> = reads
+            .iter()
+            .enumerate()
+            .filter(|(_, (r, untyped))| *untyped && r.point == point)
+            .map(|(i, (r, _))| (i, r.bib.clone()))
+            .collect();
+        let pairs = super::order::pair_up(&slots, &group);
+        for (slot, pair) in &pairs {
+            if let Some(i) = slot {
+                reads[*i].0.bib.clone_from(&pair.bib);
+            }
+        }
+        pairing.push((point, pairs));
+    }
+    let mut reads: Vec<Read> = reads.into_iter().map(|(r, _)| r).collect();
+
     let mut seen_at_finish: HashMap<String, usize> = HashMap::new();
     for read in reads
         .iter()
@@ -121,6 +192,14 @@ pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
             read.flags.push("duplicate".into());
         }
         if read.point != START
+            && read.point != FINISH
+            && !route
+                .get(race)
+                .is_some_and(|points| points.contains(read.point.as_str()))
+        {
+            read.flags.push("not on its route".into());
+        }
+        if read.point != START
             && let Some(&start) = starts.get(race)
         {
             if read.at_ms < start {
@@ -138,7 +217,30 @@ pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
             read.status = "review".into();
         }
     }
-    Ok(reads)
+
+    let pairing = pairing
+        .into_iter()
+        .map(|(point, pairs)| {
+            let pairs = pairs
+                .into_iter()
+                .map(|(slot, mut pair)| {
+                    if let Some(read) = slot.map(|i| &reads[i]) {
+                        pair.time_id = Some(read.id.clone());
+                        pair.at_ms = Some(read.at_ms);
+                        pair.time = Some(read.time.clone());
+                        pair.flags.extend(read.flags.iter().cloned());
+                    } else if let Some(bib) = &pair.typed
+                        && !race_of.contains_key(bib)
+                    {
+                        pair.flags.push("unknown bib".into());
+                    }
+                    pair
+                })
+                .collect();
+            (point, pairs)
+        })
+        .collect();
+    Ok((reads, pairing))
 }
 
 /// A race's (or wave's) standing start.

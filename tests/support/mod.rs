@@ -45,6 +45,7 @@ impl TestEvent {
                 age_groups: AgeGroups::parse("five-year").unwrap(),
                 bibs: Some(BibRanges::parse(bibs).unwrap()),
                 waves: Vec::new(),
+                checkpoints: Vec::new(),
             };
             setup::add_race(&file, &race, "test")
                 .await

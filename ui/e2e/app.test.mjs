@@ -6,23 +6,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, find, launch, memoryMiB, screenshot, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, memoryMiB, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
-const open = [];
-after(async () => {
-  for (const app of open) await app.close().catch(() => {});
-});
-
-async function start(dataDir) {
-  const app = await launch(dataDir);
-  open.push(app);
-  return app;
-}
-
-async function stop(app) {
-  open.splice(open.indexOf(app), 1);
-  await app.close();
-}
+after(closeAll);
 
 describe("racedesk in its window", () => {
   it("opens a ready demo event on first launch", async () => {
@@ -73,8 +59,13 @@ describe("racedesk in its window", () => {
     await type(session, "race-age-groups", "18-39,40-49,50+");
     await waitText(session, "bands", "40-49");
     await type(session, "race-bibs", "1-999");
+    // A checkpoint past the finish is refused in place; then a good one.
+    await type(session, "race-checkpoints", "12k");
     await click(session, "race-save");
-    await waitText(session, "races-table", "10K");
+    await waitText(session, "checkpoints-error", "not before the finish");
+    await type(session, "race-checkpoints", "5k, bridge=7.5");
+    await click(session, "race-save");
+    await waitText(session, "races-table", "5k, bridge=7.5");
 
     writeFileSync(roster, "bib,first_name,last_name,gender,age,country,race\n1,Anna,Berg,F,30,SWE,10K\n2,Lars,Lind,Q,31,SWE,10K\n3,Kum Dong,Pak,M,41,PRK,10K\n");
     await click(session, "tab-import");

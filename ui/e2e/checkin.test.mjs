@@ -6,12 +6,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { By, Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, find, launch, screenshot, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
-const open = [];
-after(async () => {
-  for (const app of open) await app.close().catch(() => {});
-});
+after(closeAll);
 
 /** A data folder whose app opens a fresh demo event at the check-in desk. */
 function deskEvent(name, entrants) {
@@ -26,18 +23,6 @@ const cli = (db, ...args) => execFileSync(CLI, ["--db", db, ...args], { encoding
 const counts = (db) => JSON.parse(cli(db, "checkin", "status", "--format", "json"));
 const roster = (db) => JSON.parse(cli(db, "roster", "list", "--format", "json"));
 
-async function start(dir) {
-  const app = await launch(dir);
-  open.push(app);
-  await find(app.session, "desk-search", 20000);
-  return app;
-}
-
-async function stop(app) {
-  open.splice(open.indexOf(app), 1);
-  await app.close();
-}
-
 /** The runners as the results list shows them, in order. */
 async function shownBibs(session) {
   const rows = await session.findElements(By.css('[data-testid^="desk-row-"]'));
@@ -50,7 +35,7 @@ describe("the check-in desk in its window", () => {
     const runners = roster(db);
     const names = runners.map((r) => `${r.first_name} ${r.last_name}`);
     const runner = runners.find((r, i) => r.last_name.length >= 5 && names.indexOf(names[i]) === names.lastIndexOf(names[i]) && !r.native_name);
-    const app = await start(dir);
+    const app = await start(dir, "desk-search");
     const { session } = app;
 
     // Part of the family name, then the start of the given name, the other way round.
@@ -99,7 +84,7 @@ describe("the check-in desk in its window", () => {
   it("checks in a tour group with one action", async () => {
     const { dir, db } = deskEvent("group", 500);
     const group = counts(db).groups[0];
-    const app = await start(dir);
+    const app = await start(dir, "desk-search");
     const { session } = app;
     await session.switchTo().activeElement().sendKeys(Key.chord(Key.ALT, "g"));
     await choose(session, "group-pick", group.name);
@@ -129,7 +114,7 @@ describe("the check-in desk in its window", () => {
   it("registers a walk-up, refusing a bad field in place", async () => {
     const { dir, db } = deskEvent("walkup", 500);
     const before = counts(db).total;
-    const app = await start(dir);
+    const app = await start(dir, "desk-search");
     const { session } = app;
     await session.switchTo().activeElement().sendKeys(Key.chord(Key.ALT, "w"));
     await choose(session, "walkup-race", "5K");
@@ -157,7 +142,7 @@ describe("the check-in desk in its window", () => {
 
   it("answers every keystroke within a frame on 100,000 entrants", async () => {
     const { dir } = deskEvent("desk-big", 100000);
-    const app = await start(dir);
+    const app = await start(dir, "desk-search");
     const { session } = app;
     const box = await find(session, "desk-search");
     // The first search builds the index; wait for its answer.

@@ -6,27 +6,12 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, click, find, launch, screenshot, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, choose, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
-const open = [];
-after(async () => {
-  for (const app of open) await app.close().catch(() => {});
-});
+after(closeAll);
 
 const cli = (db, ...args) => execFileSync(CLI, ["--db", db, ...args], { encoding: "utf8" });
 const reads = (db) => JSON.parse(cli(db, "reads", "list", "--format", "json"));
-
-async function start(dir) {
-  const app = await launch(dir);
-  open.push(app);
-  await find(app.session, "finish-bib", 20000);
-  return app;
-}
-
-async function stop(app) {
-  open.splice(open.indexOf(app), 1);
-  await app.close();
-}
 
 describe("the finish line in its window", () => {
   it("starts a race, captures in both modes, corrects, and finds it all after a restart", async () => {
@@ -34,7 +19,7 @@ describe("the finish line in its window", () => {
     const db = path.join(dir, "event.racedesk");
     execFileSync(CLI, ["--db", db, "demo", "--entrants", "200"]);
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
-    let app = await start(dir);
+    let app = await start(dir, "finish-bib");
     let { session } = app;
 
     // The gun: the half marathon's clock starts running.
@@ -113,12 +98,95 @@ describe("the finish line in its window", () => {
     await stop(app);
 
     // After a restart everything is as it was.
-    app = await start(dir);
+    app = await start(dir, "finish-bib");
     session = app.session;
     await find(session, "clock-time-HALF");
     const table = await waitText(session, "finish-reads", "16");
     const text = await table.getText();
     assert.ok(text.includes("12") && text.includes("20") && text.includes("void"), text);
+    await stop(app);
+  });
+
+  it("matches two operators' times and bibs at a checkpoint, fixes a slip, and keeps it over a restart", async () => {
+    const dir = tempDir("two-operators");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "200"]);
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish B" } }));
+    let app = await start(dir, "finish-bib");
+    let { session } = app;
+    const pairs = () => JSON.parse(cli(db, "reads", "pairs", "--point", "10k"));
+
+    await click(session, "start-MAR-Elite");
+    await click(session, "mode-twoOperators");
+    await choose(session, "finish-point", "10k");
+    let box = await find(session, "finish-bib");
+    // Three runners cross; the tapper taps three times, the recorder types
+    // their bibs, the last one twice.
+    await box.sendKeys(" ", " ", " ");
+    await waitText(session, "pairs-counts", "3 times tapped, 0 bibs typed");
+    for (const bib of ["5", "6", "6"]) await box.sendKeys(bib, Key.ENTER);
+    await waitText(session, "pairs-counts", "3 times tapped, 3 bibs typed");
+    assert.deepEqual(pairs().map((p) => p.bib), ["5", "6", "6"]);
+    screenshot("32-finish-two-operators");
+
+    // The second 6 is dropped; a fourth tap, then the bib of the runner
+    // after them fills the third time.
+    await click(session, "drop-bib-3");
+    await type(session, "pair-reason", "typed twice");
+    await click(session, "pair-save");
+    await waitText(session, "finish-message", "Bib #3 dropped");
+    box = await find(session, "finish-bib");
+    await box.sendKeys(" ");
+    await waitText(session, "pairs-counts", "The bibs are 2 behind");
+    await box.sendKeys("7", Key.ENTER);
+    await waitText(session, "pairs-counts", "4 times tapped, 3 bibs typed");
+    assert.deepEqual(pairs().map((p) => p.bib), ["5", "6", "7", null]);
+
+    // A runner the recorder did not catch crossed second: insert an
+    // uncaught bib there, and 6 and 7 move one time later.
+    await click(session, "insert-bib-2");
+    await type(session, "pair-reason", "runner in red, no bib seen");
+    await click(session, "pair-save");
+    await waitText(session, "finish-message", "Bib inserted at #2");
+    let now = pairs();
+    assert.deepEqual(now.map((p) => p.bib), ["5", null, "6", "7"]);
+    assert.equal(now[1].typed, null);
+
+    // Bib 8 crosses but the tapper misses it: 8 waits for a time, which
+    // is inserted (a time after the last is suggested).
+    box = await find(session, "finish-bib");
+    await box.sendKeys("8", Key.ENTER);
+    await waitText(session, "pairs-counts", "The times are 1 behind");
+    await click(session, "insert-time-5");
+    const suggested = await (await find(session, "pair-time")).getAttribute("value");
+    assert.match(suggested, /^\d\d:\d\d:\d\d\.\d{3}$/, "a time after the last is suggested");
+    await type(session, "pair-reason", "seen on video");
+    await click(session, "pair-save");
+    await waitText(session, "finish-message", "Time inserted at #5");
+    now = pairs();
+    assert.deepEqual(now.map((p) => p.bib), ["5", null, "6", "7", "8"]);
+    assert.equal(now[4].time, suggested);
+
+    // A double tap: the surplus time is dropped (voided, kept on file).
+    box = await find(session, "finish-bib");
+    await box.sendKeys(" ");
+    await waitText(session, "pairs-counts", "The bibs are 1 behind");
+    await click(session, "drop-time-6");
+    await type(session, "pair-reason", "double tap");
+    await click(session, "pair-save");
+    await waitText(session, "finish-message", "Time #6 dropped");
+    assert.equal(pairs().length, 5);
+    await stop(app);
+
+    // After a restart the pairs are as they were.
+    app = await start(dir, "finish-bib");
+    session = app.session;
+    await click(session, "mode-twoOperators");
+    await choose(session, "finish-point", "10k");
+    await waitText(session, "pairs-counts", "5 times tapped, 5 bibs typed");
+    assert.ok((await (await find(session, "pairs")).getText()).includes("(not caught)"));
+    assert.equal(await (await find(session, "pair-bib-4")).getText(), "7");
+    assert.equal(await (await find(session, "pair-bib-5")).getText(), "8");
     await stop(app);
   });
 });

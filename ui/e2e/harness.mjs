@@ -66,6 +66,27 @@ export async function launch(dataDir) {
   };
 }
 
+const running = new Set();
+
+/** Starts the app and, given `readyId`, waits for that element; stop() or closeAll() ends it. */
+export async function start(dataDir, readyId) {
+  const app = await launch(dataDir);
+  running.add(app);
+  if (readyId) await find(app.session, readyId, 20000);
+  return app;
+}
+
+export async function stop(app) {
+  running.delete(app);
+  await app.close();
+}
+
+/** Ends every app a failed test left running. */
+export async function closeAll() {
+  for (const app of running) await app.close().catch(() => {});
+  running.clear();
+}
+
 /** The display as a PNG (WebKitWebDriver's own screenshot hangs under Xvfb). */
 export function screenshot(name) {
   try {

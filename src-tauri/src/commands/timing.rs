@@ -3,7 +3,7 @@
 //! what the timer sees acknowledged is on disk.
 
 use racedesk::model::{Station, parse_instant};
-use racedesk::timing::{self, Capture, Correction, Read, Start, Status};
+use racedesk::timing::{self, Capture, Correction, Crossing, Pair, Read, Start, Status};
 use serde::Serialize;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -22,24 +22,44 @@ pub struct TimingOverview {
     pub starts: Vec<Start>,
     /// Race codes with their waves, in setup order.
     pub races: Vec<(String, Vec<String>)>,
+    /// Timing points to capture at: finish, start, then every race's
+    /// checkpoints, nearest the start first.
+    pub points: Vec<String>,
     pub last_backup: Option<(String, i64)>,
     pub backup_folder: String,
+    /// Minutes between automatic backups, and the choices offered.
+    pub backup_minutes: u32,
+    pub backup_choices: Vec<u32>,
 }
 
 #[tauri::command]
 pub async fn timing_overview(state: State<'_, AppState>) -> CommandResult<TimingOverview> {
     let file = state.file().await;
-    let races = racedesk::setup::races(&file)
-        .await?
-        .into_iter()
-        .map(|r| (r.race.code.to_string(), r.race.waves))
+    let races = racedesk::setup::races(&file).await?;
+    let mut checkpoints: Vec<(u32, String)> = races
+        .iter()
+        .flat_map(|r| r.race.checkpoints.iter())
+        .map(|c| (c.distance_m, c.point.clone()))
         .collect();
+    checkpoints.sort();
+    let mut points = vec![timing::FINISH.to_owned(), timing::START.to_owned()];
+    for (_, point) in checkpoints {
+        if !points.contains(&point) {
+            points.push(point);
+        }
+    }
     Ok(TimingOverview {
         now_ms: state.clock.now_ms(),
         starts: timing::starts(&file).await?,
-        races,
+        races: races
+            .into_iter()
+            .map(|r| (r.race.code.to_string(), r.race.waves))
+            .collect(),
+        points,
         last_backup: state.last_backup.lock().ok().and_then(|b| b.clone()),
         backup_folder: state.backup_folder().display().to_string(),
+        backup_minutes: state.backup_minutes(),
+        backup_choices: crate::state::BACKUP_MINUTES.to_vec(),
     })
 }
 
@@ -98,10 +118,14 @@ pub async fn timing_assign(
     Ok(timing::assign_next(&file, &point, &bib, &station(&state)).await?)
 }
 
-/// The latest captures, newest first.
+/// The latest captures at `point`, newest first.
 #[tauri::command]
-pub async fn timing_reads(state: State<'_, AppState>, limit: usize) -> CommandResult<Vec<Read>> {
-    let mut reads = timing::reads(&state.file().await).await?;
+pub async fn timing_reads(
+    state: State<'_, AppState>,
+    point: String,
+    limit: usize,
+) -> CommandResult<Vec<Read>> {
+    let mut reads = timing::reads_at(&state.file().await, &point).await?;
     reads.reverse();
     reads.truncate(limit.min(500));
     Ok(reads)
@@ -194,6 +218,81 @@ pub async fn pick_backup_folder(
         state.update_settings(|s| s.backup_folder = Some(folder.clone()))?;
     }
     Ok(picked.map(|p| p.display().to_string()))
+}
+
+/// Sets the minutes between automatic backups.
+#[tauri::command]
+pub fn backup_interval(state: State<'_, AppState>, minutes: u32) -> CommandResult<()> {
+    if !crate::state::BACKUP_MINUTES.contains(&minutes) {
+        return Err(CommandError::new(
+            "invalid",
+            format!("back up every {minutes} minutes is not offered"),
+        ));
+    }
+    state.update_settings(|s| s.backup_minutes = Some(minutes))
+}
+
+/// Two operators: the pairs at `point`, the latest first.
+#[tauri::command]
+pub async fn timing_pairs(
+    state: State<'_, AppState>,
+    point: String,
+    limit: usize,
+) -> CommandResult<Vec<Pair>> {
+    let mut pairs = timing::pairing(&state.file().await, &point).await?;
+    pairs.reverse();
+    pairs.truncate(limit.min(1000));
+    Ok(pairs)
+}
+
+/// Two operators: the next bib in crossing order (`None`: uncaught).
+#[tauri::command]
+pub async fn timing_cross(
+    state: State<'_, AppState>,
+    point: String,
+    bib: Option<String>,
+) -> CommandResult<Crossing> {
+    let bib = bib.filter(|b| !b.trim().is_empty());
+    let file = state.file().await;
+    Ok(timing::enter_crossing(&file, &point, bib.as_deref(), &station(&state)).await?)
+}
+
+/// Two operators: a time the tapping operator missed.
+#[tauri::command]
+pub async fn timing_insert_time(
+    state: State<'_, AppState>,
+    point: String,
+    time: String,
+    reason: String,
+) -> CommandResult<Capture> {
+    let at_ms = instant(&state, "time", &time).await?;
+    let file = state.file().await;
+    Ok(timing::insert_time(&file, &point, at_ms, &reason, &station(&state)).await?)
+}
+
+/// Two operators: a bib (or an uncaught one) before the crossing row `before`.
+#[tauri::command]
+pub async fn timing_insert_bib(
+    state: State<'_, AppState>,
+    before: String,
+    bib: Option<String>,
+    reason: String,
+) -> CommandResult<Crossing> {
+    let bib = bib.filter(|b| !b.trim().is_empty());
+    let file = state.file().await;
+    Ok(timing::insert_crossing(&file, &before, bib.as_deref(), &reason, &station(&state)).await?)
+}
+
+/// Two operators: takes a bib out of the crossing order.
+#[tauri::command]
+pub async fn timing_drop_bib(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> CommandResult<()> {
+    let file = state.file().await;
+    timing::drop_crossing(&file, &id, &reason, &station(&state)).await?;
+    Ok(())
 }
 
 async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandResult<i64> {

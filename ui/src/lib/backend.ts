@@ -9,6 +9,8 @@ import type { GroupOutcome } from "./bindings/GroupOutcome";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
 import type { Capture } from "./bindings/Capture";
+import type { Crossing } from "./bindings/Crossing";
+import type { Pair } from "./bindings/Pair";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
 import type { TimingOverview } from "./bindings/TimingOverview";
@@ -58,13 +60,19 @@ export interface Backend {
   timingStart(race: string, wave: string | null, at: string | null, reason: string | null): Promise<void>;
   timingCapture(point: string, bib: string | null): Promise<Capture>;
   timingAssign(point: string, bib: string): Promise<string | null>;
-  timingReads(limit: number): Promise<Read[]>;
+  timingReads(point: string, limit: number): Promise<Read[]>;
   timingCorrect(id: string, kind: "bib" | "time" | "void", value: string, reason: string | null): Promise<void>;
   timingInsert(point: string, bib: string, time: string, reason: string): Promise<Capture>;
   timingStatus(bib: string, status: string, reason: string): Promise<void>;
   timingHistory(id: string): Promise<HistoryEntry[]>;
+  timingPairs(point: string, limit: number): Promise<Pair[]>;
+  timingCross(point: string, bib: string | null): Promise<Crossing>;
+  timingInsertTime(point: string, time: string, reason: string): Promise<Capture>;
+  timingInsertBib(before: string, bib: string | null, reason: string): Promise<Crossing>;
+  timingDropBib(id: string, reason: string): Promise<void>;
   backupNow(): Promise<[string, number]>;
   pickBackupFolder(): Promise<string | null>;
+  backupInterval(minutes: number): Promise<void>;
 }
 
 export const tauriBackend: Backend = {
@@ -105,11 +113,17 @@ export const tauriBackend: Backend = {
   timingStart: (race, wave, at, reason) => invoke("timing_start", { race, wave, at, reason }),
   timingCapture: (point, bib) => invoke("timing_capture", { point, bib }),
   timingAssign: (point, bib) => invoke("timing_assign", { point, bib }),
-  timingReads: (limit) => invoke("timing_reads", { limit }),
+  timingReads: (point, limit) => invoke("timing_reads", { point, limit }),
   timingCorrect: (id, kind, value, reason) => invoke("timing_correct", { id, kind, value, reason }),
   timingInsert: (point, bib, time, reason) => invoke("timing_insert", { point, bib, time, reason }),
   timingStatus: (bib, status, reason) => invoke("timing_status", { bib, status, reason }),
   timingHistory: (id) => invoke("timing_history", { id }),
+  timingPairs: (point, limit) => invoke("timing_pairs", { point, limit }),
+  timingCross: (point, bib) => invoke("timing_cross", { point, bib }),
+  timingInsertTime: (point, time, reason) => invoke("timing_insert_time", { point, time, reason }),
+  timingInsertBib: (before, bib, reason) => invoke("timing_insert_bib", { before, bib, reason }),
+  timingDropBib: (id, reason) => invoke("timing_drop_bib", { id, reason }),
   backupNow: () => invoke("backup_now"),
   pickBackupFolder: () => invoke("pick_backup_folder"),
+  backupInterval: (minutes) => invoke("backup_interval", { minutes }),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock } from "./clock";
+import { clock, clockMs } from "./clock";
 
 describe("clock", () => {
   it("shows the time in the event's zone, not the laptop's", () => {
@@ -20,5 +20,13 @@ describe("elapsed", () => {
     expect(elapsed(0)).toBe("0:00:00");
     expect(elapsed(7_235_999)).toBe("2:00:35");
     expect(elapsed(-61_000)).toBe("-0:01:01");
+  });
+});
+
+describe("clockMs", () => {
+  it("keeps the milliseconds a time field needs", () => {
+    const at = Date.UTC(2027, 3, 11, 0, 30, 5, 7);
+    expect(clockMs(at, "Asia/Pyongyang")).toBe("09:30:05.007");
+    expect(clockMs(at + 993, "Asia/Pyongyang")).toBe("09:30:06.000");
   });
 });

@@ -10,6 +10,12 @@ export function clock(atMs: number, timeZone: string | undefined): string {
   }
 }
 
+/** HH:MM:SS.mmm of an instant in `timeZone`: what a time field takes back. */
+export function clockMs(atMs: number, timeZone: string | undefined): string {
+  const ms = ((Math.round(atMs) % 1000) + 1000) % 1000;
+  return `${clock(atMs, timeZone)}.${String(ms).padStart(3, "0")}`;
+}
+
 /** A running race clock: H:MM:SS from the start to now (negative before the gun). */
 export function elapsed(ms: number): string {
   const sign = ms < 0 ? "-" : "";

@@ -15,4 +15,8 @@ bibs: string,
 /**
  * Start waves in order, such as Elite, A, B; empty for one start.
  */
-waves: Array<string>, };
+waves: Array<string>, 
+/**
+ * Checkpoints on the route: `5k, 10k, half=21.0975`.
+ */
+checkpoints: string, };

@@ -13,4 +13,13 @@ nowMs: number, starts: Array<Start>,
 /**
  * Race codes with their waves, in setup order.
  */
-races: Array<[string, Array<string>]>, lastBackup: [string, number] | null, backupFolder: string, };
+races: Array<[string, Array<string>]>, 
+/**
+ * Timing points to capture at: finish, start, then every race's
+ * checkpoints, nearest the start first.
+ */
+points: Array<string>, lastBackup: [string, number] | null, backupFolder: string, 
+/**
+ * Minutes between automatic backups, and the choices offered.
+ */
+backupMinutes: number, backupChoices: Array<number>, };
