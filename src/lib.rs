@@ -15,6 +15,7 @@ pub mod backup;
 pub mod checkin;
 pub mod error;
 pub mod model;
+pub mod results;
 pub mod roster;
 pub mod setup;
 pub mod store;

@@ -635,3 +635,83 @@ fn two_operators_tap_times_and_type_bibs_from_two_processes() {
     );
     assert_eq!(now[3]["time"], "10:00:04.000");
 }
+
+#[test]
+fn results_are_written_in_every_format_and_a_past_file_is_only_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "80"]).status.success());
+    let roster: serde_json::Value =
+        serde_json::from_slice(&on(&db, &["roster", "list", "--format", "json"]).stdout).unwrap();
+    let five: Vec<String> = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["race"] == "5K")
+        .map(|r| r["bib"].as_str().unwrap().to_owned())
+        .take(2)
+        .collect();
+    assert!(
+        on(&db, &["start", "5K", "--at", "09:00:00"])
+            .status
+            .success()
+    );
+    let acks = record(
+        &db,
+        &[],
+        &format!("{} 09:20:00.2\n{} 09:21:00\n", five[1], five[0]),
+    );
+    assert_eq!(acks.len(), 2);
+
+    let out = on(&db, &["results", "5K"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("place,bib,name,"), "{csv}");
+    assert!(lines[1].starts_with(&format!("1,{},", five[1])), "{csv}");
+    assert!(lines[1].contains(",0:20:01,"), "rounded up: {csv}");
+
+    assert_eq!(
+        on(&db, &["results", "--all"]).status.code(),
+        Some(2),
+        "CSV of all needs a folder"
+    );
+    let out = on(&db, &["results", "NOPE"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("no race NOPE"),
+        "{}",
+        text(&out.stderr)
+    );
+    let folder = dir.path().join("out");
+    let out = on(
+        &db,
+        &["results", "--all", "--out", folder.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(folder.join("MAR.csv").exists() && folder.join("5K.csv").exists());
+    for format in ["json", "xlsx", "html", "awards", "certificates"] {
+        let path = dir.path().join(format!("all.{format}"));
+        let out = on(
+            &db,
+            &[
+                "results",
+                "--all",
+                "--format",
+                format,
+                "--out",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        assert!(std::fs::metadata(&path).unwrap().len() > 100, "{format}");
+    }
+
+    // A past event: scored from a copy, the file itself untouched.
+    let before = std::fs::read(&db).unwrap();
+    let out = on(&db, &["results", "5K", "--read-only", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["rows"][0]["bib"], five[1].as_str());
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is only read");
+}

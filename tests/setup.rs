@@ -14,6 +14,8 @@ fn race(code: &str, bibs: Option<&str>) -> Race {
         bibs: bibs.map(|b| BibRanges::parse(b).unwrap()),
         waves: Vec::new(),
         checkpoints: Vec::new(),
+        net_time: false,
+        cutoff_ms: None,
     }
 }
 
@@ -108,6 +110,7 @@ async fn a_race_can_be_changed_with_its_waves_and_entrants_follow() {
         bibs: "1000-1999".into(),
         waves: vec!["Elite".into(), " A ".into(), "".into()],
         checkpoints: "10k, 5k".into(),
+        ..Default::default()
     };
     let race = form.parse().unwrap();
     assert_eq!(race.waves, ["Elite", "A"]);

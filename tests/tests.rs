@@ -15,6 +15,8 @@ mod entrants;
 mod checkin;
 // The finish line: starts, captures, corrections, reads.
 mod timing;
+// Results: scoring rules and every export read back.
+mod results;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

@@ -2,29 +2,11 @@
 //! corrections as new rows, flags, reads imported idempotently.
 
 use racedesk::Error;
-use racedesk::model::{EventDate, Station, TimeZone, parse_instant};
+use racedesk::model::Station;
 use racedesk::roster::{self, EntrantForm};
 use racedesk::timing::{self, Correction, FINISH, Status};
 
-use crate::support::TestEvent;
-
-fn station() -> Station {
-    Station {
-        id: "finish-laptop".into(),
-        name: "Finish A".into(),
-        operator: "timer".into(),
-    }
-}
-
-/// Race day at this time of day in Pyongyang, in epoch ms.
-fn at(time: &str) -> i64 {
-    parse_instant(
-        time,
-        EventDate::parse("2027-04-11").unwrap(),
-        TimeZone::parse("Asia/Pyongyang").unwrap(),
-    )
-    .unwrap()
-}
+use crate::support::{TestEvent, at, station};
 
 /// An event with marathon runners 1-3 (chip E1 for bib 1) and 10K runner
 /// 2001, the marathon started at 08:00 and the 10K at 08:30.

@@ -42,6 +42,8 @@ pub struct Settings {
     pub backup_folder: Option<PathBuf>,
     /// Minutes between automatic backups (when something changed); 5 if unset.
     pub backup_minutes: Option<u32>,
+    /// Where results are exported; the data folder's `results` if unset.
+    pub results_folder: Option<PathBuf>,
 }
 
 impl Settings {

@@ -41,6 +41,8 @@ pub struct AppState {
     pub clock: CaptureClock,
     /// The last backup: where, and when (Unix epoch ms).
     pub last_backup: Mutex<Option<(String, i64)>>,
+    /// The results last scored, under the file's fingerprint.
+    pub results: Mutex<Option<(String, Arc<Vec<racedesk::results::RaceResults>>)>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             finder: tokio::sync::Mutex::new(None),
             clock: CaptureClock::system(),
             last_backup: Mutex::new(None),
+            results: Mutex::new(None),
         })
     }
 
@@ -148,6 +151,16 @@ impl AppState {
             .ok()
             .and_then(|s| s.backup_folder.clone())
             .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
+
+    /// Where results are exported: the folder chosen, else `results`
+    /// beside the app's data.
+    pub fn results_folder(&self) -> PathBuf {
+        self.settings
+            .lock()
+            .ok()
+            .and_then(|s| s.results_folder.clone())
+            .unwrap_or_else(|| self.data_dir.join("results"))
     }
 
     /// Minutes between automatic backups: the setting, else 5.

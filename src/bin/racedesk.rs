@@ -87,6 +87,26 @@ enum Command {
     /// finisher, a DNS/DNF/DQ.
     #[command(subcommand)]
     Correct(CorrectCommand),
+    /// Official results: places overall, by gender and by age category,
+    /// gun and net times rounded up to the second, splits.
+    Results {
+        /// The race's code, such as MAR; or --all.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        race: Option<String>,
+        /// Every race: one file (JSON, XLSX, HTML) or, for CSV, one file per
+        /// race in the --out folder.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = ResultsFormat::Csv)]
+        format: ResultsFormat,
+        /// The file (or, for CSV with --all, the folder) to write;
+        /// standard output when left out.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Read a past event file without writing to it (a copy is scored).
+        #[arg(long)]
+        read_only: bool,
+    },
     /// Copies the event file (consistently, while others write) into a
     /// folder, such as a USB stick, as <name>-<UTC time>.racedesk.
     Backup {
@@ -150,6 +170,12 @@ struct RaceArgs {
     /// "5k,10k,half=21.0975" (a name like 10k says its distance).
     #[arg(long)]
     checkpoints: Option<String>,
+    /// Rank by each runner's net time (from their own start passing).
+    #[arg(long)]
+    net_time: bool,
+    /// No ranking past this official time, H:MM[:SS].
+    #[arg(long)]
+    cutoff: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -343,6 +369,18 @@ enum CorrectCommand {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ResultsFormat {
+    Csv,
+    Json,
+    Xlsx,
+    Html,
+    /// Award sheets: the top three overall, by gender and by category.
+    Awards,
+    /// One printable page per finisher, in English and Korean.
+    Certificates,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StatusFormat {
     Text,
@@ -468,6 +506,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .map(|w| w.split(',').map(str::to_owned).collect())
                     .unwrap_or_default(),
                 checkpoints: args.checkpoints.unwrap_or_default(),
+                net_time: args.net_time,
+                cutoff: args.cutoff.unwrap_or_default(),
             };
             let race = form.parse()?;
             let file = open(&db).await?;
@@ -596,6 +636,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 wave.map(|w| format!(" wave {w}")).unwrap_or_default(),
                 format_instant(at_ms, event.time_zone)
             );
+        }
+        Command::Results {
+            race,
+            all: _,
+            format,
+            out,
+            read_only,
+        } => {
+            let scratch = tempfile::tempdir().map_err(|e| Failure::Other(e.to_string()))?;
+            let file = if read_only {
+                EventFile::open_copy(&db, scratch.path())
+                    .await
+                    .map_err(Error::from)?
+            } else {
+                open(&db).await?
+            };
+            let format = match format {
+                ResultsFormat::Csv => racedesk::results::Format::Csv,
+                ResultsFormat::Json => racedesk::results::Format::Json,
+                ResultsFormat::Xlsx => racedesk::results::Format::Xlsx,
+                ResultsFormat::Html => racedesk::results::Format::Html,
+                ResultsFormat::Awards => racedesk::results::Format::Awards,
+                ResultsFormat::Certificates => racedesk::results::Format::Certificates,
+            };
+            let done = publish(&file, race.as_deref(), format, out.as_deref()).await;
+            file.close().await;
+            done?;
         }
         Command::Record {
             point,
@@ -1006,6 +1073,61 @@ async fn record(
     } else {
         Ok(())
     }
+}
+
+/// Writes results: one race, or all (`race` is `None`), to `out` or
+/// standard output. CSV of every race is one file per race in a folder.
+async fn publish(
+    file: &EventFile,
+    race: Option<&str>,
+    format: racedesk::results::Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    use racedesk::results::{self, Format, Heading};
+    let heading = Heading::of(file).await?;
+    let mut races = results::results(file).await?;
+    if let Some(code) = race {
+        let code = code.trim().to_ascii_uppercase();
+        races.retain(|r| r.code == code);
+        if races.is_empty() {
+            return Err(Error::NotFound(format!("there is no race {code}")).into());
+        }
+    }
+    let written = |path: &Path, e: std::io::Error| {
+        Failure::Other(format!("{} cannot be written: {e}", path.display()))
+    };
+    match (format, race, out) {
+        (Format::Csv, None, Some(folder)) => {
+            std::fs::create_dir_all(folder).map_err(|e| written(folder, e))?;
+            for one in &races {
+                let path = folder.join(format!("{}.csv", one.code));
+                let mut bytes = Vec::new();
+                results::write_csv(one, &mut bytes)?;
+                std::fs::write(&path, bytes).map_err(|e| written(&path, e))?;
+                println!("{}", path.display());
+            }
+        }
+        (Format::Csv, None, None) => {
+            return Err(Failure::BadInput(
+                "CSV of every race needs --out FOLDER (one file per race)".into(),
+            ));
+        }
+        (_, _, out) => {
+            let mut bytes = Vec::new();
+            results::write(format, &heading, &races, &mut bytes)?;
+            match out {
+                Some(path) => {
+                    // Whole or not at all: a reader never sees half a file.
+                    let partial = path.with_extension("partial");
+                    std::fs::write(&partial, &bytes).map_err(|e| written(path, e))?;
+                    std::fs::rename(&partial, path).map_err(|e| written(path, e))?;
+                    println!("{}", path.display());
+                }
+                None => emit(&bytes)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The CLI's station for timing rows: this machine, under the name given.

@@ -22,7 +22,9 @@ pub use event::{Event, EventDate, TimeZone};
 pub use gender::Gender;
 pub use race::{Checkpoint, Race, RaceCode};
 pub use station::Station;
-pub use time::{format_duration, format_instant, parse_instant};
+pub use time::{
+    format_duration, format_instant, format_result_time, parse_instant, result_seconds,
+};
 
 /// Why a value could not be parsed: a sentence for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -51,6 +51,10 @@ pub struct Race {
     pub waves: Vec<String>,
     /// Timing points on the route, nearest the start first.
     pub checkpoints: Vec<Checkpoint>,
+    /// Ranked by each runner's net time instead of the gun time.
+    pub net_time: bool,
+    /// A finish slower than this (official time, ms) is not ranked.
+    pub cutoff_ms: Option<i64>,
 }
 
 /// A timing point on a race's route, at its distance from the start.

@@ -40,6 +40,24 @@ pub fn format_instant(at_ms: i64, zone: TimeZone) -> String {
 }
 
 /// A duration as H:MM:SS.mmm (negative with a minus sign).
+/// Whole seconds of a duration, rounded up (road-race rule); 0 for a
+/// negative one.
+pub fn result_seconds(ms: i64) -> i64 {
+    (ms.max(0) + 999) / 1000
+}
+
+/// A duration as road-race results show it: whole seconds, rounded up
+/// (3:05:41.001 is 3:05:42), as `H:MM:SS`.
+pub fn format_result_time(ms: i64) -> String {
+    let seconds = result_seconds(ms);
+    format!(
+        "{}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
 pub fn format_duration(ms: i64) -> String {
     let sign = if ms < 0 { "-" } else { "" };
     let ms = ms.unsigned_abs();
@@ -62,6 +80,15 @@ mod tests {
 
     fn pyongyang() -> TimeZone {
         TimeZone::parse("Asia/Pyongyang").unwrap()
+    }
+
+    #[test]
+    fn result_times_round_up_to_the_whole_second() {
+        assert_eq!(format_result_time(11_141_000), "3:05:41");
+        assert_eq!(format_result_time(11_141_001), "3:05:42");
+        assert_eq!(format_result_time(11_141_999), "3:05:42");
+        assert_eq!(format_result_time(0), "0:00:00");
+        assert_eq!(format_result_time(59_999), "0:01:00");
     }
 
     #[test]

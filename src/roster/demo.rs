@@ -284,6 +284,8 @@ pub async fn demo(file: &EventFile, entrants: usize, operator: &str) -> Result<(
                 },
                 *distance_m,
             )),
+            net_time: false,
+            cutoff_ms: None,
         };
         setup::add_race(file, &race, operator).await?;
         races.push((race, first));

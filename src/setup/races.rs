@@ -31,6 +31,12 @@ pub struct RaceForm {
     /// Checkpoints on the route: `5k, 10k, half=21.0975`.
     #[serde(default)]
     pub checkpoints: String,
+    /// Ranked by net time (from each runner's own start passing).
+    #[serde(default)]
+    pub net_time: bool,
+    /// The cutoff, `H:MM[:SS]`; empty for none.
+    #[serde(default)]
+    pub cutoff: String,
 }
 
 impl RaceForm {
@@ -77,6 +83,11 @@ impl RaceForm {
             waves,
             checkpoints: Checkpoint::parse_list(&self.checkpoints, self.distance_m)
                 .map_err(|e| Error::invalid("checkpoints", e))?,
+            net_time: self.net_time,
+            cutoff_ms: match self.cutoff.trim() {
+                "" => None,
+                text => Some(parse_cutoff(text).map_err(|e| Error::invalid("cutoff", e))?),
+            },
         })
     }
 
@@ -93,6 +104,11 @@ impl RaceForm {
                 .unwrap_or_default(),
             waves: race.waves.clone(),
             checkpoints: Checkpoint::list_text(&race.checkpoints),
+            net_time: race.net_time,
+            cutoff: race
+                .cutoff_ms
+                .map(crate::model::format_result_time)
+                .unwrap_or_default(),
         }
     }
 }
@@ -256,8 +272,29 @@ fn to_row(race: &Race) -> RaceRow {
             .map(|c| format!("{}={}", c.point, c.distance_m))
             .collect::<Vec<_>>()
             .join(","),
+        net_time: race.net_time,
+        cutoff_ms: race.cutoff_ms,
         entrants: 0,
     }
+}
+
+/// A cutoff as `H:MM` or `H:MM:SS`, in ms.
+fn parse_cutoff(text: &str) -> std::result::Result<i64, ParseError> {
+    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    let numbers: Option<Vec<i64>> = parts.iter().map(|p| p.parse::<i64>().ok()).collect();
+    let ms = match (parts.len(), numbers) {
+        (2 | 3, Some(n)) if n.iter().all(|&x| x >= 0) && n[1..].iter().all(|&x| x < 60) => {
+            (n[0] * 3600 + n[1] * 60 + n.get(2).copied().unwrap_or(0)) * 1000
+        }
+        _ => 0,
+    };
+    if ms <= 0 {
+        return Err(ParseError::new(format!(
+            "'{}' is not a cutoff: write hours and minutes such as 6:00 or 6:30:00",
+            crate::model::shorten(text)
+        )));
+    }
+    Ok(ms)
 }
 
 pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
@@ -298,6 +335,8 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
                     })
                 })
                 .collect::<Result<_>>()?,
+            net_time: row.net_time,
+            cutoff_ms: row.cutoff_ms,
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
     })

@@ -3,7 +3,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 /// An entrant as stored: text and integer columns, with its race's code.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct EntrantRow {
     pub id: i64,
     pub bib: String,
@@ -28,16 +28,22 @@ pub(crate) struct EntrantRow {
 /// Every entrant, by race and then bib in natural order (2 before 10:
 /// bibs have no leading zeros, so shorter is smaller).
 pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<EntrantRow>> {
-    sqlx::query_as!(
-        EntrantRow,
-        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
-                  e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
-                  e.emergency_contact, e.medical_note, e.extra
-           FROM entrant e JOIN race r ON r.id = e.race_id
-           ORDER BY e.race_id, length(e.bib), e.bib"#
+    // One row of JSON rather than a row per entrant: SQLite builds the
+    // array and serde reads it several times faster than rows one by one.
+    let json = sqlx::query_scalar!(
+        r#"SELECT json_group_array(json_object(
+                  'id', e.id, 'bib', e.bib, 'race_id', e.race_id, 'race', r.code,
+                  'given_name', e.given_name, 'family_name', e.family_name,
+                  'native_name', e.native_name, 'gender', e.gender, 'birth_date', e.birth_date,
+                  'age', e.age, 'nationality', e.nationality, 'city', e.city, 'team', e.team,
+                  'chip', e.chip, 'phone', e.phone, 'emergency_contact', e.emergency_contact,
+                  'medical_note', e.medical_note, 'extra', e.extra)
+                  ORDER BY e.race_id, length(e.bib), e.bib) AS "json!: String"
+           FROM entrant e JOIN race r ON r.id = e.race_id"#
     )
-    .fetch_all(db)
-    .await
+    .fetch_one(db)
+    .await?;
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// The entrants with either bib, or with the chip: those a change of one

@@ -57,6 +57,35 @@ impl EventFile {
         Self::connect(path, false).await
     }
 
+    /// Opens a copy of a past event file, to read and export from: the file
+    /// itself is only read (it may sit on a read-only stick, or come from
+    /// an older racedesk); the copy, made in `scratch`, is migrated.
+    pub async fn open_copy(path: &Path, scratch: &Path) -> Result<Self, OpenError> {
+        if !path.exists() {
+            return Err(OpenError::Missing(path.to_owned()));
+        }
+        check_header(path)?;
+        let io = |e: sqlx::Error| open_error(path, e);
+        let original = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .read_only(true)
+                    .immutable(true),
+            )
+            .await
+            .map_err(io)?;
+        let copy = scratch.join("copy.racedesk");
+        sqlx::query("VACUUM INTO ?")
+            .bind(copy.display().to_string())
+            .execute(&original)
+            .await
+            .map_err(io)?;
+        original.close().await;
+        Self::connect(&copy, false).await
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -280,7 +309,7 @@ pub(crate) async fn fingerprint(file: &EventFile) -> sqlx::Result<String> {
         r#"SELECT concat_ws('|', (SELECT max(id) FROM audit), (SELECT max(id) FROM checkin),
                   (SELECT max(id) FROM passing), (SELECT max(id) FROM correction),
                   (SELECT max(id) FROM race_start), (SELECT max(id) FROM runner_status),
-                  (SELECT count(*) FROM entrant)) AS "print!: String""#
+                  (SELECT max(id) FROM crossing), (SELECT count(*) FROM entrant)) AS "print!: String""#
     )
     .fetch_one(file.reader())
     .await

@@ -15,6 +15,8 @@ pub(crate) struct RaceRow {
     pub waves: String,
     /// Checkpoints as `point=metres`, nearest the start first, joined with commas.
     pub checkpoints: String,
+    pub net_time: bool,
+    pub cutoff_ms: Option<i64>,
     #[serde(skip)]
     pub entrants: i64,
 }
@@ -23,6 +25,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
     sqlx::query_as!(
         RaceRow,
         r#"SELECT r.id, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
+                  r.net_time AS "net_time: bool", r.cutoff_ms,
                   coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
                   coalesce((SELECT group_concat(c.point || '=' || c.distance_m, ',' ORDER BY c.distance_m) FROM checkpoint c WHERE c.race_id = r.id), '') AS "checkpoints!: String",
                   (SELECT count(*) FROM entrant e WHERE e.race_id = r.id) AS "entrants!: i64"
@@ -35,12 +38,14 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
 /// Inserts a race and returns its row id.
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "INSERT INTO race (code, name, distance_m, age_groups, bibs) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO race (code, name, distance_m, age_groups, bibs, net_time, cutoff_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         row.code,
         row.name,
         row.distance_m,
         row.age_groups,
         row.bibs,
+        row.net_time,
+        row.cutoff_ms,
     )
     .fetch_one(db)
     .await
@@ -48,12 +53,14 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
 
 pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ? WHERE id = ?",
+        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ?, net_time = ?, cutoff_ms = ? WHERE id = ?",
         row.code,
         row.name,
         row.distance_m,
         row.age_groups,
         row.bibs,
+        row.net_time,
+        row.cutoff_ms,
         row.id,
     )
     .execute(db)

@@ -17,6 +17,7 @@ pub use clock::{CaptureClock, SystemClock, WallClock};
 pub use order::{
     Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time, pairing,
 };
+pub(crate) use reads::effective;
 pub use reads::{
     Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, reads, reads_at,
     starts, statuses, write_reads_csv,

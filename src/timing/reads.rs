@@ -70,16 +70,82 @@ pub async fn reads_at(file: &EventFile, point: &str) -> Result<Vec<Read>> {
 /// The pairs of two-operator timing at each point that has them.
 pub(crate) type Pairing = Vec<(String, Vec<Pair>)>;
 
-/// The reads (at `only` that point, or everywhere), and the two-operator
-/// pairs they were given bibs from (at `only` even before its first bib
-/// is typed).
-pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<Read>, Pairing)> {
-    let zone = crate::setup::event(file).await?.time_zone;
+/// A capture as its corrections and the crossing order leave it.
+pub(crate) struct Effective {
+    pub view: store::PassingView,
+    /// The bib after corrections, chip holder or crossing order.
+    pub bib: Option<String>,
+    /// The instant after corrections.
+    pub at_ms: i64,
+}
+
+/// Each pair with the index of its time among the captures.
+type Slotted = Vec<(Option<usize>, Pair)>;
+
+/// The captures (at `only` that point, or everywhere) in crossing order,
+/// and the two-operator pairs at each point that has them (at `only`
+/// even before its first bib is typed).
+pub(crate) async fn effective(
+    file: &EventFile,
+    only: Option<&str>,
+) -> Result<(Vec<Effective>, Vec<(String, Slotted)>)> {
     // One read transaction, so the captures and their corrections agree.
     let mut tx = file.reader().begin().await?;
     let passings = store::passings(&mut tx, only).await?;
     let crossings = store::crossings(&mut *tx).await?;
     tx.commit().await?;
+    let mut captures: Vec<Effective> = passings
+        .into_iter()
+        .map(|p| Effective {
+            bib: p.bib_fix.clone().or(p.bib.clone()).or(p.chip_bib.clone()),
+            at_ms: p.time_fix.unwrap_or(p.at_ms),
+            view: p,
+        })
+        .collect();
+    // A corrected time may move a capture in the crossing order.
+    captures.sort_by_key(|c| c.at_ms);
+
+    // Two operators: the n-th bib typed at a point goes to its n-th time
+    // there, a time that came with no bib of its own and is not void.
+    let mut pairing = Vec::new();
+    let mut by_point: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+    for crossing in crossings
+        .iter()
+        .filter(|c| only.is_none_or(|point| c.point == point))
+    {
+        by_point.entry(&crossing.point).or_default().push(crossing);
+    }
+    if let Some(point) = only {
+        by_point.entry(point).or_default();
+    }
+    for (point, group) in by_point {
+        let slots: Vec<(usize, Option<String>)> = captures
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.view.point == point
+                    && c.view.bib.is_none()
+                    && c.view.chip.is_none()
+                    && !c.view.voided
+            })
+            .map(|(i, c)| (i, c.bib.clone()))
+            .collect();
+        let pairs = super::order::pair_up(&slots, &group);
+        for (slot, pair) in &pairs {
+            if let Some(i) = slot {
+                captures[*i].bib.clone_from(&pair.bib);
+            }
+        }
+        pairing.push((point.to_owned(), pairs));
+    }
+    Ok((captures, pairing))
+}
+
+/// The reads (at `only` that point, or everywhere), and the two-operator
+/// pairs they were given bibs from.
+pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<Read>, Pairing)> {
+    let zone = crate::setup::event(file).await?.time_zone;
+    let (captures, pairing) = effective(file, only).await?;
     let races = crate::store::races::all(file.reader()).await?;
     let distance: HashMap<i64, i64> = races.iter().map(|r| (r.id, r.distance_m)).collect();
     let race_code: HashMap<&str, i64> = races.iter().map(|r| (r.code.as_str(), r.id)).collect();
@@ -108,20 +174,16 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
         }
     }
 
-    // Each read, and whether it is a time that came with no bib of its own
-    // (a slot for a bib typed in crossing order).
-    let mut reads: Vec<(Read, bool)> = passings
+    let mut reads: Vec<Read> = captures
         .into_iter()
-        .map(|p| {
-            let untyped = p.bib.is_none() && p.chip.is_none() && !p.voided;
-            let bib = p.bib_fix.clone().or(p.bib.clone()).or(p.chip_bib.clone());
-            let at_ms = p.time_fix.unwrap_or(p.at_ms);
-            let read = Read {
-                time: format_instant(at_ms, zone),
+        .map(|c| {
+            let p = c.view;
+            Read {
+                time: format_instant(c.at_ms, zone),
                 id: p.id,
                 point: p.point,
-                at_ms,
-                bib,
+                at_ms: c.at_ms,
+                bib: c.bib,
                 chip: p.chip,
                 station: p.station,
                 seq: p.seq,
@@ -129,44 +191,9 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
                 status: if p.voided { "void" } else { "ok" }.into(),
                 flags: Vec::new(),
                 corrected: p.corrections > 0,
-            };
-            (read, untyped)
+            }
         })
         .collect();
-    // A corrected time may move a capture in the crossing order.
-    reads.sort_by_key(|(r, _)| r.at_ms);
-
-    // Two operators: the n-th bib typed at a point goes to its n-th time.
-    // Each pair with the index of its time in `reads`.
-    type Slotted = Vec<(Option<usize>, Pair)>;
-    let mut pairing: Vec<(String, Slotted)> = Vec::new();
-    let mut by_point: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
-    for crossing in crossings
-        .iter()
-        .filter(|c| only.is_none_or(|point| c.point == point))
-    {
-        by_point.entry(&crossing.point).or_default().push(crossing);
-    }
-    if let Some(point) = only {
-        by_point.entry(point).or_default();
-    }
-    for (point, group) in by_point {
-        let point = point.to_owned();
-        let slots: Vec<(usize, Option<String>)> = reads
-            .iter()
-            .enumerate()
-            .filter(|(_, (r, untyped))| *untyped && r.point == point)
-            .map(|(i, (r, _))| (i, r.bib.clone()))
-            .collect();
-        let pairs = super::order::pair_up(&slots, &group);
-        for (slot, pair) in &pairs {
-            if let Some(i) = slot {
-                reads[*i].0.bib.clone_from(&pair.bib);
-            }
-        }
-        pairing.push((point, pairs));
-    }
-    let mut reads: Vec<Read> = reads.into_iter().map(|(r, _)| r).collect();
 
     let mut seen_at_finish: HashMap<String, usize> = HashMap::new();
     for read in reads

@@ -46,6 +46,8 @@ impl TestEvent {
                 bibs: Some(BibRanges::parse(bibs).unwrap()),
                 waves: Vec::new(),
                 checkpoints: Vec::new(),
+                net_time: false,
+                cutoff_ms: None,
             };
             setup::add_race(&file, &race, "test")
                 .await
@@ -113,4 +115,23 @@ pub fn racedesk(args: &[&str]) -> Output {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The finish-line station the timing and results tests capture with.
+pub fn station() -> racedesk::model::Station {
+    racedesk::model::Station {
+        id: "finish-laptop".into(),
+        name: "Finish A".into(),
+        operator: "timer".into(),
+    }
+}
+
+/// Race day (2027-04-11) at this time of day in Pyongyang, in epoch ms.
+pub fn at(time: &str) -> i64 {
+    racedesk::model::parse_instant(
+        time,
+        EventDate::parse("2027-04-11").unwrap(),
+        TimeZone::parse("Asia/Pyongyang").unwrap(),
+    )
+    .unwrap()
 }

@@ -1,7 +1,9 @@
 //! Native file dialogs, opened from Rust so the webview needs no dialog
 //! permission: the person picks a path, the command gets it as text.
 
-use tauri_plugin_dialog::FileDialogBuilder;
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
 
 use crate::error::{CommandError, CommandResult};
 
@@ -26,4 +28,16 @@ pub async fn pick<R: tauri::Runtime>(
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.display().to_string()))
+}
+
+/// Asks for a folder (a USB stick) and waits: the folder, or `None`.
+pub async fn pick_folder(app: &tauri::AppHandle) -> CommandResult<Option<PathBuf>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_folder(move |folder| {
+        let _ = tx.send(folder);
+    });
+    Ok(rx
+        .await
+        .map_err(|_| CommandError::new("dialog", "the folder dialog closed unexpectedly"))?
+        .and_then(|p| p.into_path().ok()))
 }

@@ -6,5 +6,6 @@ pub mod checkin;
 mod dialog;
 pub mod event;
 pub mod races;
+pub mod results;
 pub mod roster;
 pub mod timing;

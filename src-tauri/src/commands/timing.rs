@@ -6,7 +6,6 @@ use racedesk::model::{Station, parse_instant};
 use racedesk::timing::{self, Capture, Correction, Crossing, Pair, Read, Start, Status};
 use serde::Serialize;
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
@@ -206,14 +205,7 @@ pub async fn pick_backup_folder(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().pick_folder(move |folder| {
-        let _ = tx.send(folder);
-    });
-    let picked = rx
-        .await
-        .map_err(|_| CommandError::new("dialog", "the folder dialog closed unexpectedly"))?
-        .and_then(|p| p.into_path().ok());
+    let picked = super::dialog::pick_folder(&app).await?;
     if let Some(folder) = &picked {
         state.update_settings(|s| s.backup_folder = Some(folder.clone()))?;
     }

@@ -11,6 +11,9 @@ import type { Outcome } from "./bindings/Outcome";
 import type { Capture } from "./bindings/Capture";
 import type { Crossing } from "./bindings/Crossing";
 import type { Pair } from "./bindings/Pair";
+import type { Finisher } from "./bindings/Finisher";
+import type { ResultsFilter } from "./bindings/ResultsFilter";
+import type { ResultsPage } from "./bindings/ResultsPage";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
 import type { TimingOverview } from "./bindings/TimingOverview";
@@ -73,6 +76,10 @@ export interface Backend {
   backupNow(): Promise<[string, number]>;
   pickBackupFolder(): Promise<string | null>;
   backupInterval(minutes: number): Promise<void>;
+  resultsPage(race: string | null, filter: ResultsFilter, offset: number, limit: number): Promise<ResultsPage>;
+  resultsLatest(limit: number): Promise<Finisher[]>;
+  resultsExport(race: string | null, format: string): Promise<string[]>;
+  pickResultsFolder(): Promise<string | null>;
 }
 
 export const tauriBackend: Backend = {
@@ -126,4 +133,8 @@ export const tauriBackend: Backend = {
   backupNow: () => invoke("backup_now"),
   pickBackupFolder: () => invoke("pick_backup_folder"),
   backupInterval: (minutes) => invoke("backup_interval", { minutes }),
+  resultsPage: (race, filter, offset, limit) => invoke("results_page", { race, filter, offset, limit }),
+  resultsLatest: (limit) => invoke("results_latest", { limit }),
+  resultsExport: (race, format) => invoke("results_export", { race, format }),
+  pickResultsFolder: () => invoke("pick_results_folder"),
 };

@@ -19,4 +19,12 @@ waves: Array<string>,
 /**
  * Checkpoints on the route: `5k, 10k, half=21.0975`.
  */
-checkpoints: string, };
+checkpoints: string, 
+/**
+ * Ranked by net time (from each runner's own start passing).
+ */
+netTime: boolean, 
+/**
+ * The cutoff, `H:MM[:SS]`; empty for none.
+ */
+cutoff: string, };

@@ -1,0 +1,420 @@
+//! Scoring: places overall, by gender and by age category, from the
+//! captured facts alone. Pure: the same facts always give the same results.
+
+use std::collections::HashMap;
+
+use crate::model::{Checkpoint, Entrant, EventDate, Race, format_result_time};
+
+/// Everything scoring reads, already loaded.
+pub(crate) struct Facts<'a> {
+    pub race_day: EventDate,
+    pub races: &'a [Race],
+    pub entrants: &'a [Entrant],
+    /// Standing starts: race code, wave ('' for the whole race), instant.
+    pub starts: &'a [(String, String, i64)],
+    /// Captures that stand (not void) with a bib, in crossing order:
+    /// point, instant, bib.
+    pub passings: &'a [(String, i64, String)],
+    /// Bib to DNS, DNF or DQ.
+    pub statuses: &'a HashMap<String, String>,
+}
+
+/// One race's results: the ranked finishers by place, then everyone else
+/// with a finish or a status, apart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RaceResults {
+    pub code: String,
+    pub name: String,
+    pub distance_m: u32,
+    /// Ranked by net time rather than gun time.
+    pub net_time: bool,
+    pub checkpoints: Vec<Checkpoint>,
+    /// Entrants in the race, for "n of m finished".
+    pub entrants: u32,
+    pub rows: Vec<ResultRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct ResultRow {
+    /// Overall place; none for an unranked entry.
+    pub place: Option<u32>,
+    pub bib: String,
+    pub name: String,
+    pub native_name: Option<String>,
+    pub gender: String,
+    /// Age on race day.
+    pub age: Option<i64>,
+    /// Gender and age band: F40-44; none without an age.
+    pub category: Option<String>,
+    pub gender_place: Option<u32>,
+    pub category_place: Option<u32>,
+    /// ISO 3166 alpha-3 code.
+    pub nationality: Option<String>,
+    pub group: Option<String>,
+    /// Full-precision times in ms, for sorting and checks.
+    pub gun_ms: Option<i64>,
+    pub net_ms: Option<i64>,
+    /// As published: rounded up to the whole second, H:MM:SS.
+    pub gun_time: Option<String>,
+    pub net_time: Option<String>,
+    /// Pace per km over the whole race, m:ss.
+    pub pace: Option<String>,
+    /// finished, over cutoff, no start, DNF, DQ or DNS.
+    pub status: String,
+    /// One per checkpoint of the race, in order; none where not captured.
+    pub splits: Vec<Option<Split>>,
+    /// When the runner crossed the finish (for "latest finishers").
+    pub finished_at_ms: Option<i64>,
+}
+
+/// A runner's time at a checkpoint, from their start.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Split {
+    pub ms: i64,
+    pub time: String,
+    /// Pace per km from the start to here, m:ss.
+    pub pace: String,
+}
+
+/// What one bib passed, first passing at each point.
+#[derive(Default)]
+struct Passed<'a> {
+    start: Option<i64>,
+    /// Instant and crossing order.
+    finish: Option<(i64, usize)>,
+    points: HashMap<&'a str, i64>,
+}
+
+pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
+    let mut passed: HashMap<&str, Passed> = HashMap::new();
+    for (order, (point, at_ms, bib)) in facts.passings.iter().enumerate() {
+        let entry = passed.entry(bib.as_str()).or_default();
+        match point.as_str() {
+            crate::timing::START => {
+                entry.start.get_or_insert(*at_ms);
+            }
+            crate::timing::FINISH => {
+                entry.finish.get_or_insert((*at_ms, order));
+            }
+            other => {
+                entry.points.entry(other).or_insert(*at_ms);
+            }
+        }
+    }
+    facts
+        .races
+        .iter()
+        .map(|race| score_race(facts, race, &passed))
+        .collect()
+}
+
+/// A runner's row before places are given, with what orders it.
+struct Scored {
+    row: ResultRow,
+    official_ms: Option<i64>,
+    finish_order: usize,
+}
+
+fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> RaceResults {
+    let code = race.code.as_str();
+    let start_of = |wave: &str| {
+        facts
+            .starts
+            .iter()
+            .find(|(r, w, _)| r == code && w == wave)
+            .map(|s| s.2)
+    };
+    // A runner with no wave (or one the race does not have) starts with
+    // the race, else with its first wave: never later than they could have.
+    let race_start = start_of("").or_else(|| {
+        facts
+            .starts
+            .iter()
+            .filter(|(r, _, _)| r == code)
+            .map(|s| s.2)
+            .min()
+    });
+    let mut entrants = 0;
+    let mut scored = Vec::new();
+    for entrant in facts.entrants.iter().filter(|e| e.race == race.code) {
+        entrants += 1;
+        let bib = entrant.bib.to_string();
+        let mine = passed.get(bib.as_str());
+        let status = facts.statuses.get(&bib);
+        let finish = mine.and_then(|p| p.finish);
+        if finish.is_none() && status.is_none() {
+            continue;
+        }
+        let start = wave_of(entrant)
+            .and_then(|w| race.waves.iter().find(|rw| rw.eq_ignore_ascii_case(w)))
+            .and_then(|w| start_of(w))
+            .or(race_start);
+        let gun_ms = finish.zip(start).map(|((at, _), start)| at - start);
+        let net_ms = finish
+            .zip(mine.and_then(|p| p.start))
+            .map(|((at, _), own)| at - own);
+        let official_ms = if race.net_time {
+            net_ms.or(gun_ms)
+        } else {
+            gun_ms
+        };
+        let status = match (status, official_ms) {
+            (Some(s), _) => s.clone(),
+            (None, None) => "no start".to_owned(),
+            (None, Some(ms)) if ms < 0 => "before start".to_owned(),
+            (None, Some(ms)) if race.cutoff_ms.is_some_and(|cut| ms > cut) => {
+                "over cutoff".to_owned()
+            }
+            (None, Some(_)) => "finished".to_owned(),
+        };
+        // A DNS, DNF or DQ publishes no time.
+        let timed = matches!(status.as_str(), "finished" | "over cutoff");
+        let age = entrant.age.map(|a| a.on(facts.race_day));
+        let gender = entrant.gender.as_str();
+        let category = age
+            .and_then(|a| u8::try_from(a).ok())
+            .and_then(|a| race.age_groups.band_for(a))
+            .map(|band| {
+                if band.from == 0 && band.to.is_none() {
+                    gender.to_owned()
+                } else {
+                    format!("{gender}{band}")
+                }
+            });
+        let splits = race
+            .checkpoints
+            .iter()
+            .map(|c| {
+                let at = mine.and_then(|p| p.points.get(c.point.as_str()).copied())?;
+                let ms = at - start?;
+                (timed && ms > 0).then(|| Split {
+                    ms,
+                    time: format_result_time(ms),
+                    pace: pace(ms, c.distance_m),
+                })
+            })
+            .collect();
+        scored.push(Scored {
+            row: ResultRow {
+                place: None,
+                bib,
+                name: entrant.display_name(),
+                native_name: entrant.native_name.clone(),
+                gender: gender.to_owned(),
+                age,
+                category,
+                gender_place: None,
+                category_place: None,
+                nationality: entrant.nationality.map(|c| c.code()),
+                group: entrant.group.clone(),
+                gun_ms: gun_ms.filter(|_| timed),
+                net_ms: net_ms.filter(|_| timed),
+                gun_time: gun_ms.filter(|_| timed).map(format_result_time),
+                net_time: net_ms.filter(|_| timed).map(format_result_time),
+                pace: official_ms
+                    .filter(|&ms| timed && ms > 0)
+                    .map(|ms| pace(ms, race.distance_m)),
+                status,
+                splits,
+                finished_at_ms: finish.map(|(at, _)| at),
+            },
+            official_ms,
+            finish_order: finish.map_or(usize::MAX, |(_, order)| order),
+        });
+    }
+
+    // Ranked: by the full-precision official time, then crossing order.
+    let (mut ranked, mut apart): (Vec<Scored>, Vec<Scored>) =
+        scored.into_iter().partition(|s| s.row.status == "finished");
+    ranked.sort_by_key(|s| (s.official_ms, s.finish_order));
+    let mut by_gender: HashMap<String, u32> = HashMap::new();
+    let mut by_category: HashMap<String, u32> = HashMap::new();
+    for (i, s) in ranked.iter_mut().enumerate() {
+        s.row.place = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        let g = by_gender.entry(s.row.gender.clone()).or_default();
+        *g += 1;
+        s.row.gender_place = Some(*g);
+        if let Some(category) = &s.row.category {
+            let c = by_category.entry(category.clone()).or_default();
+            *c += 1;
+            s.row.category_place = Some(*c);
+        }
+    }
+    // Apart: over the cutoff by time, then the rest by kind and bib.
+    let rank_of = |status: &str| match status {
+        "over cutoff" => 0,
+        "before start" | "no start" => 1,
+        "DNF" => 2,
+        "DQ" => 3,
+        _ => 4,
+    };
+    apart.sort_by(|a, b| {
+        (
+            rank_of(&a.row.status),
+            a.official_ms,
+            a.row.bib.len(),
+            &a.row.bib,
+        )
+            .cmp(&(
+                rank_of(&b.row.status),
+                b.official_ms,
+                b.row.bib.len(),
+                &b.row.bib,
+            ))
+    });
+    RaceResults {
+        code: code.to_owned(),
+        name: race.name.clone(),
+        distance_m: race.distance_m,
+        net_time: race.net_time,
+        checkpoints: race.checkpoints.clone(),
+        entrants,
+        rows: ranked.into_iter().chain(apart).map(|s| s.row).collect(),
+    }
+}
+
+/// The start wave a roster gave the runner (a `wave` column).
+fn wave_of(entrant: &Entrant) -> Option<&str> {
+    entrant
+        .extra
+        .iter()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("wave"))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// Pace per km as m:ss, rounded up like the times.
+fn pace(ms: i64, metres: u32) -> String {
+    if metres == 0 {
+        return String::new();
+    }
+    // Seconds per km is ms per metre.
+    let metres = i64::from(metres);
+    let seconds = (ms.max(0) + metres - 1) / metres;
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use proptest::prelude::*;
+
+    use super::{Facts, pace, score};
+    use crate::model::{
+        Age, AgeGroups, Bib, Entrant, EventDate, Gender, Race, RaceCode, format_result_time,
+    };
+
+    #[test]
+    fn pace_is_per_km_rounded_up() {
+        // A 3:00:00 marathon is 4:15.9 per km.
+        assert_eq!(pace(10_800_000, 42_195), "4:16");
+        assert_eq!(pace(1_500_000, 5_000), "5:00");
+    }
+
+    fn runner(n: usize, gender: Gender, age: u8) -> Entrant {
+        Entrant {
+            bib: Bib::parse(&(n + 1).to_string()).unwrap(),
+            race: RaceCode::parse("10K").unwrap(),
+            given_name: format!("Runner{n}"),
+            family_name: String::new(),
+            native_name: None,
+            gender,
+            age: Some(Age::Given(age)),
+            nationality: None,
+            city: None,
+            group: None,
+            chip: None,
+            phone: None,
+            emergency_contact: None,
+            medical_note: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    fn seconds(time: &str) -> i64 {
+        time.split(':')
+            .fold(0, |t, part| t * 60 + part.parse::<i64>().unwrap())
+    }
+
+    proptest! {
+        /// Places in every group run 1..n without a gap, and the published
+        /// (rounded) time never puts a slower runner ahead.
+        #[test]
+        fn places_are_gapless_and_never_out_of_time_order(
+            field in prop::collection::vec(
+                (0..3u8, 18..80u8, 1_500_000..1_600_000i64, prop::option::weighted(0.1, 0..3u8)),
+                1..120,
+            )
+        ) {
+            let race = Race {
+                code: RaceCode::parse("10K").unwrap(),
+                name: "10 km".into(),
+                distance_m: 10_000,
+                age_groups: AgeGroups::parse("five-year").unwrap(),
+                bibs: None,
+                waves: Vec::new(),
+                checkpoints: Vec::new(),
+                net_time: false,
+                cutoff_ms: None,
+            };
+            let genders = [Gender::F, Gender::M, Gender::X];
+            let entrants: Vec<Entrant> = field
+                .iter()
+                .enumerate()
+                .map(|(n, (g, age, _, _))| runner(n, genders[usize::from(*g)], *age))
+                .collect();
+            // Crossing order is by time; a tie (the same ms) keeps input order.
+            let mut passings: Vec<(String, i64, String)> = field
+                .iter()
+                .enumerate()
+                .map(|(n, (_, _, ms, _))| ("finish".to_owned(), *ms, (n + 1).to_string()))
+                .collect();
+            passings.sort_by_key(|p| p.1);
+            let statuses: HashMap<String, String> = field
+                .iter()
+                .enumerate()
+                .filter_map(|(n, (_, _, _, s))| {
+                    s.map(|s| ((n + 1).to_string(), ["DNF", "DQ", "DNS"][usize::from(s)].to_owned()))
+                })
+                .collect();
+            let results = score(&Facts {
+                race_day: EventDate::parse("2027-04-11").unwrap(),
+                races: std::slice::from_ref(&race),
+                entrants: &entrants,
+                starts: &[("10K".into(), String::new(), 0)],
+                passings: &passings,
+                statuses: &statuses,
+            });
+            let rows = &results[0].rows;
+            prop_assert_eq!(rows.len(), field.len());
+            let ranked: Vec<_> = rows.iter().filter(|r| r.place.is_some()).collect();
+            prop_assert_eq!(ranked.len(), field.len() - statuses.len());
+            let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
+            for r in &ranked {
+                groups.entry("all".into()).or_default().push(r.place.unwrap());
+                groups.entry(r.gender.clone()).or_default().push(r.gender_place.unwrap());
+                let category = r.category.clone().unwrap();
+                groups.entry(category).or_default().push(r.category_place.unwrap());
+            }
+            for places in groups.values() {
+                let expected: Vec<u32> = (1..=places.len() as u32).collect();
+                prop_assert_eq!(places, &expected);
+            }
+            for pair in ranked.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                prop_assert!(a.gun_ms <= b.gun_ms);
+                prop_assert!(
+                    seconds(a.gun_time.as_deref().unwrap()) <= seconds(b.gun_time.as_deref().unwrap())
+                );
+                prop_assert_eq!(a.gun_time.clone().unwrap(), format_result_time(a.gun_ms.unwrap()));
+            }
+        }
+    }
+}
