@@ -46,6 +46,8 @@ const COMMANDS: &[&str] = &[
     "results_page",
     "results_latest",
     "results_export",
+    "results_print",
+    "event_open_copy",
     "pick_results_folder",
     "timing_correct",
     "timing_insert",

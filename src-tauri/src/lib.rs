@@ -73,6 +73,8 @@ pub fn run() {
             commands::results::results_page,
             commands::results::results_latest,
             commands::results::results_export,
+            commands::results::results_print,
+            commands::event::event_open_copy,
             commands::results::pick_results_folder,
             commands::timing::timing_pairs,
             commands::timing::timing_cross,

@@ -277,21 +277,34 @@ pub fn write_certificates(
 
 #[derive(Template)]
 #[template(path = "awards.html")]
-struct Awards<'a> {
+struct AwardsPage<'a> {
     heading: &'a Heading,
-    races: Vec<AwardRace<'a>>,
+    races: Vec<(&'a str, Vec<Award>)>,
 }
 
-struct AwardRace<'a> {
-    name: &'a str,
-    groups: Vec<AwardGroup<'a>>,
+/// One group's podium: overall, a gender, or an age category.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Award {
+    /// "Overall", F, M, X or a category such as F40-44.
+    pub title: String,
+    pub winners: Vec<Winner>,
 }
 
-struct AwardGroup<'a> {
-    title: String,
-    /// Place in the group, the runner, the official time.
-    winners: Vec<(u32, &'a ResultRow, &'a str)>,
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Winner {
+    /// Place within the group.
+    pub place: u32,
+    pub row: ResultRow,
+    /// The official time, as published.
+    pub time: String,
 }
+
+/// How many are awarded in each group.
+const PODIUM: u32 = 3;
 
 /// The time a race ranks by, as published.
 fn official(net: bool, row: &ResultRow) -> Option<&str> {
@@ -302,63 +315,48 @@ fn official(net: bool, row: &ResultRow) -> Option<&str> {
     }
 }
 
-/// How many are awarded in each group.
-const PODIUM: u32 = 3;
-
 /// The top three overall, in each gender and in each age category.
-pub fn write_awards<'a>(
-    heading: &Heading,
-    races: &'a [RaceResults],
-    out: &mut impl Write,
-) -> Result<()> {
-    let races = races
-        .iter()
-        .map(|race| {
-            let time = |row: &'a ResultRow| official(race.net_time, row).unwrap_or("");
-            let ranked: Vec<&ResultRow> = race.rows.iter().filter(|r| r.place.is_some()).collect();
-            let mut groups = vec![AwardGroup {
-                title: "Overall · 종합".to_owned(),
-                winners: ranked
-                    .iter()
-                    .filter_map(|r| Some((r.place?, *r, time(r))))
-                    .filter(|w| w.0 <= PODIUM)
-                    .collect(),
-            }];
-            for gender in ["F", "M", "X"] {
-                let winners: Vec<_> = ranked
-                    .iter()
-                    .filter(|r| r.gender == gender)
-                    .filter_map(|r| Some((r.gender_place?, *r, time(r))))
-                    .filter(|w| w.0 <= PODIUM)
-                    .collect();
-                if !winners.is_empty() {
-                    groups.push(AwardGroup {
-                        title: gender.to_owned(),
-                        winners,
-                    });
-                }
-            }
-            let mut categories: Vec<&String> =
-                ranked.iter().filter_map(|r| r.category.as_ref()).collect();
-            categories.sort();
-            categories.dedup();
-            for category in categories {
-                groups.push(AwardGroup {
-                    title: category.clone(),
-                    winners: ranked
-                        .iter()
-                        .filter(|r| r.category.as_ref() == Some(category))
-                        .filter_map(|r| Some((r.category_place?, *r, time(r))))
-                        .filter(|w| w.0 <= PODIUM)
-                        .collect(),
-                });
-            }
-            AwardRace {
-                name: &race.name,
-                groups,
-            }
-        })
-        .collect();
-    let html = Awards { heading, races }.render().map_err(output)?;
+pub fn awards(race: &RaceResults) -> Vec<Award> {
+    let ranked: Vec<&ResultRow> = race.rows.iter().filter(|r| r.place.is_some()).collect();
+    let podium = |title: String,
+                  place: &dyn Fn(&ResultRow) -> Option<u32>,
+                  in_group: &dyn Fn(&ResultRow) -> bool| Award {
+        title,
+        winners: ranked
+            .iter()
+            .filter(|r| in_group(r))
+            .filter_map(|r| {
+                Some(Winner {
+                    place: place(r).filter(|&p| p <= PODIUM)?,
+                    row: (*r).clone(),
+                    time: official(race.net_time, r).unwrap_or_default().to_owned(),
+                })
+            })
+            .collect(),
+    };
+    let mut awards = vec![podium("Overall".to_owned(), &|r| r.place, &|_| true)];
+    for gender in ["F", "M", "X"] {
+        let award = podium(gender.to_owned(), &|r| r.gender_place, &|r| {
+            r.gender == gender
+        });
+        if !award.winners.is_empty() {
+            awards.push(award);
+        }
+    }
+    let mut categories: Vec<&String> = ranked.iter().filter_map(|r| r.category.as_ref()).collect();
+    categories.sort();
+    categories.dedup();
+    for category in categories {
+        awards.push(podium(category.clone(), &|r| r.category_place, &|r| {
+            r.category.as_ref() == Some(category)
+        }));
+    }
+    awards
+}
+
+/// Award sheets: the podium of every group of every race, to print.
+pub fn write_awards(heading: &Heading, races: &[RaceResults], out: &mut impl Write) -> Result<()> {
+    let races = races.iter().map(|r| (r.name.as_str(), awards(r))).collect();
+    let html = AwardsPage { heading, races }.render().map_err(output)?;
     out.write_all(html.as_bytes()).map_err(output)
 }

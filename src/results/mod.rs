@@ -15,7 +15,8 @@ mod score;
 use std::collections::HashMap;
 
 pub use export::{
-    Format, write, write_awards, write_certificates, write_csv, write_html, write_json, write_xlsx,
+    Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
+    write_json, write_xlsx,
 };
 pub use score::{RaceResults, ResultRow, Split};
 
@@ -26,32 +27,90 @@ use crate::store::EventFile;
 /// The results of every race, in setup order.
 pub async fn results(file: &EventFile) -> Result<Vec<RaceResults>> {
     let event = crate::setup::event(file).await?;
-    let races = crate::setup::race_list(file).await?;
-    let entrants = crate::roster::entrants(file).await?;
-    let starts: Vec<(String, String, i64)> = crate::store::timing::current_starts(file.reader())
-        .await?
+    // The roster and the captures are read side by side, on two readers,
+    // with the races, starts and statuses.
+    let (runners, (captures, _), races, starts, statuses) = tokio::try_join!(
+        runners(file, event.date),
+        crate::timing::effective(file, None, true),
+        crate::setup::race_list(file),
+        async { Ok(crate::store::timing::current_starts(file.reader()).await?) },
+        async { Ok(crate::store::timing::statuses(file.reader()).await?) },
+    )?;
+    let starts: Vec<(String, String, i64)> = starts
         .into_iter()
         .map(|s| (s.race, s.wave, s.at_ms))
         .collect();
-    let (captures, _) = crate::timing::effective(file, None).await?;
     let passings: Vec<(String, i64, String)> = captures
         .into_iter()
         .filter(|c| !c.view.voided)
         .filter_map(|c| Some((c.view.point, c.at_ms, c.bib?)))
         .collect();
-    let statuses: HashMap<String, String> = crate::store::timing::statuses(file.reader())
-        .await?
-        .into_iter()
-        .map(|s| (s.bib, s.status))
-        .collect();
-    Ok(score::score(&score::Facts {
-        race_day: event.date,
+    let statuses: HashMap<String, String> =
+        statuses.into_iter().map(|s| (s.bib, s.status)).collect();
+    let results = score::score(&score::Facts {
         races: &races,
-        entrants: &entrants,
+        runners: &runners,
         starts: &starts,
         passings: &passings,
         statuses: &statuses,
-    }))
+    });
+    // Hundreds of thousands of small strings: freed on another thread
+    // rather than before the results can be shown.
+    std::thread::spawn(move || drop((passings, runners, statuses)));
+    Ok(results)
+}
+
+/// Every entrant as scoring needs them: the display name, the age on race
+/// day, the wave from the roster's `wave` column.
+async fn runners(file: &EventFile, race_day: EventDate) -> Result<Vec<score::Runner>> {
+    let rows = crate::store::entrants::runners(file.reader()).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                bib,
+                race,
+                given,
+                family,
+                native_name,
+                gender,
+                born,
+                age,
+                nationality,
+                group,
+                extra,
+            )| {
+                let latin = format!("{given} {family}").trim().to_owned();
+                let age = born
+                    .and_then(|b| chrono::NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok())
+                    .map(|b| crate::model::Age::Born(b).on(race_day))
+                    .or(age);
+                let wave = extra
+                    .and_then(|json| serde_json::from_str::<HashMap<String, String>>(&json).ok())
+                    .and_then(|extra| {
+                        extra
+                            .into_iter()
+                            .find(|(k, _)| k.trim().eq_ignore_ascii_case("wave"))
+                            .map(|(_, v)| v.trim().to_owned())
+                    })
+                    .filter(|w| !w.is_empty());
+                score::Runner {
+                    name: match (latin.is_empty(), &native_name) {
+                        (true, Some(native)) => native.clone(),
+                        _ => latin,
+                    },
+                    bib,
+                    race,
+                    native_name,
+                    gender,
+                    age,
+                    nationality,
+                    group,
+                    wave,
+                }
+            },
+        )
+        .collect())
 }
 
 /// What an export says about the event above the tables.

@@ -3,13 +3,30 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Checkpoint, Entrant, EventDate, Race, format_result_time};
+use crate::model::{Checkpoint, Race, format_result_time};
+
+/// A runner as scoring needs them.
+#[derive(Debug, Clone)]
+pub(crate) struct Runner {
+    pub bib: String,
+    /// The race's code.
+    pub race: String,
+    /// "Given Family", or the native name when there is no other.
+    pub name: String,
+    pub native_name: Option<String>,
+    pub gender: String,
+    /// Age on race day.
+    pub age: Option<i64>,
+    pub nationality: Option<String>,
+    pub group: Option<String>,
+    /// The start wave the roster gave (a `wave` column).
+    pub wave: Option<String>,
+}
 
 /// Everything scoring reads, already loaded.
 pub(crate) struct Facts<'a> {
-    pub race_day: EventDate,
     pub races: &'a [Race],
-    pub entrants: &'a [Entrant],
+    pub runners: &'a [Runner],
     /// Standing starts: race code, wave ('' for the whole race), instant.
     pub starts: &'a [(String, String, i64)],
     /// Captures that stand (not void) with a bib, in crossing order:
@@ -88,11 +105,12 @@ struct Passed<'a> {
     start: Option<i64>,
     /// Instant and crossing order.
     finish: Option<(i64, usize)>,
-    points: HashMap<&'a str, i64>,
+    /// Checkpoints: a handful, so a list beats a map.
+    points: Vec<(&'a str, i64)>,
 }
 
 pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
-    let mut passed: HashMap<&str, Passed> = HashMap::new();
+    let mut passed: HashMap<&str, Passed> = HashMap::with_capacity(facts.runners.len());
     for (order, (point, at_ms, bib)) in facts.passings.iter().enumerate() {
         let entry = passed.entry(bib.as_str()).or_default();
         match point.as_str() {
@@ -103,15 +121,43 @@ pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
                 entry.finish.get_or_insert((*at_ms, order));
             }
             other => {
-                entry.points.entry(other).or_insert(*at_ms);
+                if !entry.points.iter().any(|(p, _)| *p == other) {
+                    entry.points.push((other, *at_ms));
+                }
             }
         }
     }
-    facts
-        .races
-        .iter()
-        .map(|race| score_race(facts, race, &passed))
-        .collect()
+    // One thread per race: the races share nothing but what was read.
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = facts
+            .races
+            .iter()
+            .map(|race| scope.spawn(|| score_race(facts, race, &passed)))
+            .collect();
+        // A panic in a worker is a bug here, passed on as it was.
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect()
+    })
+}
+
+/// Counts one more in `key`'s group and returns the count (a place).
+fn next_in(groups: &mut HashMap<String, u32>, key: &str) -> u32 {
+    match groups.get_mut(key) {
+        Some(n) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            groups.insert(key.to_owned(), 1);
+            1
+        }
+    }
 }
 
 /// A runner's row before places are given, with what orders it.
@@ -142,16 +188,18 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
     });
     let mut entrants = 0;
     let mut scored = Vec::new();
-    for entrant in facts.entrants.iter().filter(|e| e.race == race.code) {
+    for runner in facts.runners.iter().filter(|r| r.race == code) {
         entrants += 1;
-        let bib = entrant.bib.to_string();
+        let bib = runner.bib.clone();
         let mine = passed.get(bib.as_str());
         let status = facts.statuses.get(&bib);
         let finish = mine.and_then(|p| p.finish);
         if finish.is_none() && status.is_none() {
             continue;
         }
-        let start = wave_of(entrant)
+        let start = runner
+            .wave
+            .as_deref()
             .and_then(|w| race.waves.iter().find(|rw| rw.eq_ignore_ascii_case(w)))
             .and_then(|w| start_of(w))
             .or(race_start);
@@ -175,8 +223,8 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
         };
         // A DNS, DNF or DQ publishes no time.
         let timed = matches!(status.as_str(), "finished" | "over cutoff");
-        let age = entrant.age.map(|a| a.on(facts.race_day));
-        let gender = entrant.gender.as_str();
+        let age = runner.age;
+        let gender = runner.gender.as_str();
         let category = age
             .and_then(|a| u8::try_from(a).ok())
             .and_then(|a| race.age_groups.band_for(a))
@@ -191,7 +239,12 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
             .checkpoints
             .iter()
             .map(|c| {
-                let at = mine.and_then(|p| p.points.get(c.point.as_str()).copied())?;
+                let at = mine.and_then(|p| {
+                    p.points
+                        .iter()
+                        .find(|(point, _)| *point == c.point)
+                        .map(|(_, at)| *at)
+                })?;
                 let ms = at - start?;
                 (timed && ms > 0).then(|| Split {
                     ms,
@@ -204,15 +257,15 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
             row: ResultRow {
                 place: None,
                 bib,
-                name: entrant.display_name(),
-                native_name: entrant.native_name.clone(),
+                name: runner.name.clone(),
+                native_name: runner.native_name.clone(),
                 gender: gender.to_owned(),
                 age,
                 category,
                 gender_place: None,
                 category_place: None,
-                nationality: entrant.nationality.map(|c| c.code()),
-                group: entrant.group.clone(),
+                nationality: runner.nationality.clone(),
+                group: runner.group.clone(),
                 gun_ms: gun_ms.filter(|_| timed),
                 net_ms: net_ms.filter(|_| timed),
                 gun_time: gun_ms.filter(|_| timed).map(format_result_time),
@@ -237,13 +290,9 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
     let mut by_category: HashMap<String, u32> = HashMap::new();
     for (i, s) in ranked.iter_mut().enumerate() {
         s.row.place = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
-        let g = by_gender.entry(s.row.gender.clone()).or_default();
-        *g += 1;
-        s.row.gender_place = Some(*g);
+        s.row.gender_place = Some(next_in(&mut by_gender, &s.row.gender));
         if let Some(category) = &s.row.category {
-            let c = by_category.entry(category.clone()).or_default();
-            *c += 1;
-            s.row.category_place = Some(*c);
+            s.row.category_place = Some(next_in(&mut by_category, category));
         }
     }
     // Apart: over the cutoff by time, then the rest by kind and bib.
@@ -279,16 +328,6 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
     }
 }
 
-/// The start wave a roster gave the runner (a `wave` column).
-fn wave_of(entrant: &Entrant) -> Option<&str> {
-    entrant
-        .extra
-        .iter()
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("wave"))
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
-
 /// Pace per km as m:ss, rounded up like the times.
 fn pace(ms: i64, metres: u32) -> String {
     if metres == 0 {
@@ -302,14 +341,12 @@ fn pace(ms: i64, metres: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use proptest::prelude::*;
 
-    use super::{Facts, pace, score};
-    use crate::model::{
-        Age, AgeGroups, Bib, Entrant, EventDate, Gender, Race, RaceCode, format_result_time,
-    };
+    use super::{Facts, Runner, pace, score};
+    use crate::model::{AgeGroups, Race, RaceCode, format_result_time};
 
     #[test]
     fn pace_is_per_km_rounded_up() {
@@ -318,23 +355,17 @@ mod tests {
         assert_eq!(pace(1_500_000, 5_000), "5:00");
     }
 
-    fn runner(n: usize, gender: Gender, age: u8) -> Entrant {
-        Entrant {
-            bib: Bib::parse(&(n + 1).to_string()).unwrap(),
-            race: RaceCode::parse("10K").unwrap(),
-            given_name: format!("Runner{n}"),
-            family_name: String::new(),
+    fn runner(n: usize, gender: &str, age: u8) -> Runner {
+        Runner {
+            bib: (n + 1).to_string(),
+            race: "10K".into(),
+            name: format!("Runner {n}"),
             native_name: None,
-            gender,
-            age: Some(Age::Given(age)),
+            gender: gender.into(),
+            age: Some(i64::from(age)),
             nationality: None,
-            city: None,
             group: None,
-            chip: None,
-            phone: None,
-            emergency_contact: None,
-            medical_note: None,
-            extra: BTreeMap::new(),
+            wave: None,
         }
     }
 
@@ -364,8 +395,8 @@ mod tests {
                 net_time: false,
                 cutoff_ms: None,
             };
-            let genders = [Gender::F, Gender::M, Gender::X];
-            let entrants: Vec<Entrant> = field
+            let genders = ["F", "M", "X"];
+            let runners: Vec<Runner> = field
                 .iter()
                 .enumerate()
                 .map(|(n, (g, age, _, _))| runner(n, genders[usize::from(*g)], *age))
@@ -385,9 +416,8 @@ mod tests {
                 })
                 .collect();
             let results = score(&Facts {
-                race_day: EventDate::parse("2027-04-11").unwrap(),
                 races: std::slice::from_ref(&race),
-                entrants: &entrants,
+                runners: &runners,
                 starts: &[("10K".into(), String::new(), 0)],
                 passings: &passings,
                 statuses: &statuses,

@@ -261,3 +261,34 @@ pub(crate) async fn bibs(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String
         .fetch_all(db)
         .await
 }
+
+/// An entrant as scoring reads it: bib, race code, given and family name,
+/// native name, gender, birth date, age, nationality, group, and the
+/// roster's other columns (JSON) when there are any.
+pub(crate) type RunnerRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Every entrant, with only what results show, as one row of JSON.
+pub(crate) async fn runners(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RunnerRow>> {
+    let json = sqlx::query_scalar!(
+        r#"SELECT json_group_array(json_array(
+                  e.bib, r.code, e.given_name, e.family_name, e.native_name, e.gender,
+                  e.birth_date, e.age, e.nationality, e.team,
+                  CASE WHEN e.extra = '{}' THEN NULL ELSE e.extra END)) AS "json!: String"
+           FROM entrant e JOIN race r ON r.id = e.race_id"#
+    )
+    .fetch_one(db)
+    .await?;
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

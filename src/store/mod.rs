@@ -66,23 +66,42 @@ impl EventFile {
         }
         check_header(path)?;
         let io = |e: sqlx::Error| open_error(path, e);
-        let original = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(
-                SqliteConnectOptions::new()
-                    .filename(path)
-                    .read_only(true)
-                    .immutable(true),
-            )
-            .await
-            .map_err(io)?;
         let copy = scratch.join("copy.racedesk");
-        sqlx::query("VACUUM INTO ?")
-            .bind(copy.display().to_string())
-            .execute(&original)
-            .await
-            .map_err(io)?;
-        original.close().await;
+        // Read-only first, so a WAL left by a crash is read too; on a stick
+        // that cannot take SQLite's shared-memory file, as immutable.
+        let mut last = None;
+        for immutable in [false, true] {
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .immutable(immutable);
+            let copied = async {
+                let original = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await?;
+                let done = sqlx::query("VACUUM INTO ?")
+                    .bind(copy.display().to_string())
+                    .execute(&original)
+                    .await;
+                original.close().await;
+                done
+            }
+            .await;
+            match copied {
+                Ok(_) => {
+                    last = None;
+                    break;
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&copy);
+                    last = Some(e);
+                }
+            }
+        }
+        if let Some(e) = last {
+            return Err(io(e));
+        }
         Self::connect(&copy, false).await
     }
 

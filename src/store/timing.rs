@@ -261,6 +261,9 @@ pub(crate) async fn insert_status(
 /// Every passing with what its corrections make of it, in crossing order.
 #[derive(Debug, Clone)]
 pub(crate) struct PassingView {
+    /// The row's rowid: what corrections are matched by.
+    pub key: i64,
+    /// Empty when read lean (scoring needs no ids).
     pub id: String,
     pub point: String,
     pub at_ms: i64,
@@ -278,71 +281,84 @@ pub(crate) struct PassingView {
 }
 
 /// The passings at `point` (all points with `None`), each with what its
-/// corrections make of it. Passings and corrections are read in two plain
-/// scans and joined here: per-row subqueries cost three times as much.
+/// corrections make of it; `lean` leaves out the id, source, station and
+/// sequence (scoring needs none of them). Each table is read as one row of
+/// JSON that SQLite builds and serde reads, several times faster than a
+/// row at a time, and the corrections are joined here.
 pub(crate) async fn passings(
     db: &mut SqliteConnection,
     point: Option<&str>,
+    lean: bool,
 ) -> sqlx::Result<Vec<PassingView>> {
-    // One row of JSON rather than a row per passing: SQLite builds the
-    // array and serde reads it several times faster than rows one by one.
-    let json = sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(p.id, p.point, p.at_ms, p.bib, p.chip, p.source, p.station, p.seq))
-           AS "json!: String"
-           FROM passing p WHERE ?1 IS NULL OR p.point = ?1"#,
-        point
-    )
-    .fetch_one(&mut *db)
-    .await?;
-    type Row = (
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        i64,
-    );
-    let rows: Vec<Row> =
-        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let mut passings = rows
-        .into_iter()
-        .map(
-            |(id, point, at_ms, bib, chip, source, station, seq)| PassingView {
-                id,
-                point,
-                at_ms,
-                bib,
-                chip,
-                chip_bib: None,
-                source,
-                station,
-                seq,
-                bib_fix: None,
-                time_fix: None,
-                voided: false,
-                corrections: 0,
-            },
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let mut passings: Vec<PassingView> = if lean {
+        let json = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_array(p.rowid, p.point, p.at_ms, p.bib, p.chip))
+               AS "json!: String"
+               FROM passing p WHERE ?1 IS NULL OR p.point = ?1"#,
+            point
         )
-        .collect::<Vec<_>>();
-    let index: std::collections::HashMap<String, usize> = passings
+        .fetch_one(&mut *db)
+        .await?;
+        type Row = (i64, String, i64, Option<String>, Option<String>);
+        serde_json::from_str::<Vec<Row>>(&json)
+            .map_err(decode)?
+            .into_iter()
+            .map(|(key, point, at_ms, bib, chip)| {
+                PassingView::new(key, String::new(), point, at_ms, bib, chip)
+            })
+            .collect()
+    } else {
+        let json = sqlx::query_scalar!(
+            r#"SELECT json_group_array(json_array(p.rowid, p.id, p.point, p.at_ms, p.bib, p.chip,
+                                                  p.source, p.station, p.seq))
+               AS "json!: String"
+               FROM passing p WHERE ?1 IS NULL OR p.point = ?1"#,
+            point
+        )
+        .fetch_one(&mut *db)
+        .await?;
+        type Row = (
+            i64,
+            String,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            i64,
+        );
+        serde_json::from_str::<Vec<Row>>(&json)
+            .map_err(decode)?
+            .into_iter()
+            .map(|(key, id, point, at_ms, bib, chip, source, station, seq)| {
+                let mut view = PassingView::new(key, id, point, at_ms, bib, chip);
+                view.source = source;
+                view.station = station;
+                view.seq = seq;
+                view
+            })
+            .collect()
+    };
+    let index: std::collections::HashMap<i64, usize> = passings
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.id.clone(), i))
+        .map(|(i, p)| (p.key, i))
         .collect();
     // In id order (UUID v7: the order they were made), so the latest
     // correction of each kind is applied last.
     let corrections = sqlx::query!(
-        r#"SELECT c.passing, c.kind, c.bib, c.at_ms FROM correction c
-           WHERE ?1 IS NULL OR c.passing IN (SELECT id FROM passing WHERE point = ?1)
+        r#"SELECT p.rowid AS "key!: i64", c.kind, c.bib, c.at_ms
+           FROM correction c JOIN passing p ON p.id = c.passing
+           WHERE ?1 IS NULL OR p.point = ?1
            ORDER BY c.id"#,
         point
     )
     .fetch_all(&mut *db)
     .await?;
     for c in corrections {
-        let Some(p) = index.get(&c.passing).map(|&i| &mut passings[i]) else {
+        let Some(p) = index.get(&c.key).map(|&i| &mut passings[i]) else {
             continue;
         };
         p.corrections += 1;
@@ -365,8 +381,37 @@ pub(crate) async fn passings(
             p.chip_bib = p.chip.as_ref().and_then(|c| holders.get(c).cloned());
         }
     }
-    passings.sort_by(|a, b| (a.at_ms, &a.id).cmp(&(b.at_ms, &b.id)));
+    // The crossing order; rowids follow the order captures were written.
+    passings.sort_by_key(|p| (p.at_ms, p.key));
     Ok(passings)
+}
+
+impl PassingView {
+    fn new(
+        key: i64,
+        id: String,
+        point: String,
+        at_ms: i64,
+        bib: Option<String>,
+        chip: Option<String>,
+    ) -> Self {
+        Self {
+            key,
+            id,
+            point,
+            at_ms,
+            bib,
+            chip,
+            chip_bib: None,
+            source: String::new(),
+            station: String::new(),
+            seq: 0,
+            bib_fix: None,
+            time_fix: None,
+            voided: false,
+            corrections: 0,
+        }
+    }
 }
 
 /// One row of a passing's history: the capture itself, then each correction.

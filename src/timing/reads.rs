@@ -84,14 +84,16 @@ type Slotted = Vec<(Option<usize>, Pair)>;
 
 /// The captures (at `only` that point, or everywhere) in crossing order,
 /// and the two-operator pairs at each point that has them (at `only`
-/// even before its first bib is typed).
+/// even before its first bib is typed). `lean` reads no ids, sources or
+/// stations (for scoring).
 pub(crate) async fn effective(
     file: &EventFile,
     only: Option<&str>,
+    lean: bool,
 ) -> Result<(Vec<Effective>, Vec<(String, Slotted)>)> {
     // One read transaction, so the captures and their corrections agree.
     let mut tx = file.reader().begin().await?;
-    let passings = store::passings(&mut tx, only).await?;
+    let passings = store::passings(&mut tx, only, lean).await?;
     let crossings = store::crossings(&mut *tx).await?;
     tx.commit().await?;
     let mut captures: Vec<Effective> = passings
@@ -145,7 +147,7 @@ pub(crate) async fn effective(
 /// pairs they were given bibs from.
 pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<Read>, Pairing)> {
     let zone = crate::setup::event(file).await?.time_zone;
-    let (captures, pairing) = effective(file, only).await?;
+    let (captures, pairing) = effective(file, only, false).await?;
     let races = crate::store::races::all(file.reader()).await?;
     let distance: HashMap<i64, i64> = races.iter().map(|r| (r.id, r.distance_m)).collect();
     let race_code: HashMap<&str, i64> = races.iter().map(|r| (r.code.as_str(), r.id)).collect();

@@ -50,6 +50,25 @@ pub async fn event_open(state: State<'_, AppState>, path: String) -> CommandResu
     state.switch_to(file).await
 }
 
+/// Opens a copy of a past event file, to look at and export again: the
+/// file itself (on a read-only stick, from an older racedesk) is only
+/// read; the copy lives in the app data's `copies/`. Returns its path.
+#[tauri::command]
+pub async fn event_open_copy(state: State<'_, AppState>, path: String) -> CommandResult<String> {
+    let original = event_path(&path)?;
+    let folder = state
+        .data_dir()
+        .join("copies")
+        .join(state.clock.now_ms().to_string());
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| CommandError::new("unwritable", format!("{}: {e}", folder.display())))?;
+    let file = EventFile::open_copy(&original, &folder).await?;
+    setup::event(&file).await?;
+    let copy = file.path().display().to_string();
+    state.switch_to(file).await?;
+    Ok(copy)
+}
+
 #[tauri::command]
 pub async fn pick_event_file(app: tauri::AppHandle, new: bool) -> CommandResult<Option<String>> {
     let dialog = app

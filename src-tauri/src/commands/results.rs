@@ -82,25 +82,7 @@ pub async fn results_page(
         values.dedup();
         values
     };
-    let needle = racedesk::model::fold(&filter.search);
-    let mut rows: Vec<&ResultRow> = one
-        .rows
-        .iter()
-        .filter(|r| filter.gender.is_empty() || r.gender == filter.gender)
-        .filter(|r| filter.category.is_empty() || r.category.as_ref() == Some(&filter.category))
-        .filter(|r| filter.group.is_empty() || r.group.as_ref() == Some(&filter.group))
-        .filter(|r| {
-            filter.nationality.is_empty() || r.nationality.as_ref() == Some(&filter.nationality)
-        })
-        .filter(|r| {
-            needle.is_empty()
-                || r.bib == filter.search.trim()
-                || racedesk::model::fold(&r.name).contains(&needle)
-                || r.native_name
-                    .as_deref()
-                    .is_some_and(|n| n.contains(filter.search.trim()))
-        })
-        .collect();
+    let mut rows = matching(one, &filter);
     if filter.latest_first {
         rows.sort_by_key(|r| std::cmp::Reverse(r.finished_at_ms));
     }
@@ -128,6 +110,59 @@ pub async fn results_page(
         groups: distinct(|r| r.group.as_ref()),
         nationalities: distinct(|r| r.nationality.as_ref()),
         folder: state.results_folder().display().to_string(),
+    })
+}
+
+/// The rows of a race the filters let through, in place order.
+fn matching<'a>(one: &'a RaceResults, filter: &ResultsFilter) -> Vec<&'a ResultRow> {
+    let needle = racedesk::model::fold(&filter.search);
+    one.rows
+        .iter()
+        .filter(|r| filter.gender.is_empty() || r.gender == filter.gender)
+        .filter(|r| filter.category.is_empty() || r.category.as_ref() == Some(&filter.category))
+        .filter(|r| filter.group.is_empty() || r.group.as_ref() == Some(&filter.group))
+        .filter(|r| {
+            filter.nationality.is_empty() || r.nationality.as_ref() == Some(&filter.nationality)
+        })
+        .filter(|r| {
+            needle.is_empty()
+                || r.bib == filter.search.trim()
+                || racedesk::model::fold(&r.name).contains(&needle)
+                || r.native_name
+                    .as_deref()
+                    .is_some_and(|n| n.contains(filter.search.trim()))
+        })
+        .collect()
+}
+
+/// What the webview prints: a race's full results (as filtered on
+/// screen, in place order) and its award sheets.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct PrintOut {
+    pub name: String,
+    pub splits: Vec<String>,
+    pub rows: Vec<ResultRow>,
+    pub awards: Vec<results::Award>,
+}
+
+#[tauri::command]
+pub async fn results_print(
+    state: State<'_, AppState>,
+    race: String,
+    filter: ResultsFilter,
+) -> CommandResult<PrintOut> {
+    let all = scored(&state).await?;
+    let one = all
+        .iter()
+        .find(|r| r.code == race)
+        .ok_or_else(|| CommandError::new("not_found", format!("there is no race {race}")))?;
+    Ok(PrintOut {
+        name: one.name.clone(),
+        splits: one.checkpoints.iter().map(|c| c.point.clone()).collect(),
+        rows: matching(one, &filter).into_iter().cloned().collect(),
+        awards: results::awards(one),
     })
 }
 

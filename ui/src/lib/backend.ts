@@ -14,6 +14,7 @@ import type { Pair } from "./bindings/Pair";
 import type { Finisher } from "./bindings/Finisher";
 import type { ResultsFilter } from "./bindings/ResultsFilter";
 import type { ResultsPage } from "./bindings/ResultsPage";
+import type { PrintOut } from "./bindings/PrintOut";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
 import type { TimingOverview } from "./bindings/TimingOverview";
@@ -80,6 +81,8 @@ export interface Backend {
   resultsLatest(limit: number): Promise<Finisher[]>;
   resultsExport(race: string | null, format: string): Promise<string[]>;
   pickResultsFolder(): Promise<string | null>;
+  resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
+  eventOpenCopy(path: string): Promise<string>;
 }
 
 export const tauriBackend: Backend = {
@@ -137,4 +140,6 @@ export const tauriBackend: Backend = {
   resultsLatest: (limit) => invoke("results_latest", { limit }),
   resultsExport: (race, format) => invoke("results_export", { race, format }),
   pickResultsFolder: () => invoke("pick_results_folder"),
+  resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
+  eventOpenCopy: (path) => invoke("event_open_copy", { path }),
 };
