@@ -200,6 +200,5 @@ pub async fn group_members(file: &EventFile, group: &str) -> Result<Vec<super::F
     if members.is_empty() {
         return Err(Error::NotFound(format!("there is no group {group}")));
     }
-    let finder = super::Finder::new(members, crate::setup::event(file).await?.date);
-    finder.all(file).await
+    super::find::with_status(file, &members, crate::setup::event(file).await?.date).await
 }

@@ -61,49 +61,8 @@ impl Finder {
         self.found(file, self.index.search(query, limit)).await
     }
 
-    /// Every entrant, in roster order, with their status.
-    pub(crate) async fn all(&self, file: &EventFile) -> Result<Vec<Found>> {
-        let hits = (0..self.entrants.len())
-            .map(|entrant| Hit {
-                entrant,
-                rank: Rank::Other,
-            })
-            .collect();
-        self.found(file, hits).await
-    }
-
     async fn found(&self, file: &EventFile, hits: Vec<Hit>) -> Result<Vec<Found>> {
-        let bibs: Vec<String> = hits
-            .iter()
-            .map(|h| self.entrants[h.entrant].bib.to_string())
-            .collect();
-        let mut status = status_of(file, &bibs).await?;
-        Ok(hits
-            .iter()
-            .map(|hit| {
-                let e = &self.entrants[hit.entrant];
-                let name = format!("{} {}", e.given_name, e.family_name)
-                    .trim()
-                    .to_owned();
-                Found {
-                    bib: e.bib.to_string(),
-                    romanised: e
-                        .native_name
-                        .as_deref()
-                        .filter(|n| name.is_empty() && has_hangul(n))
-                        .map(romanised_name),
-                    name,
-                    native_name: e.native_name.clone(),
-                    race: e.race.to_string(),
-                    group: e.group.clone(),
-                    country: e.nationality.map(|c| c.code()),
-                    gender: e.gender.to_string(),
-                    age: e.age.map(|a| a.on(self.race_day)),
-                    rank: hit.rank,
-                    checked_in: status.remove(e.bib.as_str()),
-                }
-            })
-            .collect())
+        found(file, &self.entrants, self.race_day, hits).await
     }
 
     pub fn len(&self) -> usize {
@@ -113,4 +72,59 @@ impl Finder {
     pub fn is_empty(&self) -> bool {
         self.entrants.is_empty()
     }
+}
+
+/// `entrants` (a list already chosen, such as a tour group), in order,
+/// with their check-in status: no search index needed.
+pub(crate) async fn with_status(
+    file: &EventFile,
+    entrants: &[Entrant],
+    race_day: EventDate,
+) -> Result<Vec<Found>> {
+    let hits = (0..entrants.len())
+        .map(|entrant| Hit {
+            entrant,
+            rank: Rank::Other,
+        })
+        .collect();
+    found(file, entrants, race_day, hits).await
+}
+
+async fn found(
+    file: &EventFile,
+    entrants: &[Entrant],
+    race_day: EventDate,
+    hits: Vec<Hit>,
+) -> Result<Vec<Found>> {
+    let bibs: Vec<String> = hits
+        .iter()
+        .map(|h| entrants[h.entrant].bib.to_string())
+        .collect();
+    let mut status = status_of(file, &bibs).await?;
+    Ok(hits
+        .iter()
+        .map(|hit| {
+            let e = &entrants[hit.entrant];
+            let name = format!("{} {}", e.given_name, e.family_name)
+                .trim()
+                .to_owned();
+            Found {
+                bib: e.bib.to_string(),
+                romanised: e
+                    .native_name
+                    .as_deref()
+                    .filter(|n| name.is_empty() && has_hangul(n))
+                    .map(romanised_name),
+                name,
+                native_name: e.native_name.clone(),
+                race: e.race.to_string(),
+                group: e.group.clone(),
+                country: e.nationality.map(|c| c.code()),
+                gender: e.gender.to_string(),
+                age: e.age.map(|a| a.on(race_day)),
+                rank: hit.rank,
+                checked_in: status.remove(e.bib.as_str()),
+            }
+        })
+        .collect())
 }
