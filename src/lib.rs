@@ -8,12 +8,14 @@
 //! - [`checkin`]: the start-line desk: find, check in, undo, counts;
 //! - [`timing`]: the finish line: starts, captures, corrections, reads;
 //! - [`backup`]: copies of the event file while timing;
+//! - [`files`]: what every file read or written gets (checks, atomic writes);
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 
 pub mod backup;
 pub mod checkin;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod results;
 pub mod roster;

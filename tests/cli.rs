@@ -519,6 +519,13 @@ fn a_timer_starts_records_corrects_and_lists_from_the_shell() {
 
 /// Runs `record` with `input` on standard input; its stdout lines.
 fn record(db: &str, args: &[&str], input: &str) -> Vec<String> {
+    let out = record_bytes(db, args, input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+/// Runs `record` with any bytes on standard input.
+fn record_bytes(db: &str, args: &[&str], input: &[u8]) -> std::process::Output {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
         .args(["--db", db, "record"])
         .args(args)
@@ -529,16 +536,57 @@ fn record(db: &str, args: &[&str], input: &str) -> Vec<String> {
         .unwrap();
     {
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).lines().map(str::to_owned).collect()
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn record_refuses_a_line_that_is_not_text_by_its_number_and_reads_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let out = record_bytes(
+        &db,
+        &[],
+        b"1 10:00:00\n2\xff 10:01:00\r\n20001 10:02:00\r\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "a bad line is bad input");
+    let acks = text(&out.stdout);
+    assert_eq!(acks.lines().count(), 2, "{acks}");
+    assert!(acks.contains(" 20001 "), "the line after is read: {acks}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 2: not text") && stderr.contains("column 2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn record_crossing_keeps_the_place_of_a_line_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let taps = "- 10:00:01\n- 10:00:02\n- 10:00:03\n- 10:00:04\n";
+    record(&db, &["--point", "10k", "--station", "taps"], taps);
+    let out = record_bytes(
+        &db,
+        &["--point", "10k", "--crossing", "--station", "bibs"],
+        b"5\nbad!\n\xff\n6\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let acks: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(acks.len(), 4, "every line keeps its place: {acks:?}");
+    assert!(acks[1].ends_with(" - crossing") && acks[2].ends_with(" - crossing"));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 2: \"bad!\" is not a bib"), "{stderr}");
+    assert!(stderr.contains("line 3: not text"), "{stderr}");
+    assert!(stderr.contains("kept as an uncaught runner"), "{stderr}");
+    // The fourth time goes with bib 6, not the second.
+    let pairs: serde_json::Value =
+        serde_json::from_slice(&on(&db, &["reads", "pairs", "--point", "10k"]).stdout).unwrap();
+    assert_eq!(pairs[3]["bib"], "6", "{pairs}");
+    assert_eq!(pairs[1]["bib"], serde_json::Value::Null, "{pairs}");
 }
 
 #[test]
@@ -714,4 +762,46 @@ fn results_are_written_in_every_format_and_a_past_file_is_only_read() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["rows"][0]["bib"], five[1].as_str());
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file is only read");
+}
+
+#[test]
+fn the_event_file_alone_holds_every_write_once_a_command_has_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let out = on(&db, &["checkin", "5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    record(&db, &[], "7 10:00:00\n");
+    for companion in ["-wal", "-shm"] {
+        let path = format!("{db}{companion}");
+        assert!(
+            std::fs::metadata(&path).map_or(true, |m| m.len() == 0),
+            "{path} is left with content"
+        );
+    }
+    // The director copies the .db file alone to a stick.
+    let stick = tempfile::tempdir().unwrap();
+    let copy = stick.path().join("event.db").display().to_string();
+    std::fs::copy(&db, &copy).unwrap();
+    let status = text(&on(&copy, &["checkin", "status", "--format", "json"]).stdout);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["total"]["checkedIn"], 1, "{status}");
+    let reads = text(&on(&copy, &["reads", "list", "--format", "csv"]).stdout);
+    assert!(reads.contains(",7,"), "{reads}");
+}
+
+#[test]
+fn a_file_found_without_its_wal_is_said_to_be_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "20"]).status.success());
+    // What a file copied while open, with its -shm but not its -wal, looks like.
+    std::fs::write(format!("{db}-shm"), vec![0u8; 32768]).unwrap();
+    let out = on(&db, &["event", "show"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("without its -wal file"), "{stderr}");
+    // Once opened and closed cleanly, the file is whole again.
+    let out = on(&db, &["event", "show"]);
+    assert!(!text(&out.stderr).contains("-wal"), "{}", text(&out.stderr));
 }

@@ -664,3 +664,84 @@ async fn progress_is_reported_up_to_every_row() {
         .unwrap();
     assert_eq!(seen.lock().unwrap().last(), Some(&(2, 2)));
 }
+
+#[tokio::test]
+async fn a_stray_quote_is_a_problem_at_its_row_not_a_swallowed_roster() {
+    let event = TestEvent::new().await;
+    let unterminated = event.write(
+        "quote.csv",
+        "bib,first_name,last_name,gender,race,notes\n1,Ann,Alpha,F,MAR,\n2,Bert,Beta,M,MAR,\"6' tall\n3,Carl,Gamma,M,MAR,\n4,Dora,Delta,F,MAR,\n",
+    );
+    let report = rejected(event.import(&unterminated).await);
+    assert!(
+        has_problem(&report, Some(3), "a quote (\") opens this cell"),
+        "{:?}",
+        report.problems
+    );
+    // Closed much later, after swallowing what look like rows.
+    let swallowing = event.write(
+        "swallow.csv",
+        "bib,first_name,last_name,gender,race,notes\n2,Bert,Beta,M,MAR,\"tall\n3,Carl,Gamma,M,MAR,x\n4,Dora,Delta,F,MAR,\"\n",
+    );
+    let report = rejected(event.import(&swallowing).await);
+    assert!(
+        has_problem(&report, Some(2), "line 3, which looks like a row"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(event.entrant_count().await, 0, "nothing is written");
+    // A note over two lines, quoted properly, is fine; rows after a blank
+    // line keep the number an editor shows.
+    let fine = event.write(
+        "fine.csv",
+        "bib,first_name,last_name,gender,race,notes\n1,Ann,Alpha,F,MAR,\"call mum\nat five\"\n\n2,Bert,Beta,M,XXX,\n",
+    );
+    let report = rejected(event.import(&fine).await);
+    assert!(
+        has_problem(&report, Some(5), "XXX"),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[tokio::test]
+async fn a_few_bad_bytes_leave_a_utf8_roster_utf8_and_are_named() {
+    let event = TestEvent::new().await;
+    let mut bytes = csv(&[
+        "7,Jürgen,Müller,M,,41,DEU,Köln,,MAR,",
+        "8,금동,박,M,,30,PRK,,,MAR,",
+    ])
+    .into_bytes();
+    bytes.extend_from_slice(b"9,Bad\xa0,Byte,F,,30,DEU,,,MAR,\n");
+    let report = rejected(event.import(&event.write("mixed.csv", &bytes)).await);
+    assert!(
+        has_problem(&report, Some(4), "not UTF-8"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report
+            .preview
+            .iter()
+            .any(|row| row.cells.iter().any(|c| c == "Müller")),
+        "no mojibake in what is shown: {:?}",
+        report.preview
+    );
+    // The clean file then imports as it should.
+    let clean = csv(&[
+        "7,Jürgen,Müller,M,,41,DEU,Köln,,MAR,",
+        "8,금동,박,M,,30,PRK,,,MAR,",
+    ]);
+    event
+        .import(&event.write("clean.csv", clean))
+        .await
+        .unwrap();
+    let names: Vec<String> = roster::entrants(&event.file)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.display_name())
+        .collect();
+    assert_eq!(names, ["Jürgen Müller", "금동 박"]);
+}

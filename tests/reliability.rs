@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{racedesk, text};
+use crate::support::{SmallDisk, at, racedesk, station, text};
 
 /// `ok <id> <bib> <time>` lines: (id, bib).
 fn acks(lines: &[String]) -> Vec<(String, String)> {
@@ -170,4 +170,150 @@ async fn a_full_disk_refuses_captures_clearly_and_capturing_resumes_with_space()
     assert_eq!(resumed.len(), 10, "{stderr}");
     let all: Vec<_> = full.into_iter().chain(resumed).collect();
     check_file(&db, &all).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_leaves_the_writer_usable_once_space_returns() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        return;
+    };
+    let file = racedesk::EventFile::create(&disk.path("event.db"))
+        .await
+        .unwrap();
+    racedesk::setup::init_event(&file, &crate::support::event(), "test")
+        .await
+        .unwrap();
+    let station = station();
+    let tap = || racedesk::timing::capture(&file, "finish", at("10:00:00"), None, &station);
+    let first = tap().await.unwrap();
+    disk.fill();
+    let mut refused = None;
+    for _ in 0..5000 {
+        if let Err(e) = tap().await {
+            refused = Some(e);
+            break;
+        }
+    }
+    let refused = refused.expect("a full disk refuses a capture");
+    assert!(refused.to_string().contains("is full"), "{refused}");
+    // Still full: the same clear refusal, not a writer stuck in a
+    // transaction (the space a failed write held may let one more in).
+    let mut refusals = 0;
+    for _ in 0..20 {
+        if let Err(e) = tap().await {
+            assert!(e.to_string().contains("is full"), "{e}");
+            refusals += 1;
+        }
+    }
+    assert!(refusals > 10, "the disk stays full: {refusals} refusals");
+
+    disk.free();
+    let after = tap().await.expect("capturing resumes once space returns");
+    let ids: Vec<String> = racedesk::timing::reads(&file)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(ids.contains(&first.id) && ids.contains(&after.id));
+    file.close().await;
+}
+
+/// `racedesk record` fed one line at a time, each line answered by an
+/// acknowledgement on stdout or a refusal on stderr.
+struct Recorder {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    answers: std::sync::mpsc::Receiver<Result<String, String>>,
+}
+
+impl Recorder {
+    fn start(db: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_racedesk"))
+            .args(["--db", db, "record", "--station", "finish"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start racedesk record");
+        let (tx, answers) = std::sync::mpsc::channel();
+        let out = BufReader::new(child.stdout.take().expect("stdout"));
+        let err = BufReader::new(child.stderr.take().expect("stderr"));
+        let ok = tx.clone();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                let _ = ok.send(Ok(line));
+            }
+        });
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                let _ = tx.send(Err(line));
+            }
+        });
+        let stdin = child.stdin.take().expect("stdin");
+        Self {
+            child,
+            stdin,
+            answers,
+        }
+    }
+
+    fn send(&mut self, line: &str) -> Result<String, String> {
+        writeln!(self.stdin, "{line}").expect("write a line");
+        self.stdin.flush().expect("flush");
+        self.answers
+            .recv_timeout(Duration::from_secs(20))
+            .expect("record answers every line")
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn record_captures_again_after_a_full_disk_without_a_restart() {
+    let Some(disk) = SmallDisk::mount("8m") else {
+        return;
+    };
+    let db = disk.path("event.db").display().to_string();
+    assert!(
+        racedesk(&["--db", &db, "demo", "--entrants", "20"])
+            .status
+            .success()
+    );
+    let mut recorder = Recorder::start(&db);
+    let first = recorder.send("X1").expect("captured");
+    disk.fill();
+    let mut refusal = None;
+    for n in 2..3000 {
+        if let Err(e) = recorder.send(&format!("X{n}")) {
+            refusal = Some(e);
+            break;
+        }
+    }
+    let refusal = refusal.expect("a full disk refuses a capture");
+    assert!(refusal.contains("is full"), "{refusal}");
+    let mut refusals = 0;
+    for n in 5000..5020 {
+        if let Err(e) = recorder.send(&format!("X{n}")) {
+            assert!(e.contains("is full"), "{e}");
+            refusals += 1;
+        }
+    }
+    assert!(refusals > 10, "the disk stays full: {refusals} refusals");
+
+    disk.free();
+    let after = recorder.send("X5001").expect("captured once space returns");
+    assert!(
+        after.starts_with("ok ") && after.contains(" X5001 "),
+        "{after}"
+    );
+    drop(recorder);
+    let reads = text(&racedesk(&["--db", &db, "reads", "list", "--format", "csv"]).stdout);
+    let id = |ack: &str| ack.split_whitespace().nth(1).unwrap_or_default().to_owned();
+    assert!(reads.contains(&id(&first)) && reads.contains(&id(&after)));
 }

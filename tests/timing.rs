@@ -341,6 +341,40 @@ async fn captured_rows_cannot_be_changed_or_deleted_in_the_file() {
 }
 
 #[tokio::test]
+async fn a_reads_file_with_a_stray_quote_blank_lines_or_bad_bytes_is_refused_by_row() {
+    let event = race_day().await;
+    let import = |name: &str, bytes: &[u8]| {
+        let path = event.write(name, bytes);
+        let file = &event.file;
+        async move { timing::import_reads(file, &path, "finish", &station()).await }
+    };
+    let quote = import(
+        "quote.csv",
+        b"bib,time,note\n1,10:00:00,\"fast\n2,10:01:00,x\n3,10:02:00,\n",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(quote.contains("row 2, column 3: a quote"), "{quote}");
+    let blank = import("blank.csv", b"bib,time\n1,10:00:00\n\n2,25:00:00\n")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(blank.contains("row 4, column time"), "{blank}");
+    let bytes = import("bytes.csv", b"bib,time\n1,10:00:00\n2\xff,10:01:00\n")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(bytes.contains("row 3"), "{bytes}");
+    let wide = import("wide.csv", b"bib,time\n1,10:00:00,x\n")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(wide.contains("row 2: 3 cells"), "{wide}");
+    assert!(timing::reads(&event.file).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn reads_import_once_however_often_the_file_comes() {
     let event = race_day().await;
     let bibs = event.write(

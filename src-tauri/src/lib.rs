@@ -16,8 +16,11 @@ use tauri::Manager;
 pub use state::AppState;
 
 pub fn run() {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("RACEDESK_LOG"))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -82,11 +85,23 @@ pub fn run() {
             commands::timing::timing_insert_bib,
             commands::timing::timing_drop_bib,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = app {
-        eprintln!("racedesk could not start: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("racedesk could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        // A clean exit checkpoints the event file, so the `.db` alone
+        // holds everything when the director copies it.
+        if let tauri::RunEvent::Exit = event
+            && let Some(state) = app.try_state::<AppState>()
+        {
+            tauri::async_runtime::block_on(async { state.file().await.close().await });
+        }
+    });
 }
 
 /// How often the backup loop looks at the clock and the interval setting.

@@ -427,9 +427,11 @@ fn bad(field: &str, e: impl std::fmt::Display) -> Failure {
 }
 
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("RACEDESK_LOG"))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -442,7 +444,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(async {
+        let outcome = run(cli).await;
+        close_opened().await;
+        outcome
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
             eprintln!("error: {message}");
@@ -997,51 +1004,94 @@ async fn record(
     use tokio::io::AsyncBufReadExt;
     let event = setup::event(file).await?;
     let clock = timing::CaptureClock::system();
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin());
     let (mut bad_lines, mut failed) = (0, 0);
     let mut number = 0;
+    let mut raw = Vec::new();
     loop {
-        let line = match lines.next_line().await {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
+        raw.clear();
+        match input.read_until(b'\n', &mut raw).await {
+            Ok(0) => break,
+            Ok(_) => {}
             Err(e) => return Err(Failure::Other(format!("standard input: {e}"))),
-        };
+        }
         // The instant the line arrived, before anything else is done.
         let now = clock.now_ms();
         number += 1;
+        // A line that is not UTF-8 is a bad line like any other: it is
+        // refused by its number and the next one is read.
+        let line = match std::str::from_utf8(trim_line_end(&raw)) {
+            Ok(line) => Ok(line),
+            Err(e) => Err(format!(
+                "not text (a byte that is not UTF-8 at column {})",
+                e.valid_up_to() + 1
+            )),
+        };
         // The acknowledgement line, once the row is on disk.
         let done: racedesk::Result<String> = if crossing {
-            let typed = Some(line.trim()).filter(|b| *b != "-" && !b.is_empty());
-            timing::enter_crossing(file, point, typed, station)
+            // The n-th line is the n-th runner across: a line that is not a
+            // bib still takes its place, as a runner nobody caught, so every
+            // later bib stays paired with its own time.
+            let typed = match line {
+                Ok(line) => Some(line.trim()).filter(|b| *b != "-" && !b.is_empty()),
+                Err(why) => {
+                    eprintln!("line {number}: {why}; kept as an uncaught runner (-)");
+                    bad_lines += 1;
+                    None
+                }
+            };
+            let typed = match typed.map(|t| (t, racedesk::model::Bib::parse(t))) {
+                Some((_, Ok(bib))) => Some(bib.to_string()),
+                Some((text, Err(e))) => {
+                    eprintln!(
+                        "line {number}: {text:?} is not a bib ({e}); kept as an uncaught runner (-)"
+                    );
+                    bad_lines += 1;
+                    None
+                }
+                None => None,
+            };
+            timing::enter_crossing(file, point, typed.as_deref(), station)
                 .await
                 .map(|entry| {
                     let bib = entry.bib.as_deref().unwrap_or("-");
                     format!("ok {} {bib} crossing", entry.id)
                 })
         } else {
-            let mut words = line.split_whitespace();
-            // `-` stands for no bib, so a time with none can be given: `- TIME`.
-            let (bib, at) = (words.next().filter(|b| *b != "-"), words.next());
-            let at_ms = match at {
-                Some(text) => {
-                    parse_instant(text, event.date, event.time_zone).map_err(|e| Error::Invalid {
-                        field: "time",
-                        reason: e,
-                    })
+            match line {
+                Err(why) => {
+                    eprintln!("line {number}: {why}; not captured");
+                    bad_lines += 1;
+                    continue;
                 }
-                None => Ok(now),
-            };
-            match at_ms {
-                Ok(at_ms) => {
-                    timing::capture(file, point, at_ms, bib, station)
-                        .await
-                        .map(|capture| {
-                            let bib = capture.bib.as_deref().unwrap_or("-");
-                            let time = format_instant(capture.at_ms, event.time_zone);
-                            format!("ok {} {bib} {time}", capture.id)
-                        })
+                Ok(line) => {
+                    let mut words = line.split_whitespace();
+                    // `-` stands for no bib, so a time with none can be given: `- TIME`.
+                    let (bib, at) = (words.next().filter(|b| *b != "-"), words.next());
+                    let at_ms = match at {
+                        Some(text) => {
+                            parse_instant(text, event.date, event.time_zone).map_err(|e| {
+                                Error::Invalid {
+                                    field: "time",
+                                    reason: e,
+                                }
+                            })
+                        }
+                        None => Ok(now),
+                    };
+                    match at_ms {
+                        Ok(at_ms) => {
+                            timing::capture(file, point, at_ms, bib, station)
+                                .await
+                                .map(|capture| {
+                                    let bib = capture.bib.as_deref().unwrap_or("-");
+                                    let time = format_instant(capture.at_ms, event.time_zone);
+                                    format!("ok {} {bib} {time}", capture.id)
+                                })
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
-                Err(e) => Err(e),
             }
         };
         match done {
@@ -1073,6 +1123,12 @@ async fn record(
     } else {
         Ok(())
     }
+}
+
+/// A line without its `\n` or `\r\n`.
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Writes results: one race, or all (`race` is `None`), to `out` or
@@ -1163,8 +1219,32 @@ fn station_id() -> String {
     format!("cli@{host}")
 }
 
+/// The files this run opened, closed (and so checkpointed) when it ends,
+/// whatever the command's outcome: the `.db` file alone is then the event.
+static OPENED: std::sync::Mutex<Vec<EventFile>> = std::sync::Mutex::new(Vec::new());
+
 async fn open(path: &Path) -> Result<EventFile, Failure> {
-    Ok(EventFile::open(path).await.map_err(Error::from)?)
+    let file = EventFile::open(path).await.map_err(Error::from)?;
+    if file.lost_wal() {
+        eprintln!(
+            "warning: {} was found without its -wal file (its -shm was there): changes made since its last checkpoint may be missing. If this is a copy, copy the -wal too, or use `racedesk backup`; if captures are missing, open the last backup.",
+            path.display()
+        );
+    }
+    if let Ok(mut opened) = OPENED.lock() {
+        opened.push(file.clone());
+    }
+    Ok(file)
+}
+
+async fn close_opened() {
+    let opened = OPENED
+        .lock()
+        .map(|mut opened| std::mem::take(&mut *opened))
+        .unwrap_or_default();
+    for file in opened {
+        file.close().await;
+    }
 }
 
 /// Writes to standard output; a reader that stopped early (`| head`) is

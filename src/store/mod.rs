@@ -38,6 +38,7 @@ pub struct EventFile {
     path: PathBuf,
     writer: SqlitePool,
     readers: SqlitePool,
+    lost_wal: bool,
 }
 
 impl EventFile {
@@ -54,7 +55,19 @@ impl EventFile {
         if !path.exists() {
             return Err(OpenError::Missing(path.to_owned()));
         }
-        Self::connect(path, false).await
+        let lost_wal = wal_lost(path);
+        let file = Self::connect(path, false).await?;
+        if lost_wal {
+            tracing::warn!(path = %path.display(), "the event file's -wal was missing at open");
+        }
+        Ok(Self { lost_wal, ..file })
+    }
+
+    /// Whether the file was found without the `-wal` file that belongs
+    /// beside it (its `-shm` was there): it was copied or moved alone
+    /// while open, and the changes since its last checkpoint are not in it.
+    pub fn lost_wal(&self) -> bool {
+        self.lost_wal
     }
 
     /// Opens a copy of a past event file, to read and export from: the file
@@ -129,9 +142,19 @@ impl EventFile {
         Ok(())
     }
 
-    /// Closes every connection, checkpointing the WAL into the main file.
+    /// Closes every connection, first copying what the WAL holds into the
+    /// main file and emptying the WAL, so the `.db` file alone is the
+    /// whole event once racedesk has closed it.
     pub async fn close(self) {
         self.readers.close().await;
+        // Another process may still be reading (the app beside the CLI):
+        // then the WAL stays, complete, and the last one out empties it.
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(error = %e, "checkpoint at close failed; the WAL stays beside the file");
+        }
         self.writer.close().await;
     }
 
@@ -161,6 +184,7 @@ impl EventFile {
         };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_release(|conn, _| Box::pin(leaves_no_transaction(conn)))
             .connect_with(options.clone())
             .await
             .map_err(io)?;
@@ -182,8 +206,45 @@ impl EventFile {
             path: path.to_owned(),
             writer,
             readers,
+            lost_wal: false,
         })
     }
+}
+
+/// The `-wal` and `-shm` files SQLite keeps beside an open event file.
+pub fn companions(path: &Path) -> [PathBuf; 2] {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [with("-wal"), with("-shm")]
+}
+
+/// An `-shm` without its `-wal`: SQLite leaves both while a file is open
+/// (or after a crash) and removes both at a clean close, so one alone
+/// means the WAL, and what it held, went missing.
+fn wal_lost(path: &Path) -> bool {
+    let [wal, shm] = companions(path);
+    shm.exists() && !wal.exists()
+}
+
+/// Whether a writer connection given back to the pool may be used again.
+///
+/// A write that fails on a full disk makes SQLite roll the transaction
+/// back by itself; sqlx's own ROLLBACK then fails and it still counts the
+/// connection as inside a transaction, so every later `BEGIN` would be
+/// refused until a restart. Such a connection is closed instead, and the
+/// pool opens a fresh one (with every setting) for the next write.
+async fn leaves_no_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::Connection;
+    // The ping waits for the rollback queued by a dropped transaction.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a failed write left the writer inside a transaction; reconnecting");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Refuses a file that is not SQLite before SQLite is asked to change it.

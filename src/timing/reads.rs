@@ -387,9 +387,9 @@ pub async fn import_reads(
 ) -> Result<ReadsImport> {
     let event = crate::setup::event(file).await?;
     let default_point = parse_point(default_point)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::Unreadable {
+    let bytes = crate::files::read_regular(path).map_err(|reason| Error::Unreadable {
         path: path.to_owned(),
-        reason: e.to_string(),
+        reason,
     })?;
     let rows =
         parse_reads(&bytes, &default_point, event.date, event.time_zone).map_err(|problems| {
@@ -439,7 +439,18 @@ fn parse_reads(
     race_day: EventDate,
     zone: TimeZone,
 ) -> Result<Vec<PassingRow>, String> {
-    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+    let decoded = crate::files::decode_text(bytes);
+    let mut problems: Vec<String> = decoded
+        .bad_lines
+        .iter()
+        .map(|line| format!("row {line}: bytes that are not UTF-8"))
+        .collect();
+    let text = decoded.text;
+    problems.extend(
+        crate::files::check_quotes(&text, b',')
+            .into_iter()
+            .map(|q| format!("row {}, column {}: {}", q.line, q.field + 1, q.message)),
+    );
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -465,10 +476,12 @@ fn parse_reads(
     let point_column = column("point");
 
     let mut rows = Vec::new();
-    let mut problems = Vec::new();
     let mut seen: HashMap<(String, String, i64), usize> = HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+    let lines = crate::files::Lines::of(&text);
+    for record in reader.records() {
+        // The line the row starts on, as an editor shows it: blank lines
+        // count.
+        let line = record.as_ref().map_or(0, |r| lines.of_record(r));
         let record = match record {
             Ok(record) => record,
             Err(e) => {
@@ -476,6 +489,14 @@ fn parse_reads(
                 continue;
             }
         };
+        if record.iter().skip(headers.len()).any(|c| !c.is_empty()) {
+            problems.push(format!(
+                "row {line}: {} cells, but the header row has {}",
+                record.len(),
+                headers.len()
+            ));
+            continue;
+        }
         let cell = |c: usize| record.get(c).unwrap_or("").to_owned();
         let id = cell(id_column);
         let at = fast_time_of_day(record.get(time_column).unwrap_or(""), race_day, zone)

@@ -23,13 +23,7 @@ impl TestEvent {
         let file = EventFile::create(&dir.path().join("event.db"))
             .await
             .expect("create event file");
-        let event = Event {
-            name: "Test Marathon".into(),
-            date: EventDate::parse("2027-04-11").unwrap(),
-            time_zone: TimeZone::parse("Asia/Pyongyang").unwrap(),
-            place: Some("Kim Il Sung Stadium".into()),
-        };
-        setup::init_event(&file, &event, "test")
+        setup::init_event(&file, &event(), "test")
             .await
             .expect("init event");
         for (code, name, metres, bibs) in [
@@ -87,6 +81,16 @@ impl TestEvent {
     }
 }
 
+/// The test event: 2027-04-11 in Pyongyang.
+pub fn event() -> Event {
+    Event {
+        name: "Test Marathon".into(),
+        date: EventDate::parse("2027-04-11").unwrap(),
+        time_zone: TimeZone::parse("Asia/Pyongyang").unwrap(),
+        place: Some("Kim Il Sung Stadium".into()),
+    }
+}
+
 /// The problems of a rejected import; panics if it was not rejected.
 pub fn rejected(result: racedesk::Result<ImportReport>) -> ImportReport {
     match result {
@@ -134,4 +138,63 @@ pub fn at(time: &str) -> i64 {
         TimeZone::parse("Asia/Pyongyang").unwrap(),
     )
     .unwrap()
+}
+
+/// A real small disk: a tmpfs mounted on a temporary folder, that a test
+/// fills to the last byte and frees again. Mounting needs root, as CI has;
+/// elsewhere `SmallDisk::mount` returns `None` and the test says it skipped.
+pub struct SmallDisk {
+    pub dir: tempfile::TempDir,
+    filler: PathBuf,
+}
+
+impl SmallDisk {
+    pub fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs as root and must be able to mount a tmpfs"
+            );
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        let filler = dir.path().join("filler");
+        Some(Self { dir, filler })
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Fills every free byte with a file of its own.
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&self.filler).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while file.write_all(&block).is_ok() {}
+        for size in [4096, 512, 1] {
+            while file.write_all(&block[..size]).is_ok() {}
+        }
+        let _ = file.sync_all();
+    }
+
+    /// Frees what `fill` took.
+    pub fn free(&self) {
+        std::fs::remove_file(&self.filler).expect("remove filler");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
 }

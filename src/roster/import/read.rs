@@ -38,7 +38,7 @@ pub(crate) fn read(path: &Path, sheet: Option<&str>, problems: &mut Vec<Problem>
         path: path.to_owned(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let bytes = crate::files::read_regular(path).map_err(unreadable)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(unreadable("the file is empty".into()));
     }
@@ -53,34 +53,28 @@ pub(crate) fn read(path: &Path, sheet: Option<&str>, problems: &mut Vec<Problem>
                 "--sheet applies to XLSX files; this file is CSV".into(),
             ));
         }
-        (None, read_csv(&bytes).map_err(unreadable)?)
+        (None, read_csv(&bytes, problems).map_err(unreadable)?)
     };
     let mut table = into_table(grid, problems).map_err(unreadable)?;
     table.sheet = sheet_name;
     Ok(table)
 }
 
-/// Decodes CSV text: BOMs decide, else UTF-8 if it is valid, else the
-/// Windows-1252 that Excel on Windows writes.
-pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
-    let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        encoding
-            .decode_without_bom_handling(&bytes[bom..])
-            .0
-            .into_owned()
-    } else {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
-            Err(_) => encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
-        }
-    };
-    if text.contains('\0') {
+/// Decodes CSV text (see [`crate::files::decode_text`]); the lines with
+/// bytes that are not valid in the file's encoding are problems.
+fn decode(bytes: &[u8], problems: &mut Vec<Problem>) -> std::result::Result<String, String> {
+    let decoded = crate::files::decode_text(bytes);
+    if decoded.text.contains('\0') {
         return Err("this is not a CSV or XLSX file (it holds binary data)".into());
     }
-    Ok(text)
+    for line in decoded.bad_lines {
+        problems.push(Problem::row(
+            line,
+            "this line holds bytes that are not UTF-8 (shown as �): save the file again as UTF-8"
+                .into(),
+        ));
+    }
+    Ok(decoded.text)
 }
 
 /// The separator the header line uses most: comma, semicolon or tab.
@@ -114,18 +108,35 @@ fn delimiter(text: &str) -> u8 {
 /// Rows of cells, each with its spreadsheet row number.
 type Grid = Vec<(usize, Vec<String>)>;
 
-fn read_csv(bytes: &[u8]) -> std::result::Result<Grid, String> {
-    let text = decode(bytes)?;
+fn read_csv(bytes: &[u8], problems: &mut Vec<Problem>) -> std::result::Result<Grid, String> {
+    let text = decode(bytes, problems)?;
+    let delimiter = delimiter(&text);
+    for quote in crate::files::check_quotes(&text, delimiter) {
+        problems.push(Problem::at(
+            quote.line,
+            column_letter(quote.field),
+            None,
+            quote.message,
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&text))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let lines = crate::files::Lines::of(&text);
     let mut grid = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("row {}: {e}", index + 1))?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let at = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(format!("line {}: {e}", lines.line_at(at))),
+        }
+        // A row's number is the line it starts on, as an editor shows it.
         grid.push((
-            index + 1,
+            lines.of_record(&record),
             record.iter().map(|cell| cell.trim().to_owned()).collect(),
         ));
     }
@@ -294,6 +305,7 @@ mod tests {
 
     #[test]
     fn decodes_boms_utf8_and_windows_1252() {
+        let decode = |bytes: &[u8]| decode(bytes, &mut Vec::new());
         assert_eq!(decode(b"\xEF\xBB\xBFbib").unwrap(), "bib");
         assert_eq!(decode("Müller".as_bytes()).unwrap(), "Müller");
         assert_eq!(decode(b"M\xFCller,G\xF3mez").unwrap(), "Müller,Gómez");
