@@ -805,3 +805,78 @@ fn a_file_found_without_its_wal_is_said_to_be_incomplete() {
     let out = on(&db, &["event", "show"]);
     assert!(!text(&out.stderr).contains("-wal"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_roster_listed_and_imported_again_is_unchanged_and_a_partial_file_changes_only_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let list = |db: &str| -> Vec<serde_json::Value> {
+        serde_json::from_slice(&on(db, &["roster", "list", "--format", "json"]).stdout).unwrap()
+    };
+    let before = list(&db);
+    let marathon: Vec<&serde_json::Value> = before.iter().filter(|e| e["race"] == "MAR").collect();
+    let (one, two) = (
+        marathon[0]["bib"].as_str().unwrap(),
+        marathon[1]["bib"].as_str().unwrap(),
+    );
+    // A file of bibs and waves only, under a header the import does not
+    // know, mapped to the wave.
+    let waves = dir.path().join("waves.csv");
+    std::fs::write(&waves, format!("bib,Start\n{one},a\n{two},B\n")).unwrap();
+    let waves = waves.display().to_string();
+    let out = on(&db, &["roster", "import", &waves, "--map", "Start=wave"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = list(&db);
+    let find = |list: &[serde_json::Value], bib: &str| {
+        list.iter().find(|e| e["bib"] == bib).cloned().unwrap()
+    };
+    let (old, new) = (find(&before, one), find(&after, one));
+    assert_eq!(new["extra"]["wave"], "A", "the race's own spelling: {new}");
+    for field in [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "age",
+        "country",
+        "group",
+        "chip",
+    ] {
+        assert_eq!(
+            old[field], new[field],
+            "{field} is kept when the file has no column for it"
+        );
+    }
+    assert_eq!(find(&after, two)["extra"]["wave"], "B");
+
+    // A wave the race does not have is refused, naming it.
+    std::fs::write(dir.path().join("bad.csv"), format!("bib,wave\n{one},Z\n")).unwrap();
+    let bad = dir.path().join("bad.csv").display().to_string();
+    let out = on(&db, &["roster", "import", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("'Z' is not a wave of MAR; its waves are Elite, A, B"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Out and in again: nothing changes, the waves included.
+    let csv = text(&on(&db, &["roster", "list", "--format", "csv"]).stdout);
+    assert!(
+        csv.lines().next().unwrap().ends_with(",medical_note,wave"),
+        "{csv}"
+    );
+    let file = dir.path().join("roster.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let out = on(&db, &["roster", "import", &file.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "0 were added, 0 were changed, {} unchanged",
+            before.len()
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(list(&db), after);
+}

@@ -18,7 +18,7 @@ pub use import::{ImportOptions, ImportReport, Problem, import};
 pub use table::{RosterTable, SortKey, TablePage, TableQuery, TableRow};
 
 use crate::error::{Error, Result};
-use crate::model::{Age, Bib, Country, Entrant, EventDate, Gender, RaceCode};
+use crate::model::{Age, Bib, Country, Entrant, EventDate, Gender, RaceCode, fold};
 use crate::store::EventFile;
 use crate::store::entrants::{self as store, EntrantRow};
 
@@ -76,9 +76,33 @@ pub struct RosterLine {
     pub phone: Option<String>,
     pub emergency_contact: Option<String>,
     pub medical_note: Option<String>,
+    /// The other columns the roster came with (the start wave among them).
+    pub extra: BTreeMap<String, String>,
 }
 
 impl RosterLine {
+    /// The cells in the order of [`ROSTER_HEADERS`].
+    fn cells(self) -> Vec<String> {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        vec![
+            self.bib,
+            self.first_name,
+            self.last_name,
+            text(self.native_name),
+            self.gender.to_owned(),
+            text(self.birth_date),
+            self.age.map(|a| a.to_string()).unwrap_or_default(),
+            text(self.country),
+            text(self.city),
+            text(self.group),
+            self.race,
+            text(self.chip),
+            text(self.phone),
+            text(self.emergency_contact),
+            text(self.medical_note),
+        ]
+    }
+
     pub fn new(entrant: &Entrant, race_day: EventDate) -> Self {
         Self {
             bib: entrant.bib.to_string(),
@@ -99,45 +123,45 @@ impl RosterLine {
             phone: entrant.phone.clone(),
             emergency_contact: entrant.emergency_contact.clone(),
             medical_note: entrant.medical_note.clone(),
+            extra: entrant.extra.clone(),
         }
     }
 }
 
-/// Writes the roster as CSV (RFC 4180). A cell that a spreadsheet would
-/// run as a formula (= + - @, tab, carriage return first) gets a leading
-/// apostrophe; `import` takes it off again.
+/// Writes the roster as CSV (RFC 4180): every field `import` reads, the
+/// extra fields (the start wave among them) as columns of their own after
+/// them, so a roster exported and imported again is unchanged. A cell that
+/// a spreadsheet would run as a formula (= + - @, tab, carriage return
+/// first) gets a leading apostrophe; `import` takes it off again.
 pub fn write_csv(entrants: &[Entrant], race_day: EventDate, out: impl Write) -> Result<()> {
     let io = |e: csv::Error| Error::Unreadable {
         path: "output".into(),
         reason: e.to_string(),
     };
+    let extra_keys: std::collections::BTreeSet<&str> = entrants
+        .iter()
+        .flat_map(|e| e.extra.keys().map(String::as_str))
+        .filter(|key| !ROSTER_HEADERS.iter().any(|h| fold(h) == fold(key)))
+        .collect();
     let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = ROSTER_HEADERS.iter().map(|h| h.to_string()).collect();
+    header.extend(extra_keys.iter().map(|k| k.to_string()));
+    for cell in &mut header {
+        guard(cell);
+    }
+    writer.write_record(&header).map_err(io)?;
     for entrant in entrants {
-        let mut line = RosterLine::new(entrant, race_day);
-        for cell in [&mut line.first_name, &mut line.last_name]
-            .into_iter()
-            .chain(
-                [
-                    &mut line.native_name,
-                    &mut line.city,
-                    &mut line.group,
-                    &mut line.chip,
-                    &mut line.phone,
-                    &mut line.emergency_contact,
-                    &mut line.medical_note,
-                ]
-                .into_iter()
-                .flatten(),
-            )
-        {
+        let line = RosterLine::new(entrant, race_day);
+        let mut cells = line.cells();
+        cells.extend(
+            extra_keys
+                .iter()
+                .map(|key| entrant.extra.get(*key).cloned().unwrap_or_default()),
+        );
+        for cell in &mut cells {
             guard(cell);
         }
-        writer.serialize(line).map_err(io)?;
-    }
-    if entrants.is_empty() {
-        // serde writes the header with the first row; an empty roster
-        // still gets one so the file says what it is.
-        writer.write_record(ROSTER_HEADERS).map_err(io)?;
+        writer.write_record(&cells).map_err(io)?;
     }
     writer.flush().map_err(|e| io(e.into()))?;
     Ok(())

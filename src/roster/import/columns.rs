@@ -30,6 +30,9 @@ pub enum Field {
     Phone,
     EmergencyContact,
     MedicalNote,
+    /// The start wave, one of the race's waves (kept with the extra fields
+    /// under `wave`, where scoring reads it).
+    Wave,
 }
 
 /// Folded header names for each field.
@@ -243,6 +246,17 @@ const NAMES: &[(Field, &[&str])] = &[
             "의료정보",
         ],
     ),
+    (
+        Field::Wave,
+        &[
+            "wave",
+            "startwave",
+            "corral",
+            "startgroup",
+            "웨이브",
+            "출발그룹",
+        ],
+    ),
 ];
 
 impl Field {
@@ -265,6 +279,7 @@ impl Field {
             Field::Phone => "phone",
             Field::EmergencyContact => "emergency_contact",
             Field::MedicalNote => "medical_note",
+            Field::Wave => "wave",
         }
     }
 

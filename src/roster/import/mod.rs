@@ -176,12 +176,20 @@ pub async fn import(
         ));
     }
 
+    // A file for entrants the event has may leave out what it does not
+    // change (a file of bibs and chips).
+    let known: HashMap<String, String> = store::all(file.reader())
+        .await?
+        .into_iter()
+        .map(|row| (row.bib, row.race))
+        .collect();
     let layout_problems = report.problems.len();
-    let reader = rows::RowReader::new(
+    let reader = rows::RowReader::with_updates(
         &report.columns,
         &table.rows,
         event.date,
         &races,
+        Some(&known),
         &mut report.problems,
     );
     report.preview = table
@@ -248,14 +256,16 @@ pub async fn import(
 
     if options.dry_run {
         let existing = store::all(file.reader()).await?;
-        plan(&existing, new_rows, &mut report);
+        let columns = report.columns.clone();
+        plan(&existing, new_rows, &columns, &mut report);
         sort(&mut report.problems);
         return Ok(report);
     }
 
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let existing = store::all(&mut *tx).await?;
-    let (inserts, updates) = plan(&existing, new_rows, &mut report);
+    let columns = report.columns.clone();
+    let (inserts, updates) = plan(&existing, new_rows, &columns, &mut report);
     if !report.problems.is_empty() {
         sort(&mut report.problems);
         return Err(Error::ImportRejected(Box::new(report)));
@@ -287,6 +297,65 @@ pub async fn import(
     .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// A re-import changes only what the file has a column for: a field with
+/// no column keeps its value (a file of bibs and chips must not clear the
+/// birth dates, nor a file without chips the chips), and extra fields
+/// without a column stay.
+fn keep_what_the_file_lacks(old: &EntrantRow, row: &mut EntrantRow, columns: &[Column]) {
+    let has = |field| columns.iter().any(|c| c.used_as == ColumnUse::Field(field));
+    let whole_name = has(Field::Name);
+    if !has(Field::FirstName) && !whole_name {
+        row.given_name = old.given_name.clone();
+    }
+    if !has(Field::LastName) && !whole_name {
+        row.family_name = old.family_name.clone();
+    }
+    if !has(Field::NativeName) && row.native_name.is_none() {
+        row.native_name = old.native_name.clone();
+    }
+    if !has(Field::Gender) {
+        row.gender = old.gender.clone();
+    }
+    if !has(Field::BirthDate) && !has(Field::Age) {
+        (row.birth_date, row.age) = (old.birth_date.clone(), old.age);
+    }
+    if !has(Field::Race) {
+        (row.race_id, row.race) = (old.race_id, old.race.clone());
+    }
+    let keep = |field, new: &mut Option<String>, old: &Option<String>| {
+        if !has(field) {
+            new.clone_from(old);
+        }
+    };
+    keep(Field::Country, &mut row.nationality, &old.nationality);
+    keep(Field::City, &mut row.city, &old.city);
+    keep(Field::Group, &mut row.team, &old.team);
+    keep(Field::Chip, &mut row.chip, &old.chip);
+    keep(Field::Phone, &mut row.phone, &old.phone);
+    keep(
+        Field::EmergencyContact,
+        &mut row.emergency_contact,
+        &old.emergency_contact,
+    );
+    keep(Field::MedicalNote, &mut row.medical_note, &old.medical_note);
+
+    // Extra fields: the file's columns win; the others stay as they were.
+    let parse = |json: &str| {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(json).unwrap_or_default()
+    };
+    let in_file = |key: &str| {
+        columns.iter().any(|c| match c.used_as {
+            ColumnUse::Extra => c.header == key,
+            ColumnUse::Field(Field::Wave) => key.eq_ignore_ascii_case(rows::WAVE_KEY),
+            _ => false,
+        })
+    };
+    let mut extra = parse(&old.extra);
+    extra.retain(|key, _| !in_file(key));
+    extra.extend(parse(&row.extra));
+    row.extra = serde_json::to_string(&extra).unwrap_or_else(|_| "{}".into());
 }
 
 /// Reads one entrant from cells under the roster format's own headers
@@ -328,6 +397,7 @@ pub(crate) fn read_one(
 fn plan(
     existing: &[EntrantRow],
     rows: Vec<(usize, EntrantRow)>,
+    columns: &[Column],
     report: &mut ImportReport,
 ) -> (Vec<EntrantRow>, Vec<EntrantRow>) {
     if existing.is_empty() {
@@ -340,6 +410,12 @@ fn plan(
     // A row may update the entrant with its bib unless that is someone else.
     let rows: Vec<(usize, EntrantRow)> = rows
         .into_iter()
+        .map(|(number, mut row)| {
+            if let Some(old) = by_bib.get(row.bib.as_str()) {
+                keep_what_the_file_lacks(old, &mut row, columns);
+            }
+            (number, row)
+        })
         .filter(|(number, row)| match by_bib.get(row.bib.as_str()) {
             Some(old) if is_someone_else(old, row) => {
                 problems.push(Problem::row(

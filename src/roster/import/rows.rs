@@ -23,7 +23,15 @@ pub(crate) struct RowReader<'a> {
     race_day: EventDate,
     races: RaceFinder<'a>,
     day_first: bool,
+    /// The file only updates entrants already in the event: the name,
+    /// gender and race may have no column (they keep their values).
+    updates_only: bool,
+    /// The race of each entrant the event has, by bib, for such a file.
+    known: Option<&'a HashMap<String, String>>,
 }
+
+/// The fields a new entrant needs that an update may leave out.
+pub(crate) const NEEDED_FOR_NEW: [Field; 3] = [Field::Name, Field::Gender, Field::Race];
 
 impl<'a> RowReader<'a> {
     /// Checks the layout: a bib and a name column are required, and no
@@ -35,6 +43,21 @@ impl<'a> RowReader<'a> {
         races: &'a [Race],
         problems: &mut Vec<Problem>,
     ) -> Self {
+        Self::with_updates(columns, rows, race_day, races, None, problems)
+    }
+
+    /// As [`RowReader::new`]; given the entrants the event has (bib →
+    /// race), a file may lack the name, gender and race columns, for
+    /// rows that update one of them.
+    pub fn with_updates(
+        columns: &'a [Column],
+        rows: &[Row],
+        race_day: EventDate,
+        races: &'a [Race],
+        known: Option<&'a HashMap<String, String>>,
+        problems: &mut Vec<Problem>,
+    ) -> Self {
+        let updates_only = known.is_some_and(|k| !k.is_empty());
         let mut fields = HashMap::new();
         for (i, column) in columns.iter().enumerate() {
             if let ColumnUse::Field(field) = column.used_as
@@ -52,25 +75,26 @@ impl<'a> RowReader<'a> {
                 "no column holds the bib: name one 'bib' (or map a column to bib)".into(),
             ));
         }
-        if ![
-            Field::Name,
-            Field::FirstName,
-            Field::LastName,
-            Field::NativeName,
-        ]
-        .iter()
-        .any(|f| fields.contains_key(f))
+        if !updates_only
+            && ![
+                Field::Name,
+                Field::FirstName,
+                Field::LastName,
+                Field::NativeName,
+            ]
+            .iter()
+            .any(|f| fields.contains_key(f))
         {
             problems.push(Problem::header(
                 "no column holds the name: add 'first_name' and 'last_name', or 'name'".into(),
             ));
         }
-        if !fields.contains_key(&Field::Gender) {
+        if !updates_only && !fields.contains_key(&Field::Gender) {
             problems.push(Problem::header(
                 "no column holds the gender: add 'gender' with F, M or X".into(),
             ));
         }
-        if !fields.contains_key(&Field::Race) && races.len() != 1 {
+        if !updates_only && !fields.contains_key(&Field::Race) && races.len() != 1 {
             problems.push(Problem::header(format!(
                 "no column holds the race, and the event has {} races: add 'race' with a race code",
                 races.len()
@@ -94,6 +118,8 @@ impl<'a> RowReader<'a> {
             race_day,
             races: RaceFinder { races },
             day_first,
+            updates_only,
+            known,
         }
     }
 
@@ -114,7 +140,12 @@ impl<'a> RowReader<'a> {
 
         let bib = found.check(Field::Bib, Bib::parse(cell(Field::Bib).unwrap_or_default()));
         let (given_name, family_name, native_name) = self.names(&cell);
-        if given_name.is_empty() && family_name.is_empty() && native_name.is_none() {
+        let lacks = |field| self.updates_only && !self.has(field);
+        if given_name.is_empty()
+            && family_name.is_empty()
+            && native_name.is_none()
+            && !lacks(Field::Name)
+        {
             found.fail(Field::Name, "a name is required".into());
         } else if [&given_name, &family_name]
             .into_iter()
@@ -126,18 +157,39 @@ impl<'a> RowReader<'a> {
                 format!("a name is longer than {NAME_MAX} characters"),
             );
         }
+        // Without the column the entrant keeps the value it has; the
+        // stand-in here is replaced when the update is planned.
         let gender = found.check(
             Field::Gender,
-            Gender::parse(cell(Field::Gender).unwrap_or_default()),
+            Gender::parse(cell(Field::Gender).unwrap_or(if lacks(Field::Gender) {
+                "X"
+            } else {
+                ""
+            })),
         );
         let age = match (cell(Field::BirthDate), cell(Field::Age)) {
-            (Some(text), _) => found
-                .check(
+            (Some(text), given) => {
+                let born = found.check(
                     Field::BirthDate,
                     parse_date(text, self.day_first)
                         .and_then(|date| Age::born(date, self.race_day)),
-                )
-                .map(Some),
+                );
+                // Both given: they must agree, or one of them is wrong.
+                if let (Some(born), Some(given)) = (born, given.map(parse_age))
+                    && let Ok(given) = given
+                    && given.on(self.race_day) != born.on(self.race_day)
+                {
+                    found.fail(
+                        Field::Age,
+                        format!(
+                            "the birth date makes the runner {} on race day, not {}: correct one of them, or leave the age empty",
+                            born.on(self.race_day),
+                            given.on(self.race_day)
+                        ),
+                    );
+                }
+                born.map(Some)
+            }
             (None, Some(text)) => found.check(Field::Age, parse_age(text)).map(Some),
             (None, None) => Some(None),
         };
@@ -145,8 +197,35 @@ impl<'a> RowReader<'a> {
             Some(text) => found.check(Field::Country, Country::parse(text)).map(Some),
             None => Some(None),
         };
-        let race = found.check(Field::Race, self.races.find(cell(Field::Race)));
+        if let Some(bib) = &bib
+            && self.updates_only
+            && NEEDED_FOR_NEW.iter().any(|f| !self.has(*f))
+            && !self.known.is_some_and(|k| k.contains_key(&bib.to_string()))
+        {
+            let lacking: Vec<&str> = NEEDED_FOR_NEW
+                .iter()
+                .filter(|f| !self.has(**f))
+                .map(|f| f.name())
+                .collect();
+            found.fail(
+                Field::Bib,
+                format!(
+                    "bib {bib} is not in the event yet, and a new entrant needs these columns: {}",
+                    lacking.join(", ")
+                ),
+            );
+        }
+        let race = if lacks(Field::Race) {
+            // The entrant's own race, for its bib range and waves.
+            bib.as_ref()
+                .and_then(|b| self.known.and_then(|k| k.get(&b.to_string())))
+                .and_then(|code| self.races.races.iter().find(|r| r.code.as_str() == code))
+                .or(self.races.races.first())
+        } else {
+            found.check(Field::Race, self.races.find(cell(Field::Race)))
+        };
         if let (Some(bib), Some(race)) = (&bib, race)
+            && !lacks(Field::Race)
             && let Some(ranges) = &race.bibs
             && !ranges.contains(bib)
         {
@@ -162,6 +241,26 @@ impl<'a> RowReader<'a> {
         let emergency_contact = found.text(Field::EmergencyContact, TEXT_MAX);
         let medical_note = found.text(Field::MedicalNote, NOTE_MAX);
         let mut extra = BTreeMap::new();
+        if let (Some(wave), Some(race)) = (cell(Field::Wave), race) {
+            match race.waves.iter().find(|w| w.eq_ignore_ascii_case(wave)) {
+                Some(known) => {
+                    extra.insert(WAVE_KEY.to_owned(), known.clone());
+                }
+                None if race.waves.is_empty() => found.fail(
+                    Field::Wave,
+                    format!("{} has one start, no waves: leave the wave empty, or add the waves to the race", race.code),
+                ),
+                None => found.fail(
+                    Field::Wave,
+                    format!(
+                        "'{}' is not a wave of {}; its waves are {}",
+                        crate::model::shorten(wave),
+                        race.code,
+                        race.waves.join(", ")
+                    ),
+                ),
+            }
+        }
         for (i, column) in self.columns.iter().enumerate() {
             let value = &row.cells[i];
             if column.used_as != ColumnUse::Extra || value.is_empty() {
@@ -205,6 +304,21 @@ impl<'a> RowReader<'a> {
         })
     }
 
+    /// Whether a column holds `field` (any name column for `Name`).
+    fn has(&self, field: Field) -> bool {
+        match field {
+            Field::Name => [
+                Field::Name,
+                Field::FirstName,
+                Field::LastName,
+                Field::NativeName,
+            ]
+            .iter()
+            .any(|f| self.fields.contains_key(f)),
+            _ => self.fields.contains_key(&field),
+        }
+    }
+
     /// Given, family and native name from whichever name columns there are.
     fn names<'c>(
         &self,
@@ -226,6 +340,9 @@ impl<'a> RowReader<'a> {
         (given, family, native)
     }
 }
+
+/// The extra field the start wave is kept under (scoring reads it).
+pub(crate) const WAVE_KEY: &str = "wave";
 
 /// Collects the problems of one row, each with its column and value.
 struct Found<'r, 'a> {

@@ -3,4 +3,4 @@
 /**
  * A field of an entrant that a roster column can fill.
  */
-export type Field = "bib" | "first_name" | "last_name" | "name" | "native_name" | "gender" | "birth_date" | "age" | "country" | "city" | "group" | "race" | "chip" | "phone" | "emergency_contact" | "medical_note";
+export type Field = "bib" | "first_name" | "last_name" | "name" | "native_name" | "gender" | "birth_date" | "age" | "country" | "city" | "group" | "race" | "chip" | "phone" | "emergency_contact" | "medical_note" | "wave";

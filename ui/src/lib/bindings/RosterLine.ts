@@ -5,4 +5,8 @@
  * reads, with the age on race day worked out. Field names are the file's
  * headers (snake_case), in CSV, JSON and the app alike.
  */
-export type RosterLine = { bib: string, first_name: string, last_name: string, native_name: string | null, gender: string, birth_date: string | null, age: number | null, country: string | null, city: string | null, group: string | null, race: string, chip: string | null, phone: string | null, emergency_contact: string | null, medical_note: string | null, };
+export type RosterLine = { bib: string, first_name: string, last_name: string, native_name: string | null, gender: string, birth_date: string | null, age: number | null, country: string | null, city: string | null, group: string | null, race: string, chip: string | null, phone: string | null, emergency_contact: string | null, medical_note: string | null, 
+/**
+ * The other columns the roster came with (the start wave among them).
+ */
+extra: { [key in string]: string }, };
