@@ -880,3 +880,21 @@ fn a_roster_listed_and_imported_again_is_unchanged_and_a_partial_file_changes_on
     );
     assert_eq!(list(&db), after);
 }
+
+#[test]
+fn a_demo_too_big_is_refused_before_any_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let out = on(&db, &["demo", "--entrants", "10000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("1 to 1000000 entrants, not 10000000"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !std::path::Path::new(&db).exists(),
+        "nothing is left behind"
+    );
+    assert!(on(&db, &["demo", "--entrants", "20"]).status.success());
+}

@@ -745,3 +745,28 @@ async fn a_few_bad_bytes_leave_a_utf8_roster_utf8_and_are_named() {
         .collect();
     assert_eq!(names, ["Jürgen Müller", "금동 박"]);
 }
+
+#[tokio::test]
+async fn an_xlsx_with_one_value_at_its_last_cell_is_refused_with_its_size() {
+    let event = TestEvent::new().await;
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, header) in ["bib", "first_name", "last_name", "gender", "race"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    for (col, value) in ["1", "Ann", "Alpha", "F", "MAR"].iter().enumerate() {
+        sheet.write_string(1, col as u16, *value).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let path = event.dir.path().join("huge.xlsx");
+    workbook.save(&path).unwrap();
+    let error = event.import(&path).await.unwrap_err().to_string();
+    assert!(
+        error.contains("A1:XFD1048576") && error.contains("16384 columns"),
+        "{error}"
+    );
+    assert_eq!(event.entrant_count().await, 0);
+}

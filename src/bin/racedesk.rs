@@ -857,9 +857,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("backed up to {}", copy.display());
         }
         Command::Demo { entrants } => {
+            roster::check_demo_size(entrants)?;
+            let existed = db.exists();
             let file = EventFile::create(&db).await.map_err(Error::from)?;
             let result = roster::demo(&file, entrants, operator).await;
             file.close().await;
+            if result.is_err() && !existed {
+                // All or nothing: a half-made demo would refuse the next try.
+                for path in std::iter::once(db.clone()).chain(racedesk::store::companions(&db)) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
             result?;
             println!(
                 "created the demo event in {} with {entrants} entrants",

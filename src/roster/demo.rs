@@ -239,8 +239,26 @@ const CITIES: &[(&str, &[&str])] = &[
     ("CHN", &["Beijing", "Shenyang", "Dandong"]),
 ];
 
+/// The most runners a demo event holds: each race's bibs must fit in the
+/// eight characters a bib has.
+pub const DEMO_MAX_ENTRANTS: usize = 1_000_000;
+
+/// Refuses a demo size before any file is touched.
+pub fn check_demo_size(entrants: usize) -> Result<()> {
+    if entrants == 0 || entrants > DEMO_MAX_ENTRANTS {
+        return Err(crate::Error::invalid(
+            "entrants",
+            crate::model::ParseError::new(format!(
+                "a demo event has 1 to {DEMO_MAX_ENTRANTS} entrants, not {entrants}"
+            )),
+        ));
+    }
+    Ok(())
+}
+
 /// Fills a new event file with the demo event and `entrants` runners.
 pub async fn demo(file: &EventFile, entrants: usize, operator: &str) -> Result<()> {
+    check_demo_size(entrants)?;
     let race_day = EventDate(NaiveDate::from_ymd_opt(2027, 4, 11).unwrap_or_default());
     let event = Event {
         name: "Pyongyang Marathon (demo)".into(),

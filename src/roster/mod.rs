@@ -12,7 +12,7 @@ mod table;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub use demo::demo;
+pub use demo::{DEMO_MAX_ENTRANTS, check_demo_size, demo};
 pub use edit::{EntrantForm, save_entrant};
 pub use import::{ImportOptions, ImportReport, Problem, import};
 pub use table::{RosterTable, SortKey, TablePage, TableQuery, TableRow};

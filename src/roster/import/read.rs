@@ -165,6 +165,9 @@ fn read_workbook(
             })?,
         None => names.first().cloned().ok_or("the workbook has no sheets")?,
     };
+    if let calamine::Sheets::Xlsx(xlsx) = &mut workbook {
+        check_sheet_size(xlsx, &name)?;
+    }
     let range = workbook
         .worksheet_range(&name)
         .map_err(|e| format!("cannot read sheet '{name}': {e}"))?;
@@ -218,6 +221,55 @@ fn read_workbook(
         grid.push((abs_row as usize + 1, cells));
     }
     Ok((name, grid))
+}
+
+/// The most columns a roster sheet may use, and the most cells (rows by
+/// columns, from the first used to the last) it may span: far above any
+/// roster, and a bound on what reading the sheet allocates.
+const MAX_COLUMNS: u32 = 1_000;
+const MAX_CELLS: u64 = 20_000_000;
+
+/// Refuses a sheet whose used cells span more than a roster can, before
+/// calamine allocates the whole rectangle (one value at XFD1048576 would
+/// ask for 549 GB). The cells are streamed, so this pass allocates little.
+fn check_sheet_size<RS: std::io::Read + std::io::Seek>(
+    xlsx: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> std::result::Result<(), String> {
+    let mut cells = xlsx
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("cannot read sheet '{name}': {e}"))?;
+    let (mut first, mut last) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+    let mut any = false;
+    while let Some(cell) = cells
+        .next_cell_with_formula()
+        .map_err(|e| format!("cannot read sheet '{name}': {e}"))?
+    {
+        if matches!(cell.value, calamine::DataRef::Empty) && cell.formula.is_none() {
+            continue;
+        }
+        let (row, col) = cell.pos;
+        any = true;
+        first = (first.0.min(row), first.1.min(col));
+        last = (last.0.max(row), last.1.max(col));
+    }
+    if !any {
+        return Ok(());
+    }
+    let (rows, columns) = (last.0 - first.0 + 1, last.1 - first.1 + 1);
+    let corner = format!(
+        "{}{}:{}{}",
+        column_letter(first.1 as usize),
+        first.0 + 1,
+        column_letter(last.1 as usize),
+        last.0 + 1
+    );
+    if columns > MAX_COLUMNS || u64::from(rows) * u64::from(columns) > MAX_CELLS {
+        return Err(format!(
+            "sheet '{name}' uses cells {corner} ({rows} rows by {columns} columns), more than a roster can be (up to {MAX_COLUMNS} columns and {MAX_CELLS} cells): delete the stray cells far from the roster, or copy the roster to a new sheet"
+        ));
+    }
+    Ok(())
 }
 
 /// A cell as text: whole numbers without ".0", dates as YYYY-MM-DD.
