@@ -255,6 +255,42 @@ pub(crate) fn check_quotes(text: &str, delimiter: u8) -> Vec<QuoteProblem> {
     problems
 }
 
+/// A CSV writer (RFC 4180) that guards every cell it writes, headers
+/// included: a cell a spreadsheet would run as a formula (= + - @, tab or
+/// carriage return first) gets a leading apostrophe. Every CSV racedesk
+/// exports goes through it, so no column can forget.
+pub struct SafeCsv<W: Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: Write> SafeCsv<W> {
+    pub fn new(out: W) -> Self {
+        Self {
+            writer: csv::Writer::from_writer(out),
+        }
+    }
+
+    pub fn row<I, S>(&mut self, cells: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|cell| {
+                let mut cell = cell.as_ref().to_owned();
+                crate::roster::guard(&mut cell);
+                cell
+            })
+            .collect();
+        self.writer.write_record(&cells)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
 /// Writes a whole file: to a temporary name beside `path`, synced, then
 /// renamed over it. On any failure the temporary file is removed and
 /// `path` is as it was.

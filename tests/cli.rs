@@ -898,3 +898,39 @@ fn a_demo_too_big_is_refused_before_any_file_is_made() {
     );
     assert!(on(&db, &["demo", "--entrants", "20"]).status.success());
 }
+
+#[test]
+fn an_empty_file_or_a_pipe_is_never_taken_for_an_event_file_or_a_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.display().to_string();
+    let out = on(&empty, &["event", "show"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "left as it was"
+    );
+
+    let fifo = dir.path().join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.display().to_string();
+    let out = on(&fifo, &["event", "show"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "20"]).status.success());
+    let out = on(&db, &["roster", "import", &fifo]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+}

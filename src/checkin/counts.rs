@@ -58,20 +58,18 @@ pub async fn counts(file: &EventFile) -> Result<Counts> {
 /// The counts as CSV: `kind,name,checked_in,expected`, kind being total,
 /// race or group.
 pub fn write_counts_csv(counts: &Counts, out: impl Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = crate::files::SafeCsv::new(out);
     let rows = std::iter::once(("total", &counts.total))
         .chain(counts.races.iter().map(|c| ("race", c)))
         .chain(counts.groups.iter().map(|c| ("group", c)));
     writer
-        .write_record(["kind", "name", "checked_in", "expected"])
+        .row(["kind", "name", "checked_in", "expected"])
         .map_err(csv_error)?;
     for (kind, count) in rows {
-        let mut name = count.name.clone();
-        crate::roster::guard(&mut name);
         writer
-            .write_record([
+            .row([
                 kind,
-                &name,
+                &count.name,
                 &count.checked_in.to_string(),
                 &count.expected.to_string(),
             ])

@@ -102,16 +102,12 @@ fn cells(row: &ResultRow) -> Vec<String> {
 
 /// One race as CSV: the columns above, then one per checkpoint.
 pub fn write_csv(race: &RaceResults, out: &mut impl Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = crate::files::SafeCsv::new(out);
     let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     header.extend(race.checkpoints.iter().map(|c| c.point.clone()));
-    writer.write_record(&header).map_err(output)?;
+    writer.row(&header).map_err(output)?;
     for row in &race.rows {
-        let mut cells = cells(row);
-        for cell in &mut cells {
-            crate::roster::guard(cell);
-        }
-        writer.write_record(&cells).map_err(output)?;
+        writer.row(cells(row)).map_err(output)?;
     }
     writer.flush().map_err(output)?;
     Ok(())

@@ -44,16 +44,24 @@ pub struct EventFile {
 impl EventFile {
     /// Creates a new event file; refuses a file that already holds data.
     pub async fn create(path: &Path) -> Result<Self, OpenError> {
-        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-            return Err(OpenError::Exists(path.to_owned()));
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => return Err(OpenError::NotSqlite(path.to_owned())),
+            Ok(meta) if meta.len() > 0 => return Err(OpenError::Exists(path.to_owned())),
+            _ => {}
         }
         Self::connect(path, true).await
     }
 
     /// Opens an existing event file, migrating it if it is older.
     pub async fn open(path: &Path) -> Result<Self, OpenError> {
-        if !path.exists() {
-            return Err(OpenError::Missing(path.to_owned()));
+        match std::fs::metadata(path) {
+            Err(_) => return Err(OpenError::Missing(path.to_owned())),
+            // Only `event init` and `demo` may turn an empty file into an
+            // event file; a pipe or a device is never one.
+            Ok(meta) if !meta.is_file() || meta.len() == 0 => {
+                return Err(OpenError::NotSqlite(path.to_owned()));
+            }
+            Ok(_) => {}
         }
         let lost_wal = wal_lost(path);
         let file = Self::connect(path, false).await?;

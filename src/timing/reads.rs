@@ -333,26 +333,24 @@ pub async fn history(file: &EventFile, id: &str) -> Result<Vec<store::HistoryEnt
 
 /// The reads as CSV: id, point, time, bib, station, source, status, flags.
 pub fn write_reads_csv(reads: &[Read], out: impl Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = crate::files::SafeCsv::new(out);
     let io = |e: csv::Error| Error::Unreadable {
         path: "output".into(),
         reason: e.to_string(),
     };
     writer
-        .write_record([
+        .row([
             "id", "point", "time", "bib", "chip", "station", "source", "status", "flags",
         ])
         .map_err(io)?;
     for r in reads {
-        let mut chip = r.chip.clone().unwrap_or_default();
-        crate::roster::guard(&mut chip);
         writer
-            .write_record([
+            .row([
                 r.id.as_str(),
                 &r.point,
                 &r.time,
                 r.bib.as_deref().unwrap_or(""),
-                &chip,
+                r.chip.as_deref().unwrap_or(""),
                 &r.station,
                 &r.source,
                 &r.status,
