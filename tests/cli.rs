@@ -479,11 +479,29 @@ fn a_timer_starts_records_corrects_and_lists_from_the_shell() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = on(&db, &["correct", "status", "21", "DNF", "--reason", "bus"]);
+    let out = on(&db, &["correct", "status", "5", "DNF", "--reason", "bus"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
-        on(&db, &["correct", "status", "21", "MAYBE"]).status.code(),
+        on(&db, &["correct", "status", "5", "MAYBE"]).status.code(),
         Some(2)
+    );
+    let out = on(&db, &["correct", "status", "99999", "DQ", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2), "a bib nobody has");
+    assert!(text(&out.stderr).contains("no runner with bib 99999"));
+    // A date far from race day is a typo, refused; one near it is shown.
+    let out = on(&db, &["start", "HALF", "--at", "0000-03-28T08:00:00"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("days from race day"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = on(&db, &["start", "HALF", "--at", "2027-04-10T23:00:00Z"]);
+    assert_eq!(text(&out.stdout).trim(), "started HALF at 08:00:00.000");
+    let out = on(&db, &["start", "5K", "--at", "2027-04-10T08:00:00"]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "started 5K at 2027-04-10T08:00:00.000"
     );
 
     let reads_file = dir.path().join("reads.csv");

@@ -317,3 +317,55 @@ fn record_captures_again_after_a_full_disk_without_a_restart() {
     let id = |ack: &str| ack.split_whitespace().nth(1).unwrap_or_default().to_owned();
     assert!(reads.contains(&id(&first)) && reads.contains(&id(&after)));
 }
+
+#[test]
+fn a_read_only_stick_is_refused_for_writing_and_read_with_the_wal_a_crash_left() {
+    let Some(disk) = SmallDisk::mount("16m") else {
+        return;
+    };
+    let db = disk.path("event.db").display().to_string();
+    assert!(
+        racedesk(&["--db", &db, "demo", "--entrants", "60"])
+            .status
+            .success()
+    );
+    assert!(
+        racedesk(&["--db", &db, "start", "MAR", "--at", "08:00:00"])
+            .status
+            .success()
+    );
+    // A capture acknowledged, then the process killed: it is in the WAL.
+    let mut recorder = Recorder::start(&db);
+    let ack = recorder.send("5 10:30:00").expect("captured");
+    drop(recorder);
+    assert!(
+        std::fs::metadata(format!("{db}-wal")).is_ok_and(|m| m.len() > 0),
+        "the crash left a WAL"
+    );
+    disk.read_only();
+
+    let out = racedesk(&["--db", &db, "checkin", "5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot be written"),
+        "{}",
+        text(&out.stderr)
+    );
+    for args in [
+        &["results", "MAR", "--read-only", "--format", "csv"][..],
+        &["results", "MAR", "--format", "csv"][..],
+    ] {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        let out = racedesk(&all);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let csv = text(&out.stdout);
+        assert!(
+            csv.lines().nth(1).is_some_and(|l| l.starts_with("1,5,")),
+            "{args:?}: {csv}"
+        );
+    }
+    let reads = text(&racedesk(&["--db", &db, "reads", "list", "--format", "csv"]).stdout);
+    let id = ack.split_whitespace().nth(1).unwrap_or_default();
+    assert!(reads.contains(id), "{reads}");
+}

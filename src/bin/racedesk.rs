@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use racedesk::model::{
-    Checkpoint, Event, EventDate, Station, TimeZone, format_instant, parse_instant,
+    Checkpoint, Event, EventDate, Station, TimeZone, format_instant_for, parse_instant,
 };
 use racedesk::roster::import::ColumnUse;
 use racedesk::roster::{self, ImportOptions, ImportReport};
@@ -494,7 +494,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Event(EventCommand::Show) => {
-            let file = open(&db).await?;
+            let file = open_to_read(&db).await?;
             let event = setup::event(&file).await?;
             println!("name:      {}", event.name);
             println!("date:      {}", event.date);
@@ -525,7 +525,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Race(RaceCommand::List) => {
-            let file = open(&db).await?;
+            let file = open_to_read(&db).await?;
             let mut out = format!(
                 "{:<8} {:<24} {:>10} {:>9}  {:<28} {:<12} checkpoints\n",
                 "code", "name", "distance_m", "entrants", "bibs", "age groups"
@@ -588,7 +588,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Roster(RosterCommand::List { format }) => {
-            let file = open(&db).await?;
+            let file = open_to_read(&db).await?;
             let event = setup::event(&file).await?;
             let entrants = roster::entrants(&file).await?;
             let mut out = Vec::new();
@@ -641,7 +641,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "started {}{} at {}",
                 race.to_ascii_uppercase(),
                 wave.map(|w| format!(" wave {w}")).unwrap_or_default(),
-                format_instant(at_ms, event.time_zone)
+                format_instant_for(at_ms, event.date, event.time_zone)
             );
         }
         Command::Results {
@@ -657,7 +657,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .await
                     .map_err(Error::from)?
             } else {
-                open(&db).await?
+                open_to_read(&db).await?
             };
             let format = match format {
                 ResultsFormat::Csv => racedesk::results::Format::Csv,
@@ -681,7 +681,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             record(&file, &point, crossing, &station).await?;
         }
         Command::Reads(command) => {
-            let file = open(&db).await?;
+            let file = if matches!(command, ReadsCommand::Import { .. }) {
+                open(&db).await?
+            } else {
+                open_to_read(&db).await?
+            };
             match command {
                 ReadsCommand::Import {
                     path,
@@ -800,7 +804,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .await?;
                     println!(
                         "capture {id} now at {}",
-                        format_instant(at_ms, event.time_zone)
+                        format_instant_for(at_ms, event.date, event.time_zone)
                     );
                 }
                 CorrectCommand::Void {
@@ -835,7 +839,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         "ok {} {} {}",
                         capture.id,
                         capture.bib.unwrap_or_else(|| "-".into()),
-                        format_instant(capture.at_ms, event.time_zone)
+                        format_instant_for(capture.at_ms, event.date, event.time_zone)
                     );
                 }
                 CorrectCommand::Status {
@@ -1093,7 +1097,11 @@ async fn record(
                                 .await
                                 .map(|capture| {
                                     let bib = capture.bib.as_deref().unwrap_or("-");
-                                    let time = format_instant(capture.at_ms, event.time_zone);
+                                    let time = format_instant_for(
+                                        capture.at_ms,
+                                        event.date,
+                                        event.time_zone,
+                                    );
                                     format!("ok {} {bib} {time}", capture.id)
                                 })
                         }
@@ -1233,6 +1241,11 @@ static OPENED: std::sync::Mutex<Vec<EventFile>> = std::sync::Mutex::new(Vec::new
 
 async fn open(path: &Path) -> Result<EventFile, Failure> {
     let file = EventFile::open(path).await.map_err(Error::from)?;
+    Ok(opened(path, file))
+}
+
+/// Says what `open` noticed about a file and keeps it to be closed.
+fn opened(path: &Path, file: EventFile) -> EventFile {
     if file.lost_wal() {
         eprintln!(
             "warning: {} was found without its -wal file (its -shm was there): changes made since its last checkpoint may be missing. If this is a copy, copy the -wal too, or use `racedesk backup`; if captures are missing, open the last backup.",
@@ -1242,7 +1255,32 @@ async fn open(path: &Path) -> Result<EventFile, Failure> {
     if let Ok(mut opened) = OPENED.lock() {
         opened.push(file.clone());
     }
-    Ok(file)
+    file
+}
+
+/// Scratch folders of the copies `open_to_read` made, removed at the end.
+static SCRATCH: std::sync::Mutex<Vec<tempfile::TempDir>> = std::sync::Mutex::new(Vec::new());
+
+/// Opens a file for a command that only reads: a file racedesk cannot
+/// write (a read-only stick) is read from a copy rather than refused.
+async fn open_to_read(path: &Path) -> Result<EventFile, Failure> {
+    match EventFile::open(path).await {
+        Err(racedesk::OpenError::ReadOnly(_)) => {
+            eprintln!(
+                "note: {} cannot be written; reading a copy of it",
+                path.display()
+            );
+            let scratch = tempfile::tempdir().map_err(|e| Failure::Other(e.to_string()))?;
+            let file = EventFile::open_copy(path, scratch.path())
+                .await
+                .map_err(Error::from)?;
+            if let Ok(mut kept) = SCRATCH.lock() {
+                kept.push(scratch);
+            }
+            Ok(opened(path, file))
+        }
+        done => Ok(opened(path, done.map_err(Error::from)?)),
+    }
 }
 
 async fn close_opened() {
@@ -1252,6 +1290,9 @@ async fn close_opened() {
         .unwrap_or_default();
     for file in opened {
         file.close().await;
+    }
+    if let Ok(mut kept) = SCRATCH.lock() {
+        kept.clear();
     }
 }
 

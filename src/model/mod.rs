@@ -23,7 +23,8 @@ pub use gender::Gender;
 pub use race::{Checkpoint, Race, RaceCode};
 pub use station::Station;
 pub use time::{
-    format_duration, format_instant, format_result_time, parse_instant, result_seconds,
+    format_duration, format_instant, format_instant_for, format_result_time, parse_instant,
+    result_seconds,
 };
 
 /// Why a value could not be parsed: a sentence for the person who typed it.

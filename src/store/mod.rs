@@ -86,42 +86,37 @@ impl EventFile {
             return Err(OpenError::Missing(path.to_owned()));
         }
         check_header(path)?;
-        let io = |e: sqlx::Error| open_error(path, e);
         let copy = scratch.join("copy.racedesk");
-        // Read-only first, so a WAL left by a crash is read too; on a stick
-        // that cannot take SQLite's shared-memory file, as immutable.
-        let mut last = None;
-        for immutable in [false, true] {
-            let options = SqliteConnectOptions::new()
-                .filename(path)
-                .read_only(true)
-                .immutable(immutable);
-            let copied = async {
-                let original = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options)
-                    .await?;
-                let done = sqlx::query("VACUUM INTO ?")
-                    .bind(copy.display().to_string())
-                    .execute(&original)
-                    .await;
-                original.close().await;
-                done
-            }
-            .await;
-            match copied {
-                Ok(_) => {
-                    last = None;
-                    break;
-                }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&copy);
-                    last = Some(e);
-                }
-            }
+        // Through SQLite first, read-only, so a WAL left by a crash is read
+        // too and a station still writing is no harm (VACUUM INTO copies
+        // one consistent state).
+        let options = SqliteConnectOptions::new().filename(path).read_only(true);
+        let copied = async {
+            let original = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await?;
+            let done = sqlx::query("VACUUM INTO ?")
+                .bind(copy.display().to_string())
+                .execute(&original)
+                .await;
+            original.close().await;
+            done
         }
-        if let Some(e) = last {
-            return Err(io(e));
+        .await;
+        if let Err(e) = copied {
+            // A read-only stick cannot hold SQLite's shared-memory file, so
+            // SQLite cannot read the WAL there. Nobody writes to such a
+            // stick: the file and its WAL are copied as they are, and
+            // SQLite reads the WAL from the copy.
+            let _ = std::fs::remove_file(&copy);
+            tracing::info!(error = %e, "reading through SQLite failed; copying the file and its WAL");
+            std::fs::copy(path, &copy).map_err(|e| io_error(path, e))?;
+            let [wal, _] = companions(path);
+            if wal.exists() {
+                let [copy_wal, _] = companions(&copy);
+                std::fs::copy(&wal, &copy_wal).map_err(|e| io_error(&wal, e))?;
+            }
         }
         Self::connect(&copy, false).await
     }
@@ -168,6 +163,9 @@ impl EventFile {
 
     async fn connect(path: &Path, create: bool) -> Result<Self, OpenError> {
         check_header(path)?;
+        if !create && !writable(path) {
+            return Err(OpenError::ReadOnly(path.to_owned()));
+        }
         let io = |e: sqlx::Error| open_error(path, e);
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -227,6 +225,27 @@ pub fn companions(path: &Path) -> [PathBuf; 2] {
         PathBuf::from(name)
     };
     [with("-wal"), with("-shm")]
+}
+
+/// Whether racedesk can write the file and, beside it, the `-wal` and
+/// `-shm` files SQLite needs: a read-only file, folder or mount is refused
+/// at open with a clear message instead of failing at the first write.
+fn writable(path: &Path) -> bool {
+    let file = std::fs::OpenOptions::new().write(true).open(path).is_ok();
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".racedesk-probe-{}", std::process::id()));
+    let beside = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .is_ok();
+    if beside {
+        let _ = std::fs::remove_file(&probe);
+    }
+    file && beside
 }
 
 /// An `-shm` without its `-wal`: SQLite leaves both while a file is open

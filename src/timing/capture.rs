@@ -279,6 +279,17 @@ pub async fn set_status(
         _ => Some(required_reason(reason)?),
     };
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    // A status for a bib nobody has would mark no one, silently.
+    match crate::store::entrants::uid(&mut *tx, None, bib.as_str()).await {
+        Err(sqlx::Error::RowNotFound) => {
+            return Err(Error::NotFound(format!(
+                "there is no runner with bib {bib} in this event"
+            )));
+        }
+        other => {
+            other?;
+        }
+    }
     let by = captured(&mut tx, station).await?;
     store::insert_status(
         &mut tx,

@@ -184,6 +184,16 @@ impl SmallDisk {
         let _ = file.sync_all();
     }
 
+    /// Makes the disk read-only, as a locked stick is.
+    pub fn read_only(&self) {
+        let done = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(self.dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(done, "remount read-only");
+    }
+
     /// Frees what `fill` took.
     pub fn free(&self) {
         std::fs::remove_file(&self.filler).expect("remove filler");
