@@ -91,8 +91,14 @@ fn storage_message(e: &sqlx::Error) -> String {
         .as_database_error()
         .and_then(|d| d.code())
         .is_some_and(|code| code == "13");
+    let damaged = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "11" || code == "26");
     if full {
         "the disk holding the event file is full (or the file reached its size limit): nothing was written; free space or move the file, then go on".into()
+    } else if damaged {
+        "the event file is damaged: stop writing to it and open the last backup".into()
     } else {
         format!("the event file could not be read or written: {e}")
     }
@@ -129,6 +135,11 @@ pub enum OpenError {
     )]
     ReadOnly(PathBuf),
 
+    #[error(
+        "{0} is damaged (SQLite's check of its pages failed): do not write to it; open the last backup (racedesk backup files, the backups folder) and keep this file for a specialist"
+    )]
+    Damaged(PathBuf),
+
     #[error("{path} cannot be put in a safe state: {setting}; move it to a local disk")]
     UnsafeSetting { path: PathBuf, setting: String },
 
@@ -145,6 +156,7 @@ impl OpenError {
             Self::Newer { .. } => "file_too_new",
             Self::ReadOnly(_) => "file_read_only",
             Self::UnsafeSetting { .. } => "file_unsafe",
+            Self::Damaged(_) => "file_damaged",
             Self::Io { .. } => "file_io",
         }
     }

@@ -952,3 +952,27 @@ fn an_empty_file_or_a_pipe_is_never_taken_for_an_event_file_or_a_roster() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_damaged_file_is_refused_at_open_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "2000"]).status.success());
+    // Random bytes over the start of a page in the middle of the file.
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = 4096;
+    let middle = (bytes.len() / page / 2) * page;
+    let mut rng = fastrand::Rng::with_seed(15);
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte = rng.u8(..);
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let out = on(&db, &["checkin", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is damaged") && stderr.contains("last backup"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "nothing was written");
+}

@@ -201,6 +201,7 @@ impl EventFile {
             .await
             .map_err(io)?;
         check_settings(path, &writer).await?;
+        check_intact(path, &writer).await?;
         claim_and_migrate(path, &writer).await?;
 
         let readers = SqlitePoolOptions::new()
@@ -330,6 +331,23 @@ async fn check_settings(path: &Path, db: &SqlitePool) -> Result<(), OpenError> {
         return Err(unsafe_setting(format!("busy_timeout is {timeout} ms")));
     }
     Ok(())
+}
+
+/// Refuses a damaged file before anything reads or writes it: SQLite's
+/// `quick_check` reads every page once (see the README for its cost).
+async fn check_intact(path: &Path, db: &SqlitePool) -> Result<(), OpenError> {
+    let found: Vec<String> = match sqlx::query_scalar("PRAGMA quick_check(5)")
+        .fetch_all(db)
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => vec![e.to_string()],
+    };
+    if found.len() == 1 && found[0] == "ok" {
+        return Ok(());
+    }
+    tracing::error!(path = %path.display(), problems = ?found, "the event file is damaged");
+    Err(OpenError::Damaged(path.to_owned()))
 }
 
 /// Marks a new file as racedesk's, refuses other programs' files and files
