@@ -976,3 +976,36 @@ fn a_damaged_file_is_refused_at_open_with_what_to_do() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "nothing was written");
 }
+
+#[test]
+fn control_characters_are_refused_in_setup_and_at_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    let out = on(
+        &db,
+        &[
+            "event",
+            "init",
+            "--name",
+            "Bad\nName",
+            "--date",
+            "2027-04-11",
+            "--tz",
+            "Asia/Pyongyang",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("U+000A"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let out = on(&db, &["checkin", "5", "--note", "\u{1b}[2J"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("U+001B"),
+        "{}",
+        text(&out.stderr)
+    );
+}

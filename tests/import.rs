@@ -557,7 +557,7 @@ async fn an_exported_roster_imports_unchanged_even_with_formula_like_cells() {
     let event = TestEvent::new().await;
     let path = event.write(
         "tricky.csv",
-        csv(&["1,=cmd,\"O'Neill, Jr\",F,,30,IRL,\"Dublin\nNorth\",+Team,MAR,"]),
+        csv(&["1,=cmd,\"O'Neill, Jr\",F,,30,IRL,\"Dublin, North\",+Team,MAR,"]),
     );
     event.import(&path).await.unwrap();
     let entrants = roster::entrants(&event.file).await.unwrap();
@@ -769,4 +769,35 @@ async fn an_xlsx_with_one_value_at_its_last_cell_is_refused_with_its_size() {
         "{error}"
     );
     assert_eq!(event.entrant_count().await, 0);
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_in_every_field_but_a_notes_line_break() {
+    let event = TestEvent::new().await;
+    let path = event.write(
+        "controls.csv",
+        "bib,first_name,last_name,gender,race,group,medical_note\n1,Ann\u{1b}[2J,Alpha,F,MAR,,\n2,Bert,Beta,M,MAR,Koryo\tTours,\n3,Carl,Gamma,M,MAR,,\"asthma\ninhaler in bag\"\n4,Dora,Delta,F,MAR,,bell\u{7}\n",
+    );
+    let report = rejected(event.import(&path).await);
+    assert!(
+        has_problem(&report, Some(2), "U+001B"),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        has_problem(&report, Some(3), "U+0009"),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        has_problem(&report, Some(6), "U+0007"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(
+        report.problems.len(),
+        3,
+        "a note's line break is fine: {:?}",
+        report.problems
+    );
 }

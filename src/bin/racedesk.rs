@@ -481,9 +481,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 time_zone: TimeZone::parse(&tz).map_err(|e| bad("tz", e))?,
                 place,
             };
+            let existed = db.exists();
             let file = EventFile::create(&db).await.map_err(Error::from)?;
             let result = setup::init_event(&file, &event, operator).await;
             file.close().await;
+            if result.is_err() && !existed {
+                remove_event_file(&db);
+            }
             result?;
             println!(
                 "created {} for {} on {} ({})",
@@ -867,10 +871,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let result = roster::demo(&file, entrants, operator).await;
             file.close().await;
             if result.is_err() && !existed {
-                // All or nothing: a half-made demo would refuse the next try.
-                for path in std::iter::once(db.clone()).chain(racedesk::store::companions(&db)) {
-                    let _ = std::fs::remove_file(path);
-                }
+                remove_event_file(&db);
             }
             result?;
             println!(
@@ -1138,6 +1139,14 @@ async fn record(
         )))
     } else {
         Ok(())
+    }
+}
+
+/// Removes an event file this run created and could not finish, with its
+/// companions: all or nothing, so the next try is not refused.
+fn remove_event_file(db: &Path) {
+    for path in std::iter::once(db.to_owned()).chain(racedesk::store::companions(db)) {
+        let _ = std::fs::remove_file(path);
     }
 }
 

@@ -188,6 +188,9 @@ async fn check_in_one(
         });
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(note) = note {
+        crate::model::no_controls(note, true).map_err(|e| Error::invalid("note", e))?;
+    }
     let row = new_row(tx, &entrant.uid, desk, "in", None, note).await?;
     store::insert(tx, &row).await?;
     Ok(Outcome {

@@ -38,6 +38,24 @@ impl ParseError {
     }
 }
 
+/// Refuses control characters (ESC, BEL, a tab, a stray newline...) in a
+/// text field: they would clear a terminal, split a tab-separated line or
+/// hide a name on screen. `newlines` lets a note keep its line breaks.
+pub(crate) fn no_controls(text: &str, newlines: bool) -> Result<(), ParseError> {
+    match text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !(newlines && *c == '\n'))
+    {
+        Some((at, c)) => Err(ParseError::new(format!(
+            "holds a control character (U+{:04X}) at character {}: type the text again",
+            u32::from(c),
+            at + 1
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Cuts a long value down for a message.
 pub(crate) fn shorten(text: &str) -> String {
     const MAX: usize = 40;

@@ -55,6 +55,7 @@ pub fn time_zones() -> Vec<&'static str> {
 
 /// Records the event in a file that has none yet.
 pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Result<()> {
+    plain(event)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     if rows::get(&mut *tx).await?.is_some() {
         return Err(Error::Conflict(format!(
@@ -82,6 +83,7 @@ pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Resu
 
 /// Changes the event's details.
 pub async fn update_event(file: &EventFile, event: &Event, operator: &str) -> Result<()> {
+    plain(event)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let old = rows::get(&mut *tx).await?.ok_or_else(no_event)?;
     let row = to_row(event);
@@ -113,6 +115,15 @@ pub async fn event(file: &EventFile) -> Result<Event> {
         time_zone: TimeZone::parse(&row.time_zone).map_err(damaged("time zone"))?,
         place: row.place,
     })
+}
+
+/// The event's texts hold no control characters.
+fn plain(event: &Event) -> Result<()> {
+    crate::model::no_controls(&event.name, false).map_err(|e| Error::invalid("name", e))?;
+    if let Some(place) = &event.place {
+        crate::model::no_controls(place, false).map_err(|e| Error::invalid("place", e))?;
+    }
+    Ok(())
 }
 
 fn no_event() -> Error {

@@ -136,6 +136,10 @@ async fn save(
     race: &Race,
     operator: &str,
 ) -> Result<()> {
+    crate::model::no_controls(&race.name, false).map_err(|e| Error::invalid("name", e))?;
+    for wave in &race.waves {
+        crate::model::no_controls(wave, false).map_err(|e| Error::invalid("waves", e))?;
+    }
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let existing = rows::all(&mut *tx).await?;
     let old = match replacing {

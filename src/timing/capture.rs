@@ -404,6 +404,7 @@ pub(crate) fn parse_point(text: &str) -> Result<String> {
 
 pub(crate) fn required_reason(reason: &str) -> Result<String> {
     let reason = reason.trim();
+    crate::model::no_controls(reason, true).map_err(|e| Error::invalid("reason", e))?;
     if reason.is_empty() {
         return Err(Error::invalid(
             "reason",

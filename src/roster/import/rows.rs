@@ -137,6 +137,32 @@ impl<'a> RowReader<'a> {
             problems,
             count: 0,
         };
+        // No control character in any cell: an ESC in a name would clear
+        // the desk's terminal, a tab split a list. Notes keep line breaks.
+        for (i, column) in self.columns.iter().enumerate() {
+            let notes = matches!(
+                column.used_as,
+                ColumnUse::Extra | ColumnUse::Field(Field::MedicalNote | Field::EmergencyContact)
+            );
+            if column.used_as == ColumnUse::Skip {
+                continue;
+            }
+            if let Err(e) = crate::model::no_controls(&row.cells[i], notes) {
+                found.problems.push(Problem {
+                    row: Some(row.number),
+                    field: match column.used_as {
+                        ColumnUse::Field(field) => Some(field),
+                        _ => None,
+                    },
+                    column: Some(column.label()),
+                    value: Some(crate::model::shorten(
+                        &row.cells[i].escape_debug().to_string(),
+                    )),
+                    message: e.0,
+                });
+                found.count += 1;
+            }
+        }
 
         let bib = found.check(Field::Bib, Bib::parse(cell(Field::Bib).unwrap_or_default()));
         let (given_name, family_name, native_name) = self.names(&cell);
