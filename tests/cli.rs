@@ -1009,3 +1009,99 @@ fn control_characters_are_refused_in_setup_and_at_the_desk() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_map_that_names_no_column_and_a_missing_folder_are_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "20"]).status.success());
+    let roster = dir.path().join("r.csv");
+    std::fs::write(
+        &roster,
+        "bib,first_name,last_name,gender,race\n1,Ann,Alpha,F,MAR\n",
+    )
+    .unwrap();
+    let roster = roster.display().to_string();
+    for (map, says) in [
+        ("ZZ=bib", "the column 'ZZ' chosen as bib is not in the file"),
+        ("=bib", "names no column"),
+    ] {
+        let out = on(
+            &db,
+            &["roster", "import", &roster, "--dry-run", "--map", map],
+        );
+        assert_eq!(out.status.code(), Some(2), "{map}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{map}: {}",
+            text(&out.stderr)
+        );
+    }
+    let nowhere = dir.path().join("no/such/folder/e.db").display().to_string();
+    let out = on(
+        &nowhere,
+        &[
+            "event",
+            "init",
+            "--name",
+            "X",
+            "--date",
+            "2027-04-11",
+            "--tz",
+            "Asia/Pyongyang",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("does not exist")
+            && !text(&out.stderr).contains("no event file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn results_and_backups_are_written_whole_or_not_at_all() {
+    let Some(disk) = crate::support::SmallDisk::mount("16m") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "3000"]).status.success());
+    disk.fill();
+    let html = disk.path("results.html").display().to_string();
+    let out = on(
+        &db,
+        &["results", "--all", "--format", "html", "--out", &html],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let folder = disk.path("csv").display().to_string();
+    std::fs::create_dir(&folder).ok();
+    let out = on(&db, &["results", "--all", "--out", &folder]);
+    assert_ne!(out.status.code(), Some(0));
+    let backups = disk.path("backups").display().to_string();
+    std::fs::create_dir(&backups).ok();
+    let out = on(&db, &["backup", "--to", &backups]);
+    assert_ne!(out.status.code(), Some(0));
+    // Nothing but the filler and the folders: no empty or half file.
+    let mut left: Vec<String> = Vec::new();
+    for entry in walk(disk.dir.path()) {
+        let name = entry.display().to_string();
+        if !name.ends_with("filler") && entry.is_file() {
+            left.push(name);
+        }
+    }
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all.extend(walk(&path));
+        }
+        all.push(path);
+    }
+    all
+}

@@ -394,6 +394,16 @@ async fn reads_import_once_however_often_the_file_comes() {
         "the same file adds nothing"
     );
 
+    // The same reads with the bib written another way add nothing.
+    let zeros = event.write(
+        "zeros.csv",
+        "bib,time,point\n001,10:00:00.120,finish\n002,10:01:00,\n",
+    );
+    let again = timing::import_reads(&event.file, &zeros, "finish", &station())
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.already), (0, 2), "007 is 7");
+
     let chips = event.write("chips.csv", "chip,time\nE1,10:05:00\nE999,10:06:00\n");
     timing::import_reads(&event.file, &chips, "finish", &station())
         .await

@@ -61,11 +61,6 @@ impl Settings {
 
     pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
         let path = Self::path(data_dir);
-        let temporary = path.with_extension("json.tmp");
-        std::fs::write(
-            &temporary,
-            serde_json::to_vec_pretty(self).unwrap_or_default(),
-        )?;
-        std::fs::rename(temporary, path)
+        racedesk::files::write_atomic(&path, &serde_json::to_vec_pretty(self).unwrap_or_default())
     }
 }

@@ -28,7 +28,21 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
             target.display()
         )));
     }
-    file.vacuum_into(&target).await?;
+    // Written under a temporary name and renamed once whole: a full stick
+    // leaves no half-made backup that looks like one.
+    let partial = crate::files::partial_name(&target);
+    let _ = std::fs::remove_file(&partial);
+    if let Err(e) = file.vacuum_into(&partial).await {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e.into());
+    }
+    std::fs::rename(&partial, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        Error::Unreadable {
+            path: target.clone(),
+            reason: format!("the backup cannot be written: {e}"),
+        }
+    })?;
     Ok(target)
 }
 

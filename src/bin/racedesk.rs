@@ -566,6 +566,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     let (header, field) = pair
                         .split_once('=')
                         .ok_or_else(|| bad("map", format!("'{pair}' is not HEADER=FIELD")))?;
+                    if header.trim().is_empty() {
+                        return Err(bad(
+                            "map",
+                            format!("'{pair}' names no column: write HEADER=FIELD or LETTER=FIELD"),
+                        ));
+                    }
                     let used = ColumnUse::parse(field)
                         .ok_or_else(|| bad("map", format!("'{field}' is not a roster field")))?;
                     Ok((header.trim().to_owned(), used))
@@ -1184,7 +1190,7 @@ async fn publish(
                 let path = folder.join(format!("{}.csv", one.code));
                 let mut bytes = Vec::new();
                 results::write_csv(one, &mut bytes)?;
-                std::fs::write(&path, bytes).map_err(|e| written(&path, e))?;
+                racedesk::files::write_atomic(&path, &bytes).map_err(|e| written(&path, e))?;
                 println!("{}", path.display());
             }
         }
@@ -1199,9 +1205,7 @@ async fn publish(
             match out {
                 Some(path) => {
                     // Whole or not at all: a reader never sees half a file.
-                    let partial = path.with_extension("partial");
-                    std::fs::write(&partial, &bytes).map_err(|e| written(path, e))?;
-                    std::fs::rename(&partial, path).map_err(|e| written(path, e))?;
+                    racedesk::files::write_atomic(path, &bytes).map_err(|e| written(path, e))?;
                     println!("{}", path.display());
                 }
                 None => emit(&bytes)?,

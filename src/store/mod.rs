@@ -44,6 +44,13 @@ pub struct EventFile {
 impl EventFile {
     /// Creates a new event file; refuses a file that already holds data.
     pub async fn create(path: &Path) -> Result<Self, OpenError> {
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+            return Err(OpenError::Io {
+                path: path.to_owned(),
+                reason: format!("the folder {} does not exist", folder.display()),
+            });
+        }
         match std::fs::metadata(path) {
             Ok(meta) if !meta.is_file() => return Err(OpenError::NotSqlite(path.to_owned())),
             Ok(meta) if meta.len() > 0 => return Err(OpenError::Exists(path.to_owned())),

@@ -515,13 +515,16 @@ fn parse_reads(
                     continue;
                 }
                 // The same read twice in one file is two reads; the count
-                // keeps a second import from adding either again.
+                // keeps a second import from adding either again. A bib is
+                // keyed as read (007 is 7), so another file's spelling of
+                // the same read adds nothing either.
+                let key = bib.clone().unwrap_or_else(|| id.clone());
                 let n = seen
-                    .entry((point.clone(), id.clone(), at_ms))
+                    .entry((point.clone(), key.clone(), at_ms))
                     .and_modify(|n| *n += 1)
                     .or_insert(0);
                 rows.push(PassingRow {
-                    import_key: Some(format!("{point}|{id}|{at_ms}|{n}")),
+                    import_key: Some(format!("{point}|{key}|{at_ms}|{n}")),
                     point,
                     at_ms,
                     bib,

@@ -2,11 +2,11 @@
 // made by the CLI; what the window captured is read back through the CLI.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, choose, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -188,5 +188,54 @@ describe("the finish line in its window", () => {
     assert.equal(await (await find(session, "pair-bib-4")).getText(), "7");
     assert.equal(await (await find(session, "pair-bib-5")).getText(), "8");
     await stop(app);
+  });
+
+  it("refuses a tap on a full disk, says so, and saves the next one once space is back, without a restart", async () => {
+    // A real small disk (tmpfs; CI runs as root) under the event file.
+    const dir = tempDir("full");
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir]);
+    try {
+      const db = path.join(dir, "event.racedesk");
+      execFileSync(CLI, ["--db", db, "demo", "--entrants", "100"]);
+      writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
+      const app = await start(dir, "finish-bib");
+      const { session } = app;
+      const box = await find(session, "finish-bib");
+      await box.sendKeys(" ");
+      await waitText(session, "finish-message", "recorded");
+      assert.equal(reads(db).length, 1);
+
+      // The disk fills up: taps are refused on screen, none is shown as saved.
+      const filler = path.join(dir, "filler");
+      const fd = openSync(filler, "w");
+      const block = Buffer.alloc(64 * 1024);
+      for (const size of [64 * 1024, 4096, 512, 1]) {
+        try {
+          for (;;) writeSync(fd, block, 0, size);
+        } catch {
+          // ENOSPC: this size no longer fits.
+        }
+      }
+      closeSync(fd);
+      let refused = false;
+      for (let i = 0; i < 50 && !refused; i++) {
+        await box.sendKeys(" ");
+        refused = await session
+          .wait(async () => (await session.findElements(byTest("finish-error"))).length > 0, 1000)
+          .then(() => true, () => false);
+      }
+      assert.ok(refused, "a tap on a full disk is refused on screen");
+      await waitText(session, "finish-error", "full");
+      screenshot("35-finish-disk-full");
+
+      // Space comes back: the next tap is saved and shown, same window.
+      rmSync(filler);
+      const before = reads(db).length;
+      await box.sendKeys(" ");
+      await session.wait(async () => reads(db).length === before + 1, 10000, "the tap after space returned is saved");
+      await stop(app);
+    } finally {
+      execFileSync("umount", ["-l", dir]);
+    }
   });
 });

@@ -126,7 +126,7 @@ pub async fn desk_export_missing(
     };
     let mut out = Vec::new();
     checkin::write_missing_csv(&lines, &mut out)?;
-    std::fs::write(&path, out)
+    racedesk::files::write_atomic(std::path::Path::new(&path), &out)
         .map_err(|e| crate::error::CommandError::new("unwritable", format!("{path}: {e}")))?;
     Ok(Some(path))
 }

@@ -242,9 +242,7 @@ pub async fn results_export(
         let path = folder.join(format!("{stem}.{}", format.extension()));
         let mut bytes = Vec::new();
         results::write(format, &heading, &races, &mut bytes)?;
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, &bytes).map_err(|e| unwritable(&path, e))?;
-        std::fs::rename(&partial, &path).map_err(|e| unwritable(&path, e))?;
+        racedesk::files::write_atomic(&path, &bytes).map_err(|e| unwritable(&path, e))?;
         written.push(path.display().to_string());
     }
     Ok(written)

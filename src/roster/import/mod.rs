@@ -169,6 +169,29 @@ pub async fn import(
     let table = read::read(path, options.sheet.as_deref(), &mut report.problems)?;
     report.sheet = table.sheet.clone();
     report.columns = columns::guess(&table.headers, &options.columns);
+    // A choice for a column the file does not have would be ignored
+    // silently, and the field read from another column or not at all.
+    for (name, used) in &options.columns {
+        let found = table.headers.iter().enumerate().any(|(i, header)| {
+            fold(name) == fold(header) || name.eq_ignore_ascii_case(&columns::column_letter(i))
+        });
+        if !found {
+            let what = match used {
+                ColumnUse::Field(field) => field.name(),
+                ColumnUse::Extra => "extra",
+                ColumnUse::Skip => "skip",
+            };
+            report.problems.push(Problem::header(format!(
+                "the column '{name}' chosen as {what} is not in the file; its columns are {}",
+                report
+                    .columns
+                    .iter()
+                    .map(Column::label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
     report.rows = table.rows.len();
     if table.rows.is_empty() {
         report.problems.push(Problem::header(

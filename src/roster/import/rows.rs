@@ -173,15 +173,26 @@ impl<'a> RowReader<'a> {
             && !lacks(Field::Name)
         {
             found.fail(Field::Name, "a name is required".into());
-        } else if [&given_name, &family_name]
-            .into_iter()
-            .chain(native_name.as_ref())
-            .any(|n| n.chars().count() > NAME_MAX)
-        {
-            found.fail(
-                Field::Name,
-                format!("a name is longer than {NAME_MAX} characters"),
-            );
+        } else {
+            // Named by the column it came from, with its length.
+            for (field, name) in [
+                (Field::FirstName, Some(&given_name)),
+                (Field::LastName, Some(&family_name)),
+                (Field::NativeName, native_name.as_ref()),
+            ] {
+                let length = name.map_or(0, |n| n.chars().count());
+                if length > NAME_MAX {
+                    let field = if self.fields.contains_key(&field) {
+                        field
+                    } else {
+                        Field::Name
+                    };
+                    found.fail(
+                        field,
+                        format!("longer than {NAME_MAX} characters ({length})"),
+                    );
+                }
+            }
         }
         // Without the column the entrant keeps the value it has; the
         // stand-in here is replaced when the update is planned.
