@@ -1105,3 +1105,49 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     all
 }
+
+#[test]
+fn a_file_behind_its_own_last_backup_is_said_to_have_lost_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db(&dir);
+    assert!(on(&db, &["demo", "--entrants", "60"]).status.success());
+    let older = dir.path().join("older.db");
+    std::fs::copy(&db, &older).unwrap();
+    assert!(on(&db, &["checkin", "5"]).status.success());
+    let backups = dir.path().join("backups").display().to_string();
+    let out = on(&db, &["backup", "--to", &backups]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The file comes back without its latest writes (a -wal left behind).
+    std::fs::copy(&older, &db).unwrap();
+    let out = on(&db, &["backup", "--to", &backups]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("holds fewer captured rows than its backup"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(&backups).unwrap().count(),
+        1,
+        "nothing was backed up"
+    );
+}
+
+#[test]
+fn another_event_of_the_same_name_is_not_taken_for_a_lost_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups").display().to_string();
+    let first = dir.path().join("a/event.db");
+    let second = dir.path().join("b/event.db");
+    for db in [&first, &second] {
+        std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    }
+    let (first, second) = (first.display().to_string(), second.display().to_string());
+    assert!(on(&first, &["demo", "--entrants", "60"]).status.success());
+    assert!(on(&first, &["checkin", "5"]).status.success());
+    assert!(on(&first, &["backup", "--to", &backups]).status.success());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(on(&second, &["demo", "--entrants", "60"]).status.success());
+    let out = on(&second, &["backup", "--to", &backups]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -28,6 +28,15 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
             target.display()
         )));
     }
+    // A file that holds less than its own last backup lost writes (its
+    // WAL, most likely): a new backup would bury the better copy.
+    if let Some(better) = behind_last_backup(file, folder).await? {
+        return Err(Error::Conflict(format!(
+            "{} holds fewer captured rows than its backup {}: its latest writes (its -wal file?) are missing. Nothing was backed up; open that backup instead, or copy the missing -wal back beside the file",
+            file.path().display(),
+            better.display()
+        )));
+    }
     // Written under a temporary name and renamed once whole: a full stick
     // leaves no half-made backup that looks like one.
     let partial = crate::files::partial_name(&target);
@@ -44,6 +53,40 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
         }
     })?;
     Ok(target)
+}
+
+/// The newest backup of this event in `folder` (`<name>-*.racedesk`), if
+/// it holds more rows of what was captured than the file does. Captured
+/// facts and the audit trail only grow, so a file behind a backup of its
+/// own has lost writes.
+pub async fn behind_last_backup(file: &EventFile, folder: &Path) -> Result<Option<PathBuf>> {
+    let stem = file
+        .path()
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "event".into());
+    let prefix = format!("{stem}-");
+    let newest = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "racedesk")
+                && path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .max();
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let Ok(theirs) = crate::store::captured_rows_of(&newest).await else {
+        // Not a backup racedesk can read: it says nothing about this file.
+        return Ok(None);
+    };
+    let ours = crate::store::captured_rows(file).await?;
+    Ok((theirs.0 == ours.0 && theirs.1 > ours.1).then_some(newest))
 }
 
 /// Something that changes whenever the file's data does: the latest row of

@@ -447,6 +447,34 @@ pub(crate) async fn fingerprint(file: &EventFile) -> sqlx::Result<String> {
     .await
 }
 
+/// Which event a file holds (its name and the instant its first audit row
+/// was written, so two files of one name are told apart) and how many rows
+/// the append-only tables hold.
+const CAPTURED_ROWS: &str =
+    "SELECT (SELECT name FROM event LIMIT 1) || '@' || (SELECT min(at_ms) FROM audit),
+    (SELECT count(*) FROM audit) + (SELECT count(*) FROM checkin) + (SELECT count(*) FROM passing)
+    + (SELECT count(*) FROM correction) + (SELECT count(*) FROM race_start)
+    + (SELECT count(*) FROM runner_status) + (SELECT count(*) FROM crossing)";
+
+pub(crate) async fn captured_rows(file: &EventFile) -> sqlx::Result<(Option<String>, i64)> {
+    sqlx::query_as(CAPTURED_ROWS).fetch_one(file.reader()).await
+}
+
+/// The same of a backup file, read as immutable (nothing beside it made).
+pub(crate) async fn captured_rows_of(path: &Path) -> sqlx::Result<(Option<String>, i64)> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .immutable(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let rows = sqlx::query_as(CAPTURED_ROWS).fetch_one(&pool).await;
+    pool.close().await;
+    rows
+}
+
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
