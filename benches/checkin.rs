@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use racedesk::checkin::{self, Desk};
 use racedesk::{EventFile, roster};
-use support::{Args, bare_pool, ms, percentiles};
+use support::{Args, Bare, commit_one, ms, percentiles};
 
 fn main() -> anyhow::Result<()> {
     let args = Args::get();
@@ -36,12 +36,11 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         .map(|e| e.bib.to_string())
         .collect();
 
-    let bare = bare_pool(&dir.path().join("bare.db")).await?;
-    sqlx::query(
+    let bare = Bare::open(&dir.path().join("bare.db"))?;
+    bare.exec(
         "CREATE TABLE t (id TEXT PRIMARY KEY, entrant TEXT NOT NULL, at_ms INTEGER NOT NULL)",
-    )
-    .execute(&bare)
-    .await?;
+    )?;
+    let mut insert = bare.prepare("INSERT INTO t VALUES (?, ?, ?)")?;
 
     let desk = Desk {
         id: "bench".into(),
@@ -58,14 +57,11 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         std::hint::black_box(outcome);
 
         let t = Instant::now();
-        let mut tx = bare.begin().await?;
-        sqlx::query("INSERT INTO t VALUES (?, ?, ?)")
-            .bind(format!("row-{k}"))
-            .bind(bib)
-            .bind(k as i64)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        commit_one(&bare, &mut insert, |row| {
+            row.text(1, &format!("row-{k}"))?;
+            row.text(2, bib)?;
+            row.int(3, k as i64)
+        })?;
         baseline.push(t.elapsed());
     }
     let (p50, p99) = percentiles(&mut ours);
@@ -86,7 +82,8 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         ms(p50) / ms(b50),
         ms(p99) / ms(b99)
     );
-    bare.close().await;
+    drop(insert);
+    drop(bare);
     file.close().await;
     Ok(())
 }

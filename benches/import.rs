@@ -6,13 +6,14 @@
 //! Run with `cargo bench --bench import` (`-- --entrants N --runs R` to
 //! change the size). Targets: under 1 s, and under 3x the bare load.
 
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use racedesk::roster::{self, ImportOptions};
 use racedesk::{EventFile, setup};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite};
+use support::Bare;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -57,7 +58,7 @@ async fn run(entrants: usize, runs: usize) -> anyhow::Result<()> {
     let (mut bare, mut import) = (Vec::new(), Vec::new());
     for run in 0..runs {
         let started = Instant::now();
-        let rows = bare_load(&csv, &dir.path().join(format!("bare-{run}.db"))).await?;
+        let rows = bare_load(&csv, &dir.path().join(format!("bare-{run}.db")))?;
         bare.push(started.elapsed());
         anyhow::ensure!(rows == entrants, "bare load read {rows} rows");
 
@@ -91,39 +92,25 @@ async fn run(entrants: usize, runs: usize) -> anyhow::Result<()> {
 /// The floor: every CSV record inserted as text into a table with one
 /// column per field, in one transaction, through the same driver with the
 /// same WAL + synchronous=FULL settings as an event file.
-async fn bare_load(csv_path: &Path, db: &Path) -> anyhow::Result<usize> {
-    let options = SqliteConnectOptions::new()
-        .filename(db)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .pragma("cache_size", "-65536");
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
+fn bare_load(csv_path: &Path, db: &Path) -> anyhow::Result<usize> {
+    let bare = Bare::open(db)?;
+    bare.exec("PRAGMA cache_size=-65536")?;
     let mut reader = csv::Reader::from_path(csv_path)?;
     let width = reader.headers()?.len();
     let columns: Vec<String> = (0..width).map(|i| format!("c{i} TEXT")).collect();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TABLE roster ({})",
-        columns.join(", ")
-    )))
-    .execute(&pool)
-    .await?;
+    bare.exec(&format!("CREATE TABLE roster ({})", columns.join(", ")))?;
     let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
-    let mut tx = pool.begin().await?;
-    for chunk in records.chunks(2000) {
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO roster ");
-        insert.push_values(chunk, |mut values, record| {
-            for field in record.iter() {
-                values.push_bind(field.to_owned());
-            }
-        });
-        insert.build().execute(&mut *tx).await?;
+    let marks = vec!["?"; width].join(", ");
+    bare.exec("BEGIN IMMEDIATE")?;
+    let mut insert = bare.prepare(&format!("INSERT INTO roster VALUES ({marks})"))?;
+    for record in &records {
+        for (i, field) in record.iter().enumerate() {
+            insert.text(i32::try_from(i + 1)?, field)?;
+        }
+        insert.run()?;
     }
-    tx.commit().await?;
-    pool.close().await;
+    drop(insert);
+    bare.exec("COMMIT")?;
     Ok(records.len())
 }
 

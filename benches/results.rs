@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use racedesk::model::Station;
 use racedesk::results::{self, Heading};
 use racedesk::{EventFile, roster, timing};
-use support::{Args, ms};
+use support::{Args, Bare, ms};
 
 fn main() -> anyhow::Result<()> {
     let args = Args::get();
@@ -100,12 +100,19 @@ async fn run(finishers: usize, runs: usize) -> anyhow::Result<()> {
     file.close().await;
     let file = EventFile::open(&path).await?;
 
-    let plain = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let plain = Bare::open_read_only(&path)?;
     let (bare, rows) = median(runs, || async {
-        let rows: Vec<(i64, String, i64, Option<String>)> =
-            sqlx::query_as("SELECT rowid, point, at_ms, bib FROM passing ORDER BY point, at_ms")
-                .fetch_all(&plain)
-                .await?;
+        let mut select =
+            plain.prepare("SELECT rowid, point, at_ms, bib FROM passing ORDER BY point, at_ms")?;
+        let mut rows: Vec<(i64, Option<String>, i64, Option<String>)> = Vec::new();
+        while select.step()? {
+            rows.push((
+                select.column_int(0),
+                select.column_text(1),
+                select.column_int(2),
+                select.column_text(3),
+            ));
+        }
         Ok(rows.len())
     })
     .await?;

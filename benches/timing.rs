@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use racedesk::model::Station;
 use racedesk::{EventFile, roster, timing};
-use support::{Args, bare_pool, ms, percentiles};
+use support::{Args, Bare, commit_one, ms, percentiles};
 
 fn main() -> anyhow::Result<()> {
     let args = Args::get();
@@ -41,10 +41,9 @@ async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<(
     let path = dir.path().join("event.db");
     let file = EventFile::create(&path).await?;
     roster::demo(&file, 30_000, "bench").await?;
-    let bare = bare_pool(&dir.path().join("bare.db")).await?;
-    sqlx::query("CREATE TABLE t (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)")
-        .execute(&bare)
-        .await?;
+    let bare = Bare::open(&dir.path().join("bare.db"))?;
+    bare.exec("CREATE TABLE t (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)")?;
+    let mut insert = bare.prepare("INSERT INTO t VALUES (?, ?)")?;
     let station = Station {
         id: "bench".into(),
         name: "Finish".into(),
@@ -61,13 +60,10 @@ async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<(
         std::hint::black_box(capture);
 
         let t = Instant::now();
-        let mut tx = bare.begin().await?;
-        sqlx::query("INSERT INTO t VALUES (?, ?)")
-            .bind(format!("tap-{k}"))
-            .bind(k as i64)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        commit_one(&bare, &mut insert, |row| {
+            row.text(1, &format!("tap-{k}"))?;
+            row.int(2, k as i64)
+        })?;
         baseline.push(t.elapsed());
     }
     let (p50, p99) = percentiles(&mut ours);
@@ -157,32 +153,35 @@ async fn run(taps: usize, record_lines: usize, reads: usize) -> anyhow::Result<(
     let t = Instant::now();
     let at_finish = timing::reads_at(&file, "finish").await?.len();
     let derive_finish = t.elapsed();
-    let plain = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let plain = Bare::open_read_only(&path)?;
     let t = Instant::now();
-    let bare_rows: Vec<(String, i64, Option<String>)> =
-        sqlx::query_as("SELECT id, at_ms, bib FROM passing ORDER BY at_ms")
-            .fetch_all(&plain)
-            .await?;
+    let mut select = plain.prepare("SELECT id, at_ms, bib FROM passing ORDER BY at_ms")?;
+    let mut bare_rows: Vec<(Option<String>, i64, Option<String>)> = Vec::new();
+    while select.step()? {
+        bare_rows.push((
+            select.column_text(0),
+            select.column_int(1),
+            select.column_text(2),
+        ));
+    }
+    drop(select);
     let bare_select = t.elapsed();
     file.close().await;
 
-    let load = bare_pool(&dir.path().join("bare-reads.db")).await?;
-    sqlx::query("CREATE TABLE r (bib TEXT, time TEXT)")
-        .execute(&load)
-        .await?;
+    let load = Bare::open(&dir.path().join("bare-reads.db"))?;
+    load.exec("CREATE TABLE r (bib TEXT, time TEXT)")?;
     let t = Instant::now();
     let mut reader = csv::Reader::from_path(&csv)?;
-    let mut tx = load.begin().await?;
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
-    for chunk in rows.chunks(10_000) {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO r (bib, time) ");
-        insert.push_values(chunk, |mut v, row| {
-            v.push_bind(row.get(0).unwrap_or("").to_owned())
-                .push_bind(row.get(1).unwrap_or("").to_owned());
-        });
-        insert.build().execute(&mut *tx).await?;
+    load.exec("BEGIN IMMEDIATE")?;
+    let mut insert = load.prepare("INSERT INTO r (bib, time) VALUES (?, ?)")?;
+    for row in &rows {
+        insert.text(1, row.get(0).unwrap_or(""))?;
+        insert.text(2, row.get(1).unwrap_or(""))?;
+        insert.run()?;
     }
-    tx.commit().await?;
+    drop(insert);
+    load.exec("COMMIT")?;
     let floor = t.elapsed();
     println!(
         "reads import: {} reads ({} added) in {:.0} ms (target < 2000 ms); bare load of the same CSV {:.0} ms; ratio {:.2}x",

@@ -30,7 +30,7 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
     }
     // A file that holds less than its own last backup lost writes (its
     // WAL, most likely): a new backup would bury the better copy.
-    if let Some(better) = behind_last_backup(file, folder).await? {
+    if let Some((better, _)) = behind_last_backup(file, folder).await? {
         return Err(Error::Conflict(format!(
             "{} holds fewer captured rows than its backup {}: its latest writes (its -wal file?) are missing. Nothing was backed up; open that backup instead, or copy the missing -wal back beside the file",
             file.path().display(),
@@ -55,11 +55,49 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
     Ok(target)
 }
 
-/// The newest backup of this event in `folder` (`<name>-*.racedesk`), if
-/// it holds more rows of what was captured than the file does. Captured
-/// facts and the audit trail only grow, so a file behind a backup of its
-/// own has lost writes.
-pub async fn behind_last_backup(file: &EventFile, folder: &Path) -> Result<Option<PathBuf>> {
+/// What is wrong with an event file that can still be used, found when it
+/// is opened: said on screen so the director can act before race day goes
+/// on writing into a file that lost part of itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FileWarning {
+    /// Its `-shm` was there but not its `-wal`: it was copied or moved
+    /// alone while open, and may lack its latest writes.
+    #[serde(rename_all = "camelCase")]
+    LostWal { path: String },
+    /// It holds fewer captured rows than its own newest backup.
+    #[serde(rename_all = "camelCase")]
+    BehindBackup {
+        path: String,
+        backup: String,
+        missing_rows: i64,
+    },
+}
+
+/// The warnings for a file just opened, against the backups in `folder`.
+/// A backup folder that cannot be read says nothing about the file.
+pub async fn check_file(file: &EventFile, folder: &Path) -> Vec<FileWarning> {
+    let path = file.path().display().to_string();
+    let mut warnings = Vec::new();
+    if file.lost_wal() {
+        warnings.push(FileWarning::LostWal { path: path.clone() });
+    }
+    if let Ok(Some((backup, missing_rows))) = behind_last_backup(file, folder).await {
+        warnings.push(FileWarning::BehindBackup {
+            path,
+            backup: backup.display().to_string(),
+            missing_rows,
+        });
+    }
+    warnings
+}
+
+/// The newest backup of this event in `folder` (`<name>-*.racedesk`), and
+/// how many more captured rows it holds, if it holds more than the file.
+/// Captured facts and the audit trail only grow, so a file behind a backup
+/// of its own has lost writes.
+pub async fn behind_last_backup(file: &EventFile, folder: &Path) -> Result<Option<(PathBuf, i64)>> {
     let stem = file
         .path()
         .file_stem()
@@ -86,7 +124,7 @@ pub async fn behind_last_backup(file: &EventFile, folder: &Path) -> Result<Optio
         return Ok(None);
     };
     let ours = crate::store::captured_rows(file).await?;
-    Ok((theirs.0 == ours.0 && theirs.1 > ours.1).then_some(newest))
+    Ok((theirs.0 == ours.0 && theirs.1 > ours.1).then(|| (newest, theirs.1 - ours.1)))
 }
 
 /// Something that changes whenever the file's data does: the latest row of

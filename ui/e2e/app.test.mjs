@@ -2,7 +2,7 @@
 // Xvfb; each test leaves a screenshot in target/e2e-screenshots.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
@@ -194,5 +194,35 @@ describe("racedesk in its window", () => {
     assert.ok(rows.length < 100, "the list stays virtualised");
     await stop(app);
   });
-});
 
+  it("warns loudly of a file that lost its WAL or is behind its backup, in Korean too, and opens the backup", async () => {
+    const dir = tempDir("behind");
+    const db = path.join(dir, "stick.racedesk");
+    const backups = path.join(dir, "backups");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "50"]);
+    // The file as copied to a stick before the finish, then three finishes
+    // and a backup; then the old copy is put back in its place, with the
+    // -shm of a file copied while open but not its -wal.
+    copyFileSync(db, `${db}.old`);
+    execFileSync(CLI, ["--db", db, "record"], { input: "1 10:00:00\n2 10:01:00\n3 10:02:00\n" });
+    execFileSync(CLI, ["--db", db, "backup", "--to", backups]);
+    copyFileSync(`${db}.old`, db);
+    writeFileSync(`${db}-shm`, "");
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "ko", theme: "dark", role: "finish", desk: "Finish" } }));
+    const app = await start(dir);
+    const { session } = app;
+    const lost = await waitText(session, "file-warning-lostWal", "-wal", 20000);
+    assert.match(await lost.getText(), /경고/);
+    const behind = await waitText(session, "file-warning-behindBackup", "stick-");
+    assert.match(await behind.getText(), /3건 적습니다/);
+    screenshot("09-file-behind-backup-ko");
+    await choose(session, "language", "en");
+    await waitText(session, "file-warning-behindBackup", "holds 3 fewer captured rows than its backup");
+    await click(session, "open-backup");
+    await session.wait(async () => (await session.findElements(byTest("file-warning-behindBackup"))).length === 0, 10000, "the warning stays after opening the backup");
+    assert.equal((await session.findElements(byTest("file-warning-lostWal"))).length, 0, "the backup has its WAL");
+    await stop(app);
+    const settings = JSON.parse(readFileSync(path.join(dir, "settings.json"), "utf8"));
+    assert.match(settings.lastEvent, /backups\/stick-.*\.racedesk$/, "the backup is the event file now");
+  });
+});

@@ -16,14 +16,20 @@ pub struct AppInfo {
     pub preferences: Preferences,
     /// Why the last event file did not reopen, once.
     pub notice: Option<String>,
+    /// What is wrong with the open file that still lets it be used (a lost
+    /// WAL, fewer rows than its last backup), looked at on every ask.
+    pub warnings: Vec<racedesk::backup::FileWarning>,
     pub version: String,
 }
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     let notice = state.notice.lock().ok().and_then(|mut n| n.take());
+    let file = state.file().await;
+    let warnings = racedesk::backup::check_file(&file, &state.backup_folder()).await;
     Ok(AppInfo {
-        event_path: state.file().await.path().display().to_string(),
+        event_path: file.path().display().to_string(),
+        warnings,
         data_dir: state.data_dir().display().to_string(),
         preferences: state.preferences(),
         notice,

@@ -200,12 +200,30 @@ pub async fn import(
     }
 
     // A file for entrants the event has may leave out what it does not
-    // change (a file of bibs and chips).
-    let known: HashMap<String, String> = store::all(file.reader())
-        .await?
-        .into_iter()
-        .map(|row| (row.bib, row.race))
-        .collect();
+    // change (a file of bibs and chips). Only such a file needs the bibs
+    // the event has, read here; a full roster is read once, below.
+    let lacks = |fields: &[Field]| {
+        !report
+            .columns
+            .iter()
+            .any(|c| matches!(c.used_as, ColumnUse::Field(f) if fields.contains(&f)))
+    };
+    let known: HashMap<String, String> = if lacks(&[
+        Field::Name,
+        Field::FirstName,
+        Field::LastName,
+        Field::NativeName,
+    ]) || lacks(&[Field::Gender])
+        || lacks(&[Field::Race])
+    {
+        store::all(file.reader())
+            .await?
+            .into_iter()
+            .map(|row| (row.bib, row.race))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let layout_problems = report.problems.len();
     let reader = rows::RowReader::with_updates(
         &report.columns,
