@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "desk_export_missing",
     "timing_overview",
     "timing_start",
+    "timing_undo_start",
+    "timing_rehearsal",
     "timing_capture",
     "timing_assign",
     "timing_reads",

@@ -431,6 +431,19 @@ fn a_timer_starts_records_corrects_and_lists_from_the_shell() {
     let out = on(&db, &["start", "MAR", "--at", "8 am"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--at"), "{}", text(&out.stderr));
+    // A start taken back, then given again without a reason.
+    let out = on(&db, &["start", "MAR", "--undo"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "start of MAR undone");
+    let out = on(&db, &["start", "MAR", "--undo"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("MAR has no start to undo"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = on(&db, &["start", "MAR", "--at", "08:00:00"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
         .args(["--db", &db, "record"])

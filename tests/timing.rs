@@ -631,3 +631,72 @@ async fn a_capture_at_a_checkpoint_off_the_runners_route_is_flagged() {
     assert!(flags(&on_route.id).is_empty(), "{reads:?}");
     assert_eq!(flags(&off_route.id), ["not on its route"]);
 }
+
+#[tokio::test]
+async fn a_start_taken_back_leaves_the_race_unstarted_and_its_captures_flagged() {
+    let event = race_day().await;
+    let finish = timing::capture(
+        &event.file,
+        FINISH,
+        at("09:00:00"),
+        Some("2001"),
+        &station(),
+    )
+    .await
+    .unwrap();
+    let flags = |reads: &[timing::Read]| {
+        reads
+            .iter()
+            .find(|r| r.id == finish.id)
+            .unwrap()
+            .flags
+            .clone()
+    };
+    assert!(flags(&timing::reads(&event.file).await.unwrap()).is_empty());
+
+    timing::undo_start(&event.file, "10k", None, None, &station())
+        .await
+        .unwrap();
+    let starts = timing::starts(&event.file).await.unwrap();
+    assert!(starts.iter().all(|s| s.race != "10K"), "{starts:?}");
+    assert!(starts.iter().any(|s| s.race == "MAR"));
+    assert_eq!(
+        flags(&timing::reads(&event.file).await.unwrap()),
+        ["race not started"]
+    );
+    // Nothing left to take back.
+    assert!(matches!(
+        timing::undo_start(&event.file, "10K", None, None, &station()).await,
+        Err(Error::NotFound(_))
+    ));
+    // The next start needs no reason, and the capture is fine again.
+    timing::start_race(
+        &event.file,
+        "10K",
+        None,
+        at("08:31:00"),
+        true,
+        None,
+        &station(),
+    )
+    .await
+    .unwrap();
+    let starts = timing::starts(&event.file).await.unwrap();
+    assert_eq!(
+        starts.iter().find(|s| s.race == "10K").unwrap().time,
+        "08:31:00.000"
+    );
+    assert!(flags(&timing::reads(&event.file).await.unwrap()).is_empty());
+    // Every start and the undo stay on file.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", event.path().display()))
+        .await
+        .unwrap();
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM race_start) * 10 + (SELECT count(*) FROM start_undo)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(rows, 31);
+}

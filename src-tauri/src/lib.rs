@@ -63,6 +63,8 @@ pub fn run() {
             commands::checkin::desk_export_missing,
             commands::timing::timing_overview,
             commands::timing::timing_start,
+            commands::timing::timing_undo_start,
+            commands::timing::timing_rehearsal,
             commands::timing::timing_capture,
             commands::timing::timing_assign,
             commands::timing::timing_reads,

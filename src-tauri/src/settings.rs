@@ -18,6 +18,9 @@ pub struct Preferences {
     pub role: Option<String>,
     /// The desk's name, shown with each check-in it records.
     pub desk: String,
+    /// Whether this laptop, as a check-in desk, offers Start: off unless
+    /// the director allows it, so a desk never fires a gun by accident.
+    pub desk_may_start: bool,
 }
 
 impl Default for Preferences {
@@ -27,6 +30,7 @@ impl Default for Preferences {
             theme: "light".into(),
             role: None,
             desk: "Desk 1".into(),
+            desk_may_start: false,
         }
     }
 }

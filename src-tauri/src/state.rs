@@ -39,6 +39,9 @@ pub struct AppState {
     finder: tokio::sync::Mutex<Option<Finder>>,
     /// The capture clock: the wall clock read once at start, then monotonic.
     pub clock: CaptureClock,
+    /// A rehearsal today: typed times are read on today's date (not kept
+    /// over a restart, so race day never starts in rehearsal).
+    pub rehearsal: AtomicBool,
     /// The last backup: where, and when (Unix epoch ms).
     pub last_backup: Mutex<Option<(String, i64)>>,
     /// The results last scored, under the file's fingerprint.
@@ -84,6 +87,7 @@ impl AppState {
             roster: tokio::sync::Mutex::new(None),
             finder: tokio::sync::Mutex::new(None),
             clock: CaptureClock::system(),
+            rehearsal: AtomicBool::new(false),
             last_backup: Mutex::new(None),
             results: Mutex::new(None),
         })

@@ -62,6 +62,10 @@ enum Command {
         /// The station's name, recorded with the start.
         #[arg(long, default_value = "cli")]
         station: String,
+        /// Takes the standing start back (a gun pressed by mistake): a new
+        /// row; the race has no start until the next one.
+        #[arg(long, conflicts_with = "at")]
+        undo: bool,
     },
     /// Captures from standard input, one passing per line: a bib; an empty
     /// line for a time with no bib; or `BIB TIME` (`- TIME` for no bib). Prints `ok <id>
@@ -626,9 +630,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             at,
             reason,
             station,
+            undo,
         } => {
             let file = open(&db).await?;
             let event = setup::event(&file).await?;
+            if undo {
+                let station = station_of(station, operator)?;
+                timing::undo_start(&file, &race, wave.as_deref(), reason.as_deref(), &station)
+                    .await?;
+                println!(
+                    "start of {}{} undone",
+                    race.to_ascii_uppercase(),
+                    wave.map(|w| format!(" wave {w}")).unwrap_or_default()
+                );
+                return Ok(());
+            }
             let clock = timing::CaptureClock::system();
             let at_ms = match &at {
                 Some(text) => {

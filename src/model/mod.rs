@@ -23,7 +23,7 @@ pub use gender::Gender;
 pub use race::{Checkpoint, Race, RaceCode};
 pub use station::Station;
 pub use time::{
-    format_duration, format_instant, format_instant_for, format_result_time, parse_instant,
+    day_of, format_duration, format_instant, format_instant_for, format_result_time, parse_instant,
     result_seconds,
 };
 

@@ -119,6 +119,13 @@ pub fn format_instant_for(at_ms: i64, race_day: EventDate, zone: TimeZone) -> St
     }
 }
 
+/// The date of an instant in the event's zone (today, for a rehearsal on
+/// another day than race day); None for an instant out of range.
+pub fn day_of(at_ms: i64, zone: TimeZone) -> Option<EventDate> {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|t| EventDate(t.with_timezone(&zone.0).date_naive()))
+}
+
 /// HH:MM:SS.mmm of an instant in the event's zone.
 pub fn format_instant(at_ms: i64, zone: TimeZone) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms)

@@ -441,7 +441,8 @@ pub(crate) async fn fingerprint(file: &EventFile) -> sqlx::Result<String> {
         r#"SELECT concat_ws('|', (SELECT max(id) FROM audit), (SELECT max(id) FROM checkin),
                   (SELECT max(id) FROM passing), (SELECT max(id) FROM correction),
                   (SELECT max(id) FROM race_start), (SELECT max(id) FROM runner_status),
-                  (SELECT max(id) FROM crossing), (SELECT count(*) FROM entrant)) AS "print!: String""#
+                  (SELECT max(id) FROM crossing), (SELECT count(*) FROM entrant),
+                  (SELECT max(id) FROM start_undo)) AS "print!: String""#
     )
     .fetch_one(file.reader())
     .await
@@ -454,7 +455,8 @@ const CAPTURED_ROWS: &str =
     "SELECT (SELECT name FROM event LIMIT 1) || '@' || (SELECT min(at_ms) FROM audit),
     (SELECT count(*) FROM audit) + (SELECT count(*) FROM checkin) + (SELECT count(*) FROM passing)
     + (SELECT count(*) FROM correction) + (SELECT count(*) FROM race_start)
-    + (SELECT count(*) FROM runner_status) + (SELECT count(*) FROM crossing)";
+    + (SELECT count(*) FROM runner_status) + (SELECT count(*) FROM crossing)
+    + (SELECT count(*) FROM start_undo)";
 
 pub(crate) async fn captured_rows(file: &EventFile) -> sqlx::Result<(Option<String>, i64)> {
     sqlx::query_as(CAPTURED_ROWS).fetch_one(file.reader()).await

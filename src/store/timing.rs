@@ -20,7 +20,8 @@ pub(crate) async fn next_seq(db: impl SqliteExecutor<'_>, station: &str) -> sqlx
                       coalesce((SELECT max(seq) FROM correction WHERE station = ?1), 0),
                       coalesce((SELECT max(seq) FROM race_start WHERE station = ?1), 0),
                       coalesce((SELECT max(seq) FROM runner_status WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM crossing WHERE station = ?1), 0)) + 1
+                      coalesce((SELECT max(seq) FROM crossing WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM start_undo WHERE station = ?1), 0)) + 1
            AS "seq!: i64""#,
         station
     )
@@ -76,24 +77,53 @@ pub(crate) async fn current_starts(db: impl SqliteExecutor<'_>) -> sqlx::Result<
         r#"SELECT r.code AS race, s.wave, s.id AS "id!: String", s.at_ms
            FROM race_start s JOIN race r ON r.id = s.race_id
            WHERE s.id IN (SELECT max(id) FROM race_start GROUP BY race_id, wave)
+             AND s.id NOT IN (SELECT start FROM start_undo)
            ORDER BY r.id, s.wave"#
     )
     .fetch_all(db)
     .await
 }
 
+/// The latest start row of a race and wave, and whether it was undone.
 pub(crate) async fn start_of(
     db: impl SqliteExecutor<'_>,
     race_id: i64,
     wave: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
-        r#"SELECT max(id) AS "id: String" FROM race_start WHERE race_id = ? AND wave = ?"#,
+) -> sqlx::Result<Option<(String, bool)>> {
+    let row = sqlx::query!(
+        r#"SELECT s.id AS "id!: String",
+                  EXISTS (SELECT 1 FROM start_undo u WHERE u.start = s.id) AS "undone!: bool"
+           FROM race_start s
+           WHERE s.id = (SELECT max(id) FROM race_start WHERE race_id = ? AND wave = ?)"#,
         race_id,
         wave
     )
-    .fetch_one(db)
-    .await
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.id, r.undone)))
+}
+
+/// Takes a start back (see the start_undo migration).
+pub(crate) async fn insert_undo(
+    db: &mut SqliteConnection,
+    start: &str,
+    reason: &str,
+    by: &Captured,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO start_undo (id, start, reason, station, seq, operator, captured_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        by.id,
+        start,
+        reason,
+        by.station,
+        by.seq,
+        by.operator,
+        by.captured_ms,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub(crate) struct PassingRow {

@@ -315,6 +315,79 @@ pub async fn start_race(
     reason: Option<&str>,
     station: &Station,
 ) -> Result<()> {
+    let (race_id, code, wave) = race_and_wave(file, race, wave).await?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let latest = store::start_of(&mut *tx, race_id, &wave).await?;
+    // A start taken back left no start standing: the next one needs no
+    // reason, though it still names the row it follows.
+    let standing = latest.as_ref().is_some_and(|(_, undone)| !undone);
+    let replaces = latest.map(|(id, _)| id);
+    if standing && reason.is_none() {
+        return Err(Error::invalid(
+            "reason",
+            ParseError::new(format!(
+                "{code}{} has a start already: say why it changes; both are kept",
+                if wave.is_empty() {
+                    String::new()
+                } else {
+                    format!(" wave {wave}")
+                }
+            )),
+        ));
+    }
+    let start = StartRow {
+        race_id,
+        wave,
+        at_ms,
+        source: if entered { "entered" } else { "gun" },
+        replaces,
+        reason: reason.map(str::to_owned),
+    };
+    let by = captured(&mut tx, station).await?;
+    store::insert_start(&mut tx, &start, &by).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes back the standing start of a race (or wave): a new row, the
+/// start stays on file, and the race has no start until the next one.
+pub async fn undo_start(
+    file: &EventFile,
+    race: &str,
+    wave: Option<&str>,
+    reason: Option<&str>,
+    station: &Station,
+) -> Result<()> {
+    let (race_id, code, wave) = race_and_wave(file, race, wave).await?;
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("undone at the start line");
+    crate::model::no_controls(reason, false).map_err(|e| Error::invalid("reason", e))?;
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let Some((start, false)) = store::start_of(&mut *tx, race_id, &wave).await? else {
+        return Err(Error::NotFound(format!(
+            "{code}{} has no start to undo",
+            if wave.is_empty() {
+                String::new()
+            } else {
+                format!(" wave {wave}")
+            }
+        )));
+    };
+    let by = captured(&mut tx, station).await?;
+    store::insert_undo(&mut tx, &start, reason, &by).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The race (its id and code) and the wave a start is for, both checked.
+async fn race_and_wave(
+    file: &EventFile,
+    race: &str,
+    wave: Option<&str>,
+) -> Result<(i64, String, String)> {
     let races = crate::store::races::all(file.reader()).await?;
     let code = race.trim().to_ascii_uppercase();
     let row = races
@@ -332,34 +405,7 @@ pub async fn start_race(
             }
         )));
     }
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let replaces = store::start_of(&mut *tx, row.id, &wave).await?;
-    if replaces.is_some() && reason.is_none() {
-        return Err(Error::invalid(
-            "reason",
-            ParseError::new(format!(
-                "{code}{} has a start already: say why it changes; both are kept",
-                if wave.is_empty() {
-                    String::new()
-                } else {
-                    format!(" wave {wave}")
-                }
-            )),
-        ));
-    }
-    let start = StartRow {
-        race_id: row.id,
-        wave,
-        at_ms,
-        source: if entered { "entered" } else { "gun" },
-        replaces,
-        reason: reason.map(str::to_owned),
-    };
-    let by = captured(&mut tx, station).await?;
-    store::insert_start(&mut tx, &start, &by).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok((row.id, code, wave))
 }
 
 /// A new row's id, station, sequence number, operator and capture time.

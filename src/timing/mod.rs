@@ -11,7 +11,7 @@ mod reads;
 pub use crate::store::timing::HistoryEntry;
 pub use capture::{
     Capture, Correction, FINISH, START, Status, assign_next, capture, correct, insert_missed,
-    set_status, start_race,
+    set_status, start_race, undo_start,
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
 pub use order::{

@@ -31,7 +31,8 @@ pub struct Read {
     pub source: String,
     /// ok, void, or review when something needs a person's look.
     pub status: String,
-    /// What needs a look: duplicate, unknown bib, before start, too fast.
+    /// What needs a look: duplicate, unknown bib, unknown chip, race not
+    /// started, before start, too fast, not on its route.
     pub flags: Vec<String>,
     pub corrected: bool,
 }
@@ -228,9 +229,13 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
         {
             read.flags.push("not on its route".into());
         }
-        if read.point != START
-            && let Some(&start) = starts.get(race)
-        {
+        if read.point != START {
+            // A bib of a race with no gun yet has no time: said at once,
+            // and gone when the start is entered afterwards.
+            let Some(&start) = starts.get(race) else {
+                read.flags.push("race not started".into());
+                continue;
+            };
             if read.at_ms < start {
                 read.flags.push("before start".into());
             } else if read.point == FINISH

@@ -24,6 +24,7 @@ describe("the finish line in its window", () => {
 
     // The gun: the half marathon's clock starts running.
     await click(session, "start-HALF");
+    await click(session, "start-confirm");
     const clockCell = await find(session, "clock-time-HALF");
     const first = await clockCell.getText();
     await new Promise((r) => setTimeout(r, 1300));
@@ -117,6 +118,7 @@ describe("the finish line in its window", () => {
     const pairs = () => JSON.parse(cli(db, "reads", "pairs", "--point", "10k"));
 
     await click(session, "start-MAR-Elite");
+    await click(session, "start-confirm");
     await click(session, "mode-twoOperators");
     await choose(session, "finish-point", "10k");
     let box = await find(session, "finish-bib");
@@ -237,5 +239,181 @@ describe("the finish line in its window", () => {
     } finally {
       execFileSync("umount", ["-l", dir]);
     }
+  });
+
+  it("keeps capturing after every click: keys go to whatever has the focus, as a timer's do", async () => {
+    const dir = tempDir("focus");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "200"]);
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
+    const app = await start(dir, "finish-bib");
+    const { session } = app;
+    // Keys pressed as a person presses them: to the focused element,
+    // whatever it is, never to an element found first.
+    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const count = async (n, why) => {
+      await session.wait(async () => reads(db).length === n, 10000, `${why}: ${reads(db).length} captures, not ${n}`);
+    };
+
+    // Start clicked with the mouse asks first; Esc drops it, nothing is
+    // started; Start again and Enter fires it.
+    await click(session, "start-HALF");
+    await find(session, "start-confirm");
+    await press(Key.ESCAPE);
+    await find(session, "start-HALF");
+    assert.equal((await session.findElements(byTest("clock-time-HALF"))).length, 0, "Esc starts nothing");
+    await click(session, "start-HALF");
+    await find(session, "start-confirm");
+    screenshot("34-finish-start-confirm");
+    await press(Key.ENTER);
+    await find(session, "clock-time-HALF");
+    // Undo, for a few seconds: the race has no start again; then a real one.
+    await click(session, "start-undo");
+    await find(session, "start-HALF");
+    await click(session, "start-HALF");
+    await press(Key.ENTER);
+    await find(session, "clock-time-HALF");
+    // Two taps after all those clicks: both recorded.
+    await press(" ");
+    await count(1, "a tap after clicking Start");
+    await press(" ");
+    await count(2, "a second tap");
+    // A mode chosen with the mouse, then a bib typed: captured with it.
+    await click(session, "mode-bibAndTime");
+    await press("12", Key.ENTER);
+    await count(3, "a bib typed after clicking a mode");
+    assert.ok(reads(db).some((r) => r.bib === "12"));
+    await click(session, "mode-timeThenBib");
+
+    // A correction form open: taps still go on.
+    const first = reads(db).find((r) => r.bib === null);
+    await click(session, `fix-${first.id}`);
+    await find(session, "fix-bib");
+    await press(" ");
+    await count(4, "a tap while a correction form is open");
+    assert.equal((await session.findElements(byTest("not-capturing"))).length, 0, "capturing is not said to stop");
+
+    // Typing in the form's field is not captured, and the screen says so
+    // loudly; Esc hands the keys back.
+    await click(session, "fix-bib");
+    await press("77");
+    await waitText(session, "not-capturing", "NOT CAPTURING");
+    screenshot("32-finish-not-capturing");
+    assert.equal(reads(db).length, 4, "digits typed into the form are not captures");
+    await press(Key.ESCAPE);
+    await session.wait(async () => (await session.findElements(byTest("not-capturing"))).length === 0, 5000, "Esc gives the keys back");
+    await press(" ");
+    await count(5, "a tap after Esc");
+    // The form kept what was typed; saving it corrects the capture.
+    await click(session, "fix-save");
+    await waitText(session, "finish-message", "Bib corrected to 77");
+    await press(" ");
+    await count(6, "a tap after saving a correction with the mouse");
+    await stop(app);
+  });
+
+  it("says loudly what a capture needs a look for, and confirms a gun time entered from lists", async () => {
+    const dir = tempDir("review");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "200"]);
+    const roster = JSON.parse(cli(db, "roster", "list", "--format", "json"));
+    const half = roster.find((e) => e.race === "HALF").bib;
+    const fiveK = roster.find((e) => e.race === "5K").bib;
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
+    const app = await start(dir, "finish-bib");
+    const { session } = app;
+    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const confirmation = async (text) => {
+      const element = await waitText(session, "finish-message", text);
+      return { text: await element.getText(), review: (await element.getAttribute("class")).includes("review") };
+    };
+
+    // The half started hours ago (a rehearsal reads typed times today), so
+    // a finish now is plausible.
+    await click(session, "rehearsal");
+    await waitText(session, "not-race-day", "REHEARSAL");
+    await choose(session, "gun-race", "HALF");
+    await type(session, "gun-time", "00:00:01");
+    await click(session, "gun-save");
+    await find(session, "clock-time-HALF");
+    await click(session, "mode-bibAndTime");
+    await press(String(half), Key.ENTER);
+    let said = await confirmation(`${half} recorded at`);
+    assert.ok(!said.review, `a good capture is plain: ${said.text}`);
+    await press("99999", Key.ENTER);
+    said = await confirmation("99999 recorded at");
+    assert.ok(said.review && said.text.includes("NEEDS A LOOK: bib not in the roster"), said.text);
+    await press(String(fiveK), Key.ENTER);
+    said = await confirmation(`${fiveK} recorded at`);
+    assert.ok(said.review && said.text.includes("its race has not started"), said.text);
+    await press(String(half), Key.ENTER);
+    said = await confirmation("NEEDS A LOOK");
+    assert.ok(said.text.includes("bib already finished"), said.text);
+    const row = await find(session, "read-99999");
+    assert.match(await row.getAttribute("class"), /review/, "the row has its colour band");
+    screenshot("33-finish-needs-a-look");
+
+    // A gun time entered afterwards: race and wave from lists, and said.
+    await choose(session, "gun-race", "MAR");
+    await choose(session, "gun-wave", "B");
+    await type(session, "gun-time", "09:00:00");
+    await click(session, "gun-save");
+    await waitText(session, "clock-saved", "Gun time of MAR · B saved: 09:00:00");
+    await find(session, "clock-time-MAR-B");
+    assert.equal((await session.findElements(byTest("start-MAR-B"))).length, 0, "the wave's clock runs");
+    await choose(session, "language", "ko");
+    await waitText(session, "finish-reads", "명단에 없는 배번");
+    await stop(app);
+  });
+
+  it("offers no Start at a check-in desk unless the director allows it", async () => {
+    const dir = tempDir("desk-start");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "50"]);
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "desk", desk: "Desk 2" } }));
+    const app = await start(dir, "nav-finish");
+    const { session } = app;
+    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    await session.actions({ async: true }).keyDown(Key.ALT).sendKeys("3").keyUp(Key.ALT).perform();
+    await waitText(session, "desk-no-start", "started at the finish station");
+    assert.equal((await session.findElements(byTest("start-HALF"))).length, 0, "a desk offers no Start");
+    await find(session, "not-started-HALF");
+    await session.actions({ async: true }).keyDown(Key.ALT).sendKeys("1").keyUp(Key.ALT).perform();
+    await click(session, "desk-may-start");
+    await session.actions({ async: true }).keyDown(Key.ALT).sendKeys("3").keyUp(Key.ALT).perform();
+    await click(session, "start-HALF");
+    await press(Key.ENTER);
+    await find(session, "clock-time-HALF");
+    await stop(app);
+  });
+
+  it("says plainly that today is not race day, and rehearses on today's date", async () => {
+    const dir = tempDir("rehearsal");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "100"]);
+    const tenK = JSON.parse(cli(db, "roster", "list", "--format", "json")).find((e) => e.race === "10K").bib;
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "contrast", role: "finish", desk: "Finish A" } }));
+    const app = await start(dir, "finish-bib");
+    const { session } = app;
+    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    await waitText(session, "not-race-day", "not race day (2027-04-11)");
+    await click(session, "rehearsal");
+    await waitText(session, "not-race-day", "REHEARSAL");
+    screenshot("35-finish-rehearsal");
+    // A gun time typed today: its clock runs forward, not thousands of
+    // hours behind, and a finish after it needs no look.
+    await choose(session, "gun-race", "10K");
+    await type(session, "gun-time", "00:00:01");
+    await click(session, "gun-save");
+    await waitText(session, "clock-saved", "Gun time of 10K saved");
+    const clock = await find(session, "clock-time-10K");
+    assert.doesNotMatch(await clock.getText(), /^-/, "the clock runs from today's gun");
+    await click(session, "mode-bibAndTime");
+    await press(String(tenK), Key.ENTER);
+    const said = await waitText(session, "finish-message", `${tenK} recorded at`);
+    assert.doesNotMatch(await said.getAttribute("class"), /review/, await said.getText());
+    await click(session, "rehearsal");
+    await waitText(session, "not-race-day", "not race day");
+    await stop(app);
   });
 });

@@ -59,6 +59,19 @@ export async function launch(dataDir) {
       try {
         await session.quit();
       } finally {
+        // The app closes its event file (a checkpoint) on its way out; on a
+        // loaded machine that outlasts quit(). Wait for it, bounded, before
+        // the driver goes, so no app outlives its test (an orphaned app
+        // keeps the test runner from ever ending).
+        const end = Date.now() + 15000;
+        while (appPids(dataDir).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+        for (const pid of appPids(dataDir)) {
+          try {
+            process.kill(Number(pid), "SIGKILL");
+          } catch {
+            // It ended meanwhile.
+          }
+        }
         driver.kill();
         await new Promise((r) => driver.once("exit", r));
       }
@@ -99,13 +112,29 @@ export function screenshot(name) {
 export const byTest = (id) => By.css(`[data-testid="${id}"]`);
 
 export async function find(session, id, ms = 10000) {
-  return session.wait(until.elementLocated(byTest(id)), ms, `no element ${id}`);
+  try {
+    return await session.wait(until.elementLocated(byTest(id)), ms);
+  } catch {
+    screenshot(`failed-no-${id}`);
+    const alerts = await session.findElements(By.css('[role="alert"]')).catch(() => []);
+    const said = (await Promise.all(alerts.map((a) => a.getText().catch(() => "")))).filter(Boolean);
+    throw new Error(`no element ${id}${said.length ? `; alerts: ${said.join(" | ")}` : ""}`);
+  }
 }
 
 /** Waits until the element's text contains `text`. */
 export async function waitText(session, id, text, ms = 10000) {
   const element = await find(session, id, ms);
-  await session.wait(async () => (await element.getText()).includes(text), ms, `${id} never showed "${text}"`);
+  try {
+    await session.wait(async () => (await element.getText()).includes(text), ms);
+  } catch {
+    // Say what the element showed instead, and what the page said wrong.
+    screenshot(`failed-${id}`);
+    const shown = await element.getText().catch(() => "?");
+    const alerts = await session.findElements(By.css('[role="alert"]'));
+    const said = (await Promise.all(alerts.map((a) => a.getText().catch(() => "")))).filter(Boolean);
+    throw new Error(`${id} never showed "${text}": it shows "${shown}"${said.length ? `; alerts: ${said.join(" | ")}` : ""}`);
+  }
   return element;
 }
 
@@ -129,25 +158,38 @@ export async function choose(session, id, value) {
   await option.click();
 }
 
-/** Memory in MiB of the app and every process under it (the webview's web
- *  and network processes), found by the data folder the app was started
- *  with: resident (RSS, shared libraries counted in each process) and
- *  proportional (PSS, shared pages split between the processes using them). */
-export function memoryMiB(dataDir) {
-  const procs = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+/** The processes of racedesk apps started on `dataDir`, with their parents. */
+function processes() {
   const info = new Map();
-  for (const pid of procs) {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
       const env = readFileSync(`/proc/${pid}/environ`, "utf8");
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      info.set(pid, { ppid: String(ppid), rss, mine: cmd.includes("racedesk-app") && env.includes(`RACEDESK_DATA_DIR=${dataDir}`) });
+      info.set(pid, { ppid: String(ppid), rss, cmd, env });
     } catch {
       // The process ended while we looked.
     }
   }
+  return info;
+}
+
+const isApp = (p, dataDir) => p.cmd.includes("racedesk-app") && p.env.includes(`RACEDESK_DATA_DIR=${dataDir}\0`);
+
+/** The running apps (not yet reaped ones: those have no command line) on `dataDir`. */
+function appPids(dataDir) {
+  return [...processes()].filter(([, p]) => isApp(p, dataDir)).map(([pid]) => pid);
+}
+
+/** Memory in MiB of the app and every process under it (the webview's web
+ *  and network processes), found by the data folder the app was started
+ *  with: resident (RSS, shared libraries counted in each process) and
+ *  proportional (PSS, shared pages split between the processes using them). */
+export function memoryMiB(dataDir) {
+  const info = processes();
+  for (const p of info.values()) p.mine = isApp(p, dataDir);
   const roots = [...info].filter(([, p]) => p.mine).map(([pid]) => pid);
   const tree = new Set(roots);
   let grew = true;

@@ -26,6 +26,7 @@ describe("live results in the window", () => {
 
     // The gun, then (bib and time) three finishers in this order.
     await click(session, "start-10K");
+    await click(session, "start-confirm");
     await find(session, "clock-time-10K");
     const box = await find(session, "finish-bib");
     await box.sendKeys(Key.chord(Key.ALT, "m"));

@@ -29,6 +29,12 @@ pub struct TimingOverview {
     /// Minutes between automatic backups, and the choices offered.
     pub backup_minutes: u32,
     pub backup_choices: Vec<u32>,
+    /// Race day and today in the event's time zone (YYYY-MM-DD): when they
+    /// differ the screen says so, for clocks and flags are then off.
+    pub race_day: String,
+    pub today: String,
+    /// Typed times are read on today's date instead of race day.
+    pub rehearsal: bool,
 }
 
 #[tauri::command]
@@ -47,8 +53,13 @@ pub async fn timing_overview(state: State<'_, AppState>) -> CommandResult<Timing
             points.push(point);
         }
     }
+    let event = racedesk::setup::event(&file).await?;
+    let now_ms = state.clock.now_ms();
     Ok(TimingOverview {
-        now_ms: state.clock.now_ms(),
+        now_ms,
+        race_day: event.date.0.to_string(),
+        today: today(now_ms, &event).0.to_string(),
+        rehearsal: state.rehearsal.load(std::sync::atomic::Ordering::Relaxed),
         starts: timing::starts(&file).await?,
         races: races
             .into_iter()
@@ -70,12 +81,24 @@ pub async fn timing_start(
     wave: Option<String>,
     at: Option<String>,
     reason: Option<String>,
+    pressed_ago_ms: Option<i64>,
 ) -> CommandResult<()> {
     let now = state.clock.now_ms();
     let file = state.file().await;
     let at_ms = match at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(text) => instant(&state, "at", text).await?,
-        None => now,
+        // The gun is when Start was pressed, not when it was confirmed:
+        // the page measures the time between on its monotonic clock.
+        None => match pressed_ago_ms {
+            None => now,
+            Some(ago @ 0..=GUN_CONFIRM_MAX_MS) => now - ago,
+            Some(_) => {
+                return Err(CommandError::new(
+                    "invalid",
+                    "the start was confirmed too long after Start was pressed: press Start again",
+                ));
+            }
+        },
     };
     let wave = wave.filter(|w| !w.is_empty());
     timing::start_race(
@@ -85,6 +108,28 @@ pub async fn timing_start(
         at_ms,
         at.is_some(),
         reason.as_deref(),
+        &station(&state),
+    )
+    .await?;
+    Ok(())
+}
+
+/// How long a Start may wait for its confirmation.
+const GUN_CONFIRM_MAX_MS: i64 = 120_000;
+
+/// Takes back the standing start of a race or wave (a new row).
+#[tauri::command]
+pub async fn timing_undo_start(
+    state: State<'_, AppState>,
+    race: String,
+    wave: Option<String>,
+) -> CommandResult<()> {
+    let wave = wave.filter(|w| !w.is_empty());
+    timing::undo_start(
+        &state.file().await,
+        &race,
+        wave.as_deref(),
+        None,
         &station(&state),
     )
     .await?;
@@ -287,9 +332,28 @@ pub async fn timing_drop_bib(
     Ok(())
 }
 
+/// A rehearsal on another day than race day: typed times are read on
+/// today's date, so gun times and captures entered by hand fit the taps.
+#[tauri::command]
+pub fn timing_rehearsal(state: State<'_, AppState>, on: bool) {
+    state
+        .rehearsal
+        .store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The date of `now_ms` in the event's time zone.
+fn today(now_ms: i64, event: &racedesk::model::Event) -> racedesk::model::EventDate {
+    racedesk::model::day_of(now_ms, event.time_zone).unwrap_or(event.date)
+}
+
 async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandResult<i64> {
     let event = racedesk::setup::event(&state.file().await).await?;
-    parse_instant(text, event.date, event.time_zone)
+    let day = if state.rehearsal.load(std::sync::atomic::Ordering::Relaxed) {
+        today(state.clock.now_ms(), &event)
+    } else {
+        event.date
+    };
+    parse_instant(text, day, event.time_zone)
         .map_err(|reason| racedesk::Error::Invalid { field, reason }.into())
 }
 

@@ -61,7 +61,9 @@ export interface Backend {
   deskMissing(race: string | null, group: string | null): Promise<MissingPage>;
   deskExportMissing(race: string | null, group: string | null): Promise<string | null>;
   timingOverview(): Promise<TimingOverview>;
-  timingStart(race: string, wave: string | null, at: string | null, reason: string | null): Promise<void>;
+  timingStart(race: string, wave: string | null, at: string | null, reason: string | null, pressedAgoMs?: number | null): Promise<void>;
+  timingUndoStart(race: string, wave: string | null): Promise<void>;
+  timingRehearsal(on: boolean): Promise<void>;
   timingCapture(point: string, bib: string | null): Promise<Capture>;
   timingAssign(point: string, bib: string): Promise<string | null>;
   timingReads(point: string, limit: number): Promise<Read[]>;
@@ -120,7 +122,9 @@ export const tauriBackend: Backend = {
   deskMissing: (race, group) => invoke("desk_missing", { race, group }),
   deskExportMissing: (race, group) => invoke("desk_export_missing", { race, group }),
   timingOverview: () => invoke("timing_overview"),
-  timingStart: (race, wave, at, reason) => invoke("timing_start", { race, wave, at, reason }),
+  timingStart: (race, wave, at, reason, pressedAgoMs = null) => invoke("timing_start", { race, wave, at, reason, pressedAgoMs }),
+  timingUndoStart: (race, wave) => invoke("timing_undo_start", { race, wave }),
+  timingRehearsal: (on) => invoke("timing_rehearsal", { on }),
   timingCapture: (point, bib) => invoke("timing_capture", { point, bib }),
   timingAssign: (point, bib) => invoke("timing_assign", { point, bib }),
   timingReads: (point, limit) => invoke("timing_reads", { point, limit }),

@@ -16,4 +16,9 @@ role: string | null,
 /**
  * The desk's name, shown with each check-in it records.
  */
-desk: string, };
+desk: string, 
+/**
+ * Whether this laptop, as a check-in desk, offers Start: off unless
+ * the director allows it, so a desk never fires a gun by accident.
+ */
+deskMayStart: boolean, };

@@ -21,6 +21,7 @@ source: string,
  */
 status: string, 
 /**
- * What needs a look: duplicate, unknown bib, before start, too fast.
+ * What needs a look: duplicate, unknown bib, unknown chip, race not
+ * started, before start, too fast, not on its route.
  */
 flags: Array<string>, corrected: boolean, };

@@ -22,4 +22,13 @@ points: Array<string>, lastBackup: [string, number] | null, backupFolder: string
 /**
  * Minutes between automatic backups, and the choices offered.
  */
-backupMinutes: number, backupChoices: Array<number>, };
+backupMinutes: number, backupChoices: Array<number>, 
+/**
+ * Race day and today in the event's time zone (YYYY-MM-DD): when they
+ * differ the screen says so, for clocks and flags are then off.
+ */
+raceDay: string, today: string, 
+/**
+ * Typed times are read on today's date instead of race day.
+ */
+rehearsal: boolean, };
