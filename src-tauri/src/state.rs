@@ -215,8 +215,13 @@ impl AppState {
 }
 
 /// The demo event in the data folder, made on first use.
+/// Where the demo event of a first launch lives.
+pub fn demo_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo.racedesk")
+}
+
 async fn open_demo(data_dir: &Path) -> Result<EventFile, racedesk::Error> {
-    let path = data_dir.join("demo.racedesk");
+    let path = demo_path(data_dir);
     if path.exists() {
         return Ok(EventFile::open(&path).await?);
     }

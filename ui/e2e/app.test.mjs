@@ -19,6 +19,24 @@ describe("racedesk in its window", () => {
     screenshot("01-first-launch-roles");
     await click(session, "role-director");
     await waitText(session, "event-title", "Pyongyang Marathon (demo)");
+    // It says it is a demo, and where the real event is made.
+    await waitText(session, "demo-note", "This is the demo event");
+    await click(session, "nav-finish");
+    await click(session, "demo-setup");
+    await find(session, "screen-setup");
+    await find(session, "new-path");
+    // Every dropdown is readable in the dark theme: drawn by the page, not
+    // by GTK's light theme under light text.
+    await choose(session, "theme", "dark");
+    const look = await session.executeScript(`
+      const select = document.querySelector('[data-testid="language"]');
+      const style = getComputedStyle(select);
+      return { appearance: style.appearance || style.webkitAppearance, color: style.color, background: style.backgroundColor };`);
+    assert.equal(look.appearance, "none", JSON.stringify(look));
+    assert.notEqual(look.color, look.background, JSON.stringify(look));
+    assert.equal(look.background, "rgb(30, 33, 40)", "the dark panel colour");
+    screenshot("01b-dark-theme-dropdowns");
+    await choose(session, "theme", "light");
     await click(session, "tab-roster");
     await waitText(session, "roster-count", "of 500 entrants");
     const rows = await session.findElements(byTest("roster-row"));
@@ -51,6 +69,7 @@ describe("racedesk in its window", () => {
     await type(session, "new-place", "Kim Il Sung Stadium");
     await click(session, "new-create");
     await waitText(session, "event-title", "City 10K");
+    assert.equal((await session.findElements(byTest("demo-note"))).length, 0, "a real event is no demo");
 
     await click(session, "tab-races");
     await type(session, "race-code", "10k");

@@ -186,4 +186,39 @@ describe("the check-in desk in its window", () => {
     screenshot("24-desk-hundred-thousand");
     await stop(app);
   });
+
+  it("never leaves the last runner's banner beside a failed scan, and a click only chooses", async () => {
+    const { dir, db } = deskEvent("desk-pressure", 300);
+    const runners = roster(db);
+    const korean = runners.find((r) => r.native_name && /[\uac00-\ud7a3]/.test(r.native_name));
+    const app = await start(dir, "desk-search");
+    const { session } = app;
+    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const none = async (id) => assert.equal((await session.findElements(byTest(id))).length, 0, `${id} is still shown`);
+
+    // A Korean runner checked in: the banner has the Hangul name, the race and the bib.
+    await press(korean.bib, Key.ENTER);
+    const banner = await waitText(session, "desk-banner-in", korean.native_name);
+    assert.ok((await banner.getText()).includes(korean.race), await banner.getText());
+    // A scan of a bib nobody has: the green banner goes, a red one says so.
+    await press("9999", Key.ENTER);
+    await waitText(session, "desk-banner-notFound", "9999");
+    await none("desk-banner-in");
+    screenshot("24-desk-not-found");
+    // Typing the next search clears it.
+    await press("a");
+    await session.wait(async () => (await session.findElements(byTest("desk-banner-notFound"))).length === 0, 5000, "typing clears the banner");
+    await press(Key.ESCAPE);
+
+    // A click on a row chooses it; nobody is checked in until Enter.
+    const other = runners.find((r) => r.bib !== korean.bib && !r.native_name && r.last_name.length >= 4);
+    await press(other.bib);
+    await click(session, `desk-pick-${other.bib}`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(counts(db).total.checkedIn, 1, "a click checks nobody in");
+    await press(Key.ENTER);
+    await waitText(session, "desk-banner-in", other.bib);
+    assert.equal(counts(db).total.checkedIn, 2);
+    await stop(app);
+  });
 });

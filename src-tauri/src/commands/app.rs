@@ -19,6 +19,8 @@ pub struct AppInfo {
     /// What is wrong with the open file that still lets it be used (a lost
     /// WAL, fewer rows than its last backup), looked at on every ask.
     pub warnings: Vec<racedesk::backup::FileWarning>,
+    /// The open file is the demo event made at first launch.
+    pub is_demo: bool,
     pub version: String,
 }
 
@@ -29,6 +31,7 @@ pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     let warnings = racedesk::backup::check_file(&file, &state.backup_folder()).await;
     Ok(AppInfo {
         event_path: file.path().display().to_string(),
+        is_demo: file.path() == crate::state::demo_path(state.data_dir()),
         warnings,
         data_dir: state.data_dir().display().to_string(),
         preferences: state.preferences(),

@@ -11,4 +11,8 @@ notice: string | null,
  * What is wrong with the open file that still lets it be used (a lost
  * WAL, fewer rows than its last backup), looked at on every ask.
  */
-warnings: Array<FileWarning>, version: string, };
+warnings: Array<FileWarning>, 
+/**
+ * The open file is the demo event made at first launch.
+ */
+isDemo: boolean, version: string, };
