@@ -801,3 +801,56 @@ async fn control_characters_are_refused_in_every_field_but_a_notes_line_break() 
         report.problems
     );
 }
+
+#[tokio::test]
+async fn every_problem_of_a_row_is_said_and_the_date_order_is_the_one_used() {
+    let event = TestEvent::new().await;
+    // Row 3 has its bib outside the half's bibs and also row 2's bib.
+    let path = event.write(
+        "dupes.csv",
+        csv(&[
+            "5,Anna,Berg,F,1990-01-01,,SWE,,,MAR,",
+            "5,Lars,Lind,M,1991-01-01,,SWE,,,HALF,",
+        ]),
+    );
+    let report = event.dry_run(&path).await.unwrap();
+    assert!(
+        has_problem(&report, Some(3), "outside the bibs of HALF"),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        has_problem(&report, Some(3), "bib 5 is also on row 2"),
+        "{:?}",
+        report.problems
+    );
+
+    // 12/31/1980 can only be month first: the whole column is, and the
+    // warning says so (01/02/1980 is 2 January).
+    let path = event.write(
+        "dates.csv",
+        csv(&[
+            "1,Anna,Berg,F,12/31/1980,,SWE,,,MAR,",
+            "2,Lars,Lind,M,01/02/1980,,SWE,,,MAR,",
+        ]),
+    );
+    let report = event.dry_run(&path).await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("month/day/year")),
+        "{:?}",
+        report.warnings
+    );
+    event.import(&path).await.expect("imports");
+    let lars = roster::entrants(&event.file)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.bib.to_string() == "2")
+        .unwrap();
+    assert!(
+        matches!(lars.age, Some(Age::Born(d)) if d.to_string() == "1980-01-02"),
+        "{:?}",
+        lars.age
+    );
+}

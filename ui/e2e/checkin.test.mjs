@@ -100,6 +100,15 @@ describe("the check-in desk in its window", () => {
     screenshot("22-group-checked-in");
     const after = counts(db).groups.find((g) => g.name === group.name);
     assert.equal(after.checkedIn, group.expected - 1);
+    // The member left out stays unticked, and nothing is offered twice:
+    // Ctrl+Enter again checks nobody in.
+    const absent = (await ticks[0].getAttribute("data-testid")).replace("group-tick-", "");
+    const absentTick = await find(session, `group-tick-${absent}`);
+    assert.equal(await absentTick.isSelected(), false, "unticked stays unticked");
+    await waitText(session, "group-check-in", "Check in 0 ticked");
+    await session.actions({ async: true }).keyDown(Key.CONTROL).sendKeys(Key.ENTER).keyUp(Key.CONTROL).perform();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(counts(db).groups.find((g) => g.name === group.name).checkedIn, group.expected - 1, "nobody more");
 
     // The counts and the not-checked-in list follow.
     await session.switchTo().activeElement().sendKeys(Key.chord(Key.ALT, "c"));
@@ -108,6 +117,15 @@ describe("the check-in desk in its window", () => {
     await choose(session, "missing-group", group.name);
     await waitText(session, "missing-total", "Not checked in: 1.");
     screenshot("23-counts");
+
+    // The last member arrives: the group opened again has them ticked;
+    // once all are in it says so and offers nothing.
+    await session.switchTo().activeElement().sendKeys(Key.chord(Key.ALT, "g"));
+    await choose(session, "group-pick", group.name);
+    await click(session, "group-check-in");
+    await waitText(session, "group-all-in", `All ${group.expected} of ${group.name} are checked in`);
+    assert.equal((await session.findElements(byTest("group-check-in"))).length, 0, "an all-in group offers nothing");
+    assert.equal(counts(db).groups.find((g) => g.name === group.name).checkedIn, group.expected);
     await stop(app);
   });
 

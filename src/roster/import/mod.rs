@@ -259,7 +259,9 @@ pub async fn import(
     if let Some(progress) = &options.progress {
         (progress.0)(table.rows.len(), table.rows.len());
     }
-    report.problems.extend(duplicates_within(&entrants));
+    report
+        .problems
+        .extend(duplicates_within(&report.columns, &table.rows));
     if let Some(i) = report
         .columns
         .iter()
@@ -270,8 +272,13 @@ pub async fn import(
             .any(|row| is_ambiguous_date(&row.cells[i]))
     {
         report.warnings.push(format!(
-            "column {}: dates such as 03/04/1990 were read as day/month/year",
-            report.columns[i].label()
+            "column {}: dates such as 03/04/1990 were read as {}, for the whole column",
+            report.columns[i].label(),
+            if reader.day_first() {
+                "day/month/year (3 April)"
+            } else {
+                "month/day/year (4 March), as other dates in it can only be read that way"
+            }
         ));
     }
 
@@ -533,25 +540,38 @@ fn display_name(row: &EntrantRow) -> String {
 }
 
 /// A bib or chip on two rows of the file: both rows are named.
-fn duplicates_within(entrants: &[(usize, Entrant)]) -> Vec<Problem> {
+/// Bibs and chips that are on two rows, over every row of the file, also
+/// rows with other problems, so a duplicate is never hidden behind them.
+fn duplicates_within(columns: &[Column], rows: &[read::Row]) -> Vec<Problem> {
+    let at = |field| {
+        columns
+            .iter()
+            .position(|c| c.used_as == ColumnUse::Field(field))
+    };
+    let (bib_at, chip_at) = (at(Field::Bib), at(Field::Chip));
     let mut problems = Vec::new();
-    let mut bibs: HashMap<&str, usize> = HashMap::with_capacity(entrants.len());
-    let mut chips: HashMap<&str, usize> = HashMap::with_capacity(entrants.len());
-    for (number, entrant) in entrants {
-        if let Some(first) = bibs.insert(entrant.bib.as_str(), *number) {
-            problems.push(Problem::row(
-                *number,
-                format!(
-                    "bib {} is also on row {first}: a duplicate bib",
-                    entrant.bib
-                ),
-            ));
-        }
-        if let Some(chip) = entrant.chip.as_deref()
-            && let Some(first) = chips.insert(chip, *number)
+    let mut bibs: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut chips: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        // As the row reader reads it, so 007 and 7 are one bib.
+        if let Some(bib) = bib_at
+            .and_then(|i| row.cells.get(i))
+            .and_then(|cell| crate::model::Bib::parse(cell).ok())
+            && let Some(first) = bibs.insert(bib.to_string(), row.number)
         {
             problems.push(Problem::row(
-                *number,
+                row.number,
+                format!("bib {bib} is also on row {first}: a duplicate bib"),
+            ));
+        }
+        if let Some(chip) = chip_at
+            .and_then(|i| row.cells.get(i))
+            .map(|cell| cell.trim())
+            .filter(|chip| !chip.is_empty())
+            && let Some(first) = chips.insert(chip, row.number)
+        {
+            problems.push(Problem::row(
+                row.number,
                 format!("chip {chip} is also on row {first}"),
             ));
         }

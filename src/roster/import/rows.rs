@@ -46,6 +46,12 @@ impl<'a> RowReader<'a> {
         Self::with_updates(columns, rows, race_day, races, None, problems)
     }
 
+    /// Whether a/b/yyyy birth dates are read day first (decided once for
+    /// the whole column, from the values that can only be read one way).
+    pub fn day_first(&self) -> bool {
+        self.day_first
+    }
+
     /// As [`RowReader::new`]; given the entrants the event has (bib →
     /// race), a file may lack the name, gender and race columns, for
     /// rows that update one of them.
