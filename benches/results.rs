@@ -121,13 +121,13 @@ async fn run(finishers: usize, runs: usize) -> anyhow::Result<()> {
         .iter()
         .map(|r| r.rows.iter().filter(|row| row.place.is_some()).count())
         .sum();
-    let heading = Heading::of(&file).await?;
+    let heading = Heading::of(&file, racedesk::results::Language::En).await?;
     let (csv_time, csv_bytes) = median(runs, || async {
         let races = results::results(&file).await?;
         let mut bytes = 0;
         for race in &races {
             let mut out = Vec::new();
-            results::write_csv(race, &mut out)?;
+            results::write_csv(&heading, race, &mut out)?;
             bytes += out.len();
         }
         Ok(bytes)

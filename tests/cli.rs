@@ -746,9 +746,24 @@ fn results_are_written_in_every_format_and_a_past_file_is_only_read() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("place,bib,name,"), "{csv}");
+    assert!(lines[0].starts_with("Place,Bib,Name,Hangul name,"), "{csv}");
     assert!(lines[1].starts_with(&format!("1,{},", five[1])), "{csv}");
     assert!(lines[1].contains(",0:20:01,"), "rounded up: {csv}");
+    // In Korean: the Korean screen's words.
+    let out = on(&db, &["results", "5K", "--language", "ko"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("순위,배번,이름,한글 이름,"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = on(&db, &["results", "5K", "--language", "fr"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("en or ko"),
+        "{}",
+        text(&out.stderr)
+    );
 
     assert_eq!(
         on(&db, &["results", "--all"]).status.code(),

@@ -1,7 +1,7 @@
 //! Results on a real event file: each scoring rule, and every export read
 //! back with the reader people will use (csv, calamine, an HTML parser).
 
-use racedesk::results::{self, Format, Heading, RaceResults, ResultRow};
+use racedesk::results::{self, Format, Heading, Language, RaceResults, ResultRow};
 use racedesk::roster::{self, EntrantForm};
 use racedesk::setup;
 use racedesk::timing::{self, Status};
@@ -371,12 +371,16 @@ async fn awkward() -> TestEvent {
 }
 
 async fn export(event: &TestEvent, format: Format) -> Vec<u8> {
+    export_in(event, format, Language::En).await
+}
+
+async fn export_in(event: &TestEvent, format: Format, language: Language) -> Vec<u8> {
     let races = results::results(&event.file).await.unwrap();
     let ten: Vec<RaceResults> = races.into_iter().filter(|r| r.code == "10K").collect();
     let mut out = Vec::new();
     results::write(
         format,
-        &Heading::of(&event.file).await.unwrap(),
+        &Heading::of(&event.file, language).await.unwrap(),
         &ten,
         &mut out,
     )
@@ -384,34 +388,42 @@ async fn export(event: &TestEvent, format: Format) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn csv_reads_back_with_every_awkward_name_intact() {
-    let event = awkward().await;
-    let bytes = export(&event, Format::Csv).await;
-    let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = reader
+/// A CSV file's header and rows.
+fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
         .headers()
         .unwrap()
         .iter()
         .map(str::to_owned)
         .collect();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+#[tokio::test]
+async fn csv_reads_back_with_every_awkward_name_intact() {
+    let event = awkward().await;
+    let bytes = export(&event, Format::Csv).await;
+    let (header, rows) = read_csv(&bytes);
     assert_eq!(
         header,
         [
-            "place",
-            "bib",
-            "name",
-            "gender",
-            "age",
-            "category",
-            "gender_place",
-            "category_place",
-            "gun_time",
-            "net_time",
-            "status"
-        ]
+            "Place",
+            "Bib",
+            "Name",
+            "Hangul name",
+            "Gender",
+            "Age",
+            "Country",
+            "Category",
+            "Gender place",
+            "Category place",
+            "Gun time",
+            "Net time",
+            "Status"
+        ],
+        "the results screen's words, not field names"
     );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let names: Vec<&str> = rows.iter().map(|r| &r[2]).collect();
     assert_eq!(
         names,
@@ -423,8 +435,70 @@ async fn csv_reads_back_with_every_awkward_name_intact() {
         ]
     );
     // The formula is guarded with an apostrophe, as the roster had it.
-    assert_eq!(&rows[1][8], "0:36:01", "rounded up");
-    assert_eq!(&rows[0][5], "M50-54");
+    assert_eq!(&rows[1][10], "0:36:01", "rounded up");
+    assert_eq!(&rows[0][7], "M50-54");
+    assert_eq!(
+        &rows[0][3], "박금동",
+        "the Hangul name beside the Latin one"
+    );
+    assert_eq!(&rows[0][6], "PRK");
+    assert_eq!(&rows[0][12], "Finished");
+}
+
+#[tokio::test]
+async fn korean_exports_say_what_the_korean_screens_say() {
+    let event = awkward().await;
+    let (header, rows) = read_csv(&export_in(&event, Format::Csv, Language::Ko).await);
+    assert_eq!(
+        header,
+        [
+            "순위",
+            "배번",
+            "이름",
+            "한글 이름",
+            "성별",
+            "나이",
+            "국적",
+            "부문",
+            "성별 순위",
+            "부문 순위",
+            "건 타임",
+            "넷 타임",
+            "상태"
+        ]
+    );
+    assert_eq!((&rows[0][3], &rows[0][12]), ("박금동", "완주"));
+
+    let html = String::from_utf8(export_in(&event, Format::Html, Language::Ko).await).unwrap();
+    let page = scraper::Html::parse_document(&html);
+    let lang = scraper::Selector::parse("html").unwrap();
+    assert_eq!(
+        page.select(&lang).next().unwrap().value().attr("lang"),
+        Some("ko")
+    );
+    let heads = scraper::Selector::parse("section#race-10K th").unwrap();
+    let heads: Vec<String> = page.select(&heads).map(|c| c.text().collect()).collect();
+    assert_eq!(heads[..4], ["순위", "배번", "이름", "한글 이름"]);
+    assert!(
+        html.contains("참가자 4명 중 4명 순위"),
+        "the count in Korean"
+    );
+    assert!(!html.contains("gun_time") && !html.contains("entrants"));
+
+    let awards = String::from_utf8(export_in(&event, Format::Awards, Language::Ko).await).unwrap();
+    assert!(awards.contains("<caption>종합</caption>") && awards.contains("<th>한글 이름</th>"));
+
+    use calamine::{Data, Reader, Xlsx};
+    let races = results::results(&event.file).await.unwrap();
+    let mut bytes = Vec::new();
+    let heading = Heading::of(&event.file, Language::Ko).await.unwrap();
+    results::write_xlsx(&heading, &races, &mut bytes).unwrap();
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("10K").unwrap();
+    assert_eq!(
+        sheet.rows().next().unwrap()[10],
+        Data::String("건 타임".into())
+    );
 }
 
 #[tokio::test]
@@ -433,7 +507,8 @@ async fn xlsx_has_one_typed_sheet_per_race() {
     let event = awkward().await;
     let races = results::results(&event.file).await.unwrap();
     let mut bytes = Vec::new();
-    results::write_xlsx(&races, &mut bytes).unwrap();
+    let heading = Heading::of(&event.file, Language::En).await.unwrap();
+    results::write_xlsx(&heading, &races, &mut bytes).unwrap();
     let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(book.sheet_names(), ["MAR", "HALF", "10K", "5K"]);
     let sheet = book.worksheet_range("10K").unwrap();
@@ -443,12 +518,17 @@ async fn xlsx_has_one_typed_sheet_per_race() {
         second[2],
         Data::String("<script>alert(1)</script> O\"Neil, Jr.".into())
     );
-    match &second[8] {
+    match &second[10] {
         Data::DateTime(t) => assert!((t.as_f64() * 86_400.0 - 2161.0).abs() < 1e-6, "{t:?}"),
         other => panic!("the gun time is a duration cell: {other:?}"),
     }
     let korean = sheet.rows().nth(1).unwrap();
     assert_eq!(korean[2], Data::String("Kum Dong Pak".into()));
+    assert_eq!(
+        korean[3],
+        Data::String("박금동".into()),
+        "Hangul beside Latin"
+    );
 }
 
 #[tokio::test]
@@ -517,14 +597,7 @@ async fn certificates_are_one_page_per_finisher_and_awards_the_top_three() {
     assert_eq!(
         titles,
         [
-            "Overall · 종합",
-            "F",
-            "M",
-            "X",
-            "F30-34",
-            "M40-44",
-            "M50-54",
-            "X25-29"
+            "Overall", "F", "M", "X", "F30-34", "M40-44", "M50-54", "X25-29"
         ]
     );
     let overall = scraper::Selector::parse("table:first-of-type tbody tr").unwrap();

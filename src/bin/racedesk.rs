@@ -107,6 +107,10 @@ enum Command {
         /// standard output when left out.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The language of the file's words (headers, statuses, titles):
+        /// en or ko. JSON keeps its field names.
+        #[arg(long, default_value = "en", value_parser = parse_language)]
+        language: racedesk::results::Language,
         /// Read a past event file without writing to it (a copy is scored).
         #[arg(long)]
         read_only: bool,
@@ -675,6 +679,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             all: _,
             format,
             out,
+            language,
             read_only,
         } => {
             let scratch = tempfile::tempdir().map_err(|e| Failure::Other(e.to_string()))?;
@@ -693,7 +698,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ResultsFormat::Awards => racedesk::results::Format::Awards,
                 ResultsFormat::Certificates => racedesk::results::Format::Certificates,
             };
-            let done = publish(&file, race.as_deref(), format, out.as_deref()).await;
+            let done = publish(&file, race.as_deref(), format, language, out.as_deref()).await;
             file.close().await;
             done?;
         }
@@ -1178,16 +1183,23 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// `en` or `ko`, for --language.
+fn parse_language(text: &str) -> Result<racedesk::results::Language, String> {
+    racedesk::results::Language::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a language racedesk writes: en or ko"))
+}
+
 /// Writes results: one race, or all (`race` is `None`), to `out` or
 /// standard output. CSV of every race is one file per race in a folder.
 async fn publish(
     file: &EventFile,
     race: Option<&str>,
     format: racedesk::results::Format,
+    language: racedesk::results::Language,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
     use racedesk::results::{self, Format, Heading};
-    let heading = Heading::of(file).await?;
+    let heading = Heading::of(file, language).await?;
     let mut races = results::results(file).await?;
     if let Some(code) = race {
         let code = code.trim().to_ascii_uppercase();
@@ -1205,7 +1217,7 @@ async fn publish(
             for one in &races {
                 let path = folder.join(format!("{}.csv", one.code));
                 let mut bytes = Vec::new();
-                results::write_csv(one, &mut bytes)?;
+                results::write_csv(&heading, one, &mut bytes)?;
                 racedesk::files::write_atomic(&path, &bytes).map_err(|e| written(&path, e))?;
                 println!("{}", path.display());
             }

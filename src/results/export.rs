@@ -1,12 +1,15 @@
 //! Results files: CSV (RFC 4180, formula cells guarded), JSON, XLSX (one
 //! sheet per race, typed cells) and one self-contained HTML page (every
 //! value escaped by the template engine; sortable, searchable, printable,
-//! no network).
+//! no network). People's files (CSV, XLSX, HTML, award sheets) are in the
+//! language chosen at export, with the results screen's words; JSON is
+//! for programs and keeps its field names.
 
 use std::io::Write;
 
 use askama::Template;
 
+use super::words::COLUMNS;
 use super::{Heading, RaceResults, ResultRow};
 use crate::error::{Error, Result};
 
@@ -44,11 +47,11 @@ pub fn write(
 ) -> Result<()> {
     match format {
         Format::Csv => match races.first() {
-            Some(race) => write_csv(race, out),
+            Some(race) => write_csv(heading, race, out),
             None => Ok(()),
         },
         Format::Json => write_json(races, out),
-        Format::Xlsx => write_xlsx(races, out),
+        Format::Xlsx => write_xlsx(heading, races, out),
         Format::Html => write_html(heading, races, out),
         Format::Awards => write_awards(heading, races, out),
         Format::Certificates => write_certificates(heading, races, out),
@@ -62,35 +65,34 @@ fn output(e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The columns every results file has, before one per split.
-pub const COLUMNS: [&str; 11] = [
-    "place",
-    "bib",
-    "name",
-    "gender",
-    "age",
-    "category",
-    "gender_place",
-    "category_place",
-    "gun_time",
-    "net_time",
-    "status",
-];
+/// A race's column heads in the heading's language: the same words as
+/// the results screen, then one per checkpoint.
+fn header(heading: &Heading, race: &RaceResults) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|key| heading.language.word(key).to_owned())
+        .chain(race.checkpoints.iter().map(|c| c.point.clone()))
+        .collect()
+}
 
-fn cells(row: &ResultRow) -> Vec<String> {
+/// A row's cells under [`header`]: the Hangul name beside the Latin one,
+/// the status in words.
+fn cells(heading: &Heading, row: &ResultRow) -> Vec<String> {
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut cells = vec![
         number(row.place),
         row.bib.clone(),
         row.name.clone(),
+        row.native_name.clone().unwrap_or_default(),
         row.gender.clone(),
         row.age.map(|a| a.to_string()).unwrap_or_default(),
+        row.nationality.clone().unwrap_or_default(),
         row.category.clone().unwrap_or_default(),
         number(row.gender_place),
         number(row.category_place),
         row.gun_time.clone().unwrap_or_default(),
         row.net_time.clone().unwrap_or_default(),
-        row.status.clone(),
+        heading.language.status(&row.status).to_owned(),
     ];
     cells.extend(
         row.splits
@@ -101,13 +103,11 @@ fn cells(row: &ResultRow) -> Vec<String> {
 }
 
 /// One race as CSV: the columns above, then one per checkpoint.
-pub fn write_csv(race: &RaceResults, out: &mut impl Write) -> Result<()> {
+pub fn write_csv(heading: &Heading, race: &RaceResults, out: &mut impl Write) -> Result<()> {
     let mut writer = crate::files::SafeCsv::new(out);
-    let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    header.extend(race.checkpoints.iter().map(|c| c.point.clone()));
-    writer.row(&header).map_err(output)?;
+    writer.row(header(heading, race)).map_err(output)?;
     for row in &race.rows {
-        writer.row(cells(row)).map_err(output)?;
+        writer.row(cells(heading, row)).map_err(output)?;
     }
     writer.flush().map_err(output)?;
     Ok(())
@@ -119,7 +119,7 @@ pub fn write_json(races: &[RaceResults], out: &mut impl Write) -> Result<()> {
 }
 
 /// One sheet per race; places and ages as numbers, times as durations.
-pub fn write_xlsx(races: &[RaceResults], out: &mut impl Write) -> Result<()> {
+pub fn write_xlsx(heading: &Heading, races: &[RaceResults], out: &mut impl Write) -> Result<()> {
     use rust_xlsxwriter::{Format as Cell, Workbook};
     let mut book = Workbook::new();
     let bold = Cell::new().set_bold();
@@ -127,9 +127,7 @@ pub fn write_xlsx(races: &[RaceResults], out: &mut impl Write) -> Result<()> {
     for race in races {
         let sheet = book.add_worksheet();
         sheet.set_name(&race.code).map_err(output)?;
-        let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-        header.extend(race.checkpoints.iter().map(|c| c.point.clone()));
-        for (c, name) in header.iter().enumerate() {
+        for (c, name) in header(heading, race).iter().enumerate() {
             sheet
                 .write_string_with_format(0, col(c), name, &bold)
                 .map_err(output)?;
@@ -148,14 +146,16 @@ pub fn write_xlsx(races: &[RaceResults], out: &mut impl Write) -> Result<()> {
                 XCell::Number(number(row.place)),
                 XCell::Text(Some(row.bib.clone())),
                 XCell::Text(Some(row.name.clone())),
+                XCell::Text(row.native_name.clone()),
                 XCell::Text(Some(row.gender.clone())),
                 XCell::Number(row.age.map(|a| a as f64)),
+                XCell::Text(row.nationality.clone()),
                 XCell::Text(row.category.clone()),
                 XCell::Number(number(row.gender_place)),
                 XCell::Number(number(row.category_place)),
                 XCell::Duration(days(row.gun_ms)),
                 XCell::Duration(days(row.net_ms)),
-                XCell::Text(Some(row.status.clone())),
+                XCell::Text(Some(heading.language.status(&row.status).to_owned())),
             ]
             .into_iter()
             .chain(
@@ -204,6 +204,8 @@ struct PageRace<'a> {
     race: &'a RaceResults,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// "118 of 150 entrants ranked", in the page's language.
+    ranked: String,
 }
 
 /// A page for a USB stick or a local web server: one file, no network.
@@ -212,14 +214,20 @@ pub fn write_html(heading: &Heading, races: &[RaceResults], out: &mut impl Write
         heading,
         races: races
             .iter()
-            .map(|race| {
-                let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-                header.extend(race.checkpoints.iter().map(|c| c.point.clone()));
-                PageRace {
-                    race,
-                    header,
-                    rows: race.rows.iter().map(cells).collect(),
-                }
+            .map(|race| PageRace {
+                race,
+                header: header(heading, race),
+                rows: race.rows.iter().map(|row| cells(heading, row)).collect(),
+                ranked: heading.language.fill(
+                    "results.ranked",
+                    &[
+                        (
+                            "finished",
+                            &race.rows.iter().filter(|r| r.place.is_some()).count(),
+                        ),
+                        ("entrants", &race.entrants),
+                    ],
+                ),
             })
             .collect(),
     };

@@ -11,6 +11,7 @@
 
 mod export;
 mod score;
+mod words;
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ pub use export::{
     write_json, write_xlsx,
 };
 pub use score::{RaceResults, ResultRow, Split};
+pub use words::Language;
 
 use crate::error::Result;
 use crate::model::EventDate;
@@ -119,15 +121,24 @@ pub struct Heading {
     pub event: String,
     pub date: EventDate,
     pub place: Option<String>,
+    /// The language of the file's words.
+    pub language: Language,
 }
 
 impl Heading {
-    pub async fn of(file: &EventFile) -> Result<Self> {
+    /// The event's heading, in `language`.
+    pub async fn of(file: &EventFile, language: Language) -> Result<Self> {
         let event = crate::setup::event(file).await?;
         Ok(Self {
             event: event.name,
             date: event.date,
             place: event.place,
+            language,
         })
+    }
+
+    /// The word for `key` in the file's language (for the templates).
+    pub fn word(&self, key: &str) -> &'static str {
+        self.language.word(key)
     }
 }

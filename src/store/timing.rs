@@ -506,6 +506,21 @@ pub(crate) async fn bib_races(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<(
         .collect())
 }
 
+/// The Latin and the Hangul (own script) name of a bib's runner.
+pub(crate) async fn runner_name(
+    db: impl SqliteExecutor<'_>,
+    bib: &str,
+) -> sqlx::Result<Option<(String, Option<String>)>> {
+    Ok(sqlx::query!(
+        r#"SELECT trim(given_name || ' ' || family_name) AS "name!: String", native_name
+           FROM entrant WHERE bib = ?"#,
+        bib
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.name, r.native_name)))
+}
+
 /// A bib in the crossing order at a point, not dropped.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossingView {

@@ -19,6 +19,6 @@ pub use order::{
 };
 pub(crate) use reads::effective;
 pub use reads::{
-    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, reads, reads_at,
-    starts, statuses, write_reads_csv,
+    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, latest_at, reads,
+    reads_at, starts, statuses, write_reads_csv,
 };

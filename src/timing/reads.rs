@@ -35,6 +35,15 @@ pub struct Read {
     /// started, before start, too fast, not on its route.
     pub flags: Vec<String>,
     pub corrected: bool,
+    /// The race (code) of the bib, when the roster has the bib.
+    pub race: Option<String>,
+    /// Time from the race's start (its first wave's) to this capture, at
+    /// any point but the start; none before the race is started.
+    pub elapsed_ms: Option<i64>,
+    /// The runner's name, Latin and Hangul where on file: filled only for
+    /// the newest captures ([`latest_at`]), which a timer reads.
+    pub name: Option<String>,
+    pub native_name: Option<String>,
 }
 
 /// World records (men's road or track) by distance in metres, in ms: a
@@ -66,6 +75,23 @@ pub async fn reads(file: &EventFile) -> Result<Vec<Read>> {
 pub async fn reads_at(file: &EventFile, point: &str) -> Result<Vec<Read>> {
     let point = parse_point(point)?;
     Ok(derive(file, Some(&point)).await?.0)
+}
+
+/// The newest `limit` captures at a point, newest first, each with its
+/// runner's name: what the finish screen lists, its last one in big type.
+pub async fn latest_at(file: &EventFile, point: &str, limit: usize) -> Result<Vec<Read>> {
+    let mut reads = reads_at(file, point).await?;
+    reads.reverse();
+    reads.truncate(limit);
+    for read in &mut reads {
+        if let Some(bib) = &read.bib
+            && let Some((name, native)) = store::runner_name(file.reader(), bib).await?
+        {
+            read.name = Some(name).filter(|n| !n.is_empty());
+            read.native_name = native;
+        }
+    }
+    Ok(reads)
 }
 
 /// The pairs of two-operator timing at each point that has them.
@@ -152,6 +178,7 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
     let races = crate::store::races::all(file.reader()).await?;
     let distance: HashMap<i64, i64> = races.iter().map(|r| (r.id, r.distance_m)).collect();
     let race_code: HashMap<&str, i64> = races.iter().map(|r| (r.code.as_str(), r.id)).collect();
+    let code_of: HashMap<i64, &str> = races.iter().map(|r| (r.id, r.code.as_str())).collect();
     // Each race's checkpoints (`point=metres,...`).
     let route: HashMap<i64, HashSet<&str>> = races
         .iter()
@@ -194,6 +221,10 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
                 status: if p.voided { "void" } else { "ok" }.into(),
                 flags: Vec::new(),
                 corrected: p.corrections > 0,
+                race: None,
+                elapsed_ms: None,
+                name: None,
+                native_name: None,
             }
         })
         .collect();
@@ -218,6 +249,10 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
             read.flags.push("unknown bib".into());
             continue;
         };
+        read.race = code_of.get(race).map(|code| (*code).to_owned());
+        if read.point != START {
+            read.elapsed_ms = starts.get(race).map(|start| read.at_ms - start);
+        }
         if read.point == FINISH && seen_at_finish.get(&bib).copied().unwrap_or(0) > 1 {
             read.flags.push("duplicate".into());
         }

@@ -6,7 +6,7 @@ import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, pressOn, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -21,6 +21,9 @@ describe("the finish line in its window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
     let app = await start(dir, "finish-bib");
     let { session } = app;
+    // Keys go to whatever has the focus, as a timer's do.
+    const press = pressOn(session);
+    const alt = (key) => session.actions({ async: true }).keyDown(Key.ALT).sendKeys(key).keyUp(Key.ALT).perform();
 
     // The gun: the half marathon's clock starts running.
     await click(session, "start-HALF");
@@ -31,23 +34,22 @@ describe("the finish line in its window", () => {
     assert.notEqual(await clockCell.getText(), first, "the race clock runs");
 
     // Time then bib: two times with Space, then two bibs fill them in order.
-    const box = await find(session, "finish-bib");
-    await box.sendKeys(" ");
+    await press(" ");
     await waitText(session, "finish-message", "recorded; its bib comes next");
-    await box.sendKeys(" ");
+    await press(" ");
     await waitText(session, "finish-reads", "waiting for a bib");
     assert.equal(reads(db).length, 2, "each time is in the file once shown");
-    await box.sendKeys("12", Key.ENTER);
+    await press("12", Key.ENTER);
     await waitText(session, "finish-message", "Bib 12 given to the oldest time");
-    await box.sendKeys("15", Key.ENTER);
+    await press("15", Key.ENTER);
     await waitText(session, "finish-message", "Bib 15 given");
     let now = reads(db);
     assert.deepEqual(now.map((r) => r.bib), ["12", "15"], "bibs fill the times in crossing order");
     screenshot("30-finish-time-then-bib");
 
     // Bib and time: the bib is captured with the time now.
-    await box.sendKeys(Key.chord(Key.ALT, "m"));
-    await box.sendKeys("20", Key.ENTER);
+    await alt("m");
+    await press("20", Key.ENTER);
     await waitText(session, "finish-message", "20 recorded at");
     assert.equal(reads(db).length, 3);
 
@@ -58,7 +60,7 @@ describe("the finish line in its window", () => {
     await type(session, "fix-reason", "misread");
     await click(session, "fix-save");
     await waitText(session, "finish-message", "Bib corrected to 16");
-    await (await find(session, "finish-bib")).sendKeys(" ");
+    await press(" ");
     await waitText(session, "finish-reads", "waiting for a bib");
     const extra = reads(db).find((r) => r.bib === null);
     await click(session, `void-${extra.id}`);
@@ -69,7 +71,7 @@ describe("the finish line in its window", () => {
     assert.equal(now.find((r) => r.id === wrong.id).bib, "16");
     assert.equal(now.find((r) => r.id === extra.id).status, "void");
     assert.equal(now.length, 4, "nothing is deleted");
-    await (await find(session, "finish-bib")).sendKeys(Key.ESCAPE);
+    await press(Key.ESCAPE);
 
     // The history of the corrected capture shows the capture and the fix.
     await click(session, `history-${wrong.id}`);
@@ -93,7 +95,7 @@ describe("the finish line in its window", () => {
     assert.deepEqual(statuses, [{ bib: "31", status: "DNF", reason: "stopped at 30 km" }]);
 
     // A backup on demand.
-    await (await find(session, "finish-bib")).sendKeys(Key.chord(Key.ALT, "b"));
+    await alt("b");
     await waitText(session, "backup-line", "Last backup");
     screenshot("31-finish-corrected");
     await stop(app);
@@ -115,18 +117,18 @@ describe("the finish line in its window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish B" } }));
     let app = await start(dir, "finish-bib");
     let { session } = app;
+    const press = pressOn(session);
     const pairs = () => JSON.parse(cli(db, "reads", "pairs", "--point", "10k"));
 
     await click(session, "start-MAR-Elite");
     await click(session, "start-confirm");
     await click(session, "mode-twoOperators");
     await choose(session, "finish-point", "10k");
-    let box = await find(session, "finish-bib");
     // Three runners cross; the tapper taps three times, the recorder types
     // their bibs, the last one twice.
-    await box.sendKeys(" ", " ", " ");
+    await press(" ", " ", " ");
     await waitText(session, "pairs-counts", "3 times tapped, 0 bibs typed");
-    for (const bib of ["5", "6", "6"]) await box.sendKeys(bib, Key.ENTER);
+    for (const bib of ["5", "6", "6"]) await press(bib, Key.ENTER);
     await waitText(session, "pairs-counts", "3 times tapped, 3 bibs typed");
     assert.deepEqual(pairs().map((p) => p.bib), ["5", "6", "6"]);
     screenshot("32-finish-two-operators");
@@ -137,10 +139,9 @@ describe("the finish line in its window", () => {
     await type(session, "pair-reason", "typed twice");
     await click(session, "pair-save");
     await waitText(session, "finish-message", "Bib #3 dropped");
-    box = await find(session, "finish-bib");
-    await box.sendKeys(" ");
+    await press(" ");
     await waitText(session, "pairs-counts", "The bibs are 2 behind");
-    await box.sendKeys("7", Key.ENTER);
+    await press("7", Key.ENTER);
     await waitText(session, "pairs-counts", "4 times tapped, 3 bibs typed");
     assert.deepEqual(pairs().map((p) => p.bib), ["5", "6", "7", null]);
 
@@ -156,8 +157,7 @@ describe("the finish line in its window", () => {
 
     // Bib 8 crosses but the tapper misses it: 8 waits for a time, which
     // is inserted (a time after the last is suggested).
-    box = await find(session, "finish-bib");
-    await box.sendKeys("8", Key.ENTER);
+    await press("8", Key.ENTER);
     await waitText(session, "pairs-counts", "The times are 1 behind");
     await click(session, "insert-time-5");
     const suggested = await (await find(session, "pair-time")).getAttribute("value");
@@ -170,8 +170,7 @@ describe("the finish line in its window", () => {
     assert.equal(now[4].time, suggested);
 
     // A double tap: the surplus time is dropped (voided, kept on file).
-    box = await find(session, "finish-bib");
-    await box.sendKeys(" ");
+    await press(" ");
     await waitText(session, "pairs-counts", "The bibs are 1 behind");
     await click(session, "drop-time-6");
     await type(session, "pair-reason", "double tap");
@@ -202,8 +201,8 @@ describe("the finish line in its window", () => {
       writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
       const app = await start(dir, "finish-bib");
       const { session } = app;
-      const box = await find(session, "finish-bib");
-      await box.sendKeys(" ");
+      const press = pressOn(session);
+      await press(" ");
       await waitText(session, "finish-message", "recorded");
       assert.equal(reads(db).length, 1);
 
@@ -221,7 +220,7 @@ describe("the finish line in its window", () => {
       closeSync(fd);
       let refused = false;
       for (let i = 0; i < 50 && !refused; i++) {
-        await box.sendKeys(" ");
+        await press(" ");
         refused = await session
           .wait(async () => (await session.findElements(byTest("finish-error"))).length > 0, 1000)
           .then(() => true, () => false);
@@ -233,7 +232,7 @@ describe("the finish line in its window", () => {
       // Space comes back: the next tap is saved and shown, same window.
       rmSync(filler);
       const before = reads(db).length;
-      await box.sendKeys(" ");
+      await press(" ");
       await session.wait(async () => reads(db).length === before + 1, 10000, "the tap after space returned is saved");
       await stop(app);
     } finally {
@@ -250,7 +249,7 @@ describe("the finish line in its window", () => {
     const { session } = app;
     // Keys pressed as a person presses them: to the focused element,
     // whatever it is, never to an element found first.
-    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const press = pressOn(session);
     const count = async (n, why) => {
       await session.wait(async () => reads(db).length === n, 10000, `${why}: ${reads(db).length} captures, not ${n}`);
     };
@@ -322,7 +321,7 @@ describe("the finish line in its window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
     const app = await start(dir, "finish-bib");
     const { session } = app;
-    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const press = pressOn(session);
     const confirmation = async (text) => {
       const element = await waitText(session, "finish-message", text);
       return { text: await element.getText(), review: (await element.getAttribute("class")).includes("review") };
@@ -332,6 +331,7 @@ describe("the finish line in its window", () => {
     // a finish now is plausible.
     await click(session, "rehearsal");
     await waitText(session, "not-race-day", "REHEARSAL");
+    await click(session, "gun-open");
     await choose(session, "gun-race", "HALF");
     await type(session, "gun-time", "00:00:01");
     await click(session, "gun-save");
@@ -353,12 +353,18 @@ describe("the finish line in its window", () => {
     assert.match(await row.getAttribute("class"), /review/, "the row has its colour band");
     screenshot("33-finish-needs-a-look");
 
-    // A gun time entered afterwards: race and wave from lists, and said.
+    // A gun time entered afterwards, in a dialog: race and wave from
+    // lists, and said once saved; Esc closes it.
+    await click(session, "gun-open");
+    await find(session, "gun-dialog");
+    await press(Key.ESCAPE);
+    await session.wait(async () => (await session.findElements(byTest("gun-dialog"))).length === 0, 5000, "Esc closes the dialog");
+    await click(session, "gun-open");
     await choose(session, "gun-race", "MAR");
     await choose(session, "gun-wave", "B");
     await type(session, "gun-time", "09:00:00");
     await click(session, "gun-save");
-    await waitText(session, "clock-saved", "Gun time of MAR · B saved: 09:00:00");
+    await waitText(session, "finish-message", "Gun time of MAR · B saved: 09:00:00");
     await find(session, "clock-time-MAR-B");
     assert.equal((await session.findElements(byTest("start-MAR-B"))).length, 0, "the wave's clock runs");
     await choose(session, "language", "ko");
@@ -373,7 +379,7 @@ describe("the finish line in its window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "desk", desk: "Desk 2" } }));
     const app = await start(dir, "nav-finish");
     const { session } = app;
-    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const press = pressOn(session);
     await session.actions({ async: true }).keyDown(Key.ALT).sendKeys("3").keyUp(Key.ALT).perform();
     await waitText(session, "desk-no-start", "started at the finish station");
     assert.equal((await session.findElements(byTest("start-HALF"))).length, 0, "a desk offers no Start");
@@ -395,17 +401,18 @@ describe("the finish line in its window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "contrast", role: "finish", desk: "Finish A" } }));
     const app = await start(dir, "finish-bib");
     const { session } = app;
-    const press = (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+    const press = pressOn(session);
     await waitText(session, "not-race-day", "not race day (2027-04-11)");
     await click(session, "rehearsal");
     await waitText(session, "not-race-day", "REHEARSAL");
     screenshot("35-finish-rehearsal");
     // A gun time typed today: its clock runs forward, not thousands of
     // hours behind, and a finish after it needs no look.
+    await click(session, "gun-open");
     await choose(session, "gun-race", "10K");
     await type(session, "gun-time", "00:00:01");
     await click(session, "gun-save");
-    await waitText(session, "clock-saved", "Gun time of 10K saved");
+    await waitText(session, "finish-message", "Gun time of 10K saved");
     const clock = await find(session, "clock-time-10K");
     assert.doesNotMatch(await clock.getText(), /^-/, "the clock runs from today's gun");
     await click(session, "mode-bibAndTime");

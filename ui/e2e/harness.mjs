@@ -100,16 +100,46 @@ export async function closeAll() {
   running.clear();
 }
 
-/** The display as a PNG (WebKitWebDriver's own screenshot hangs under Xvfb). */
-export function screenshot(name) {
+/** The display as a PNG (WebKitWebDriver's own screenshot hangs under
+ *  Xvfb), or only its top-left `size` ([width, height]) where the window is. */
+export function screenshot(name, size) {
+  const crop = size ? ["-crop", `${size[0]}x${size[1]}+0+0`, "+repage"] : [];
   try {
-    execFileSync("import", ["-window", "root", path.join(SHOTS, `${name}.png`)], { timeout: 15000 });
+    execFileSync("import", ["-window", "root", ...crop, path.join(SHOTS, `${name}.png`)], { timeout: 15000 });
   } catch (e) {
     console.error(`screenshot ${name} failed: ${e}`);
   }
 }
 
 export const byTest = (id) => By.css(`[data-testid="${id}"]`);
+
+/** Puts the window at the top left at `width` x `height` (with no window
+ *  manager under Xvfb there is no frame: the page gets the whole size) and
+ *  returns the page's size once it has taken it. */
+export async function resize(session, width, height) {
+  await session.manage().window().setRect({ x: 0, y: 0, width, height });
+  let inner = [0, 0];
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    inner = await session.executeScript("return [window.innerWidth, window.innerHeight]");
+    if (Math.abs(inner[0] - width) <= 40 && Math.abs(inner[1] - height) <= 60) return inner;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the window did not take ${width}x${height}: the page is ${inner.join("x")}`);
+}
+
+/** An element's box on the page: [left, top, width, height], rounded. */
+export async function rectOf(session, id) {
+  return session.executeScript(
+    `const e = document.querySelector('[data-testid="${id}"]');
+     if (!e) return null;
+     const r = e.getBoundingClientRect();
+     return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)];`,
+  );
+}
+
+/** Keys pressed as a person presses them: to whatever has the focus. */
+export const pressOn = (session) => (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
 
 export async function find(session, id, ms = 10000) {
   try {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use racedesk::results::{self, Format, Heading, RaceResults, ResultRow};
+use racedesk::results::{self, Format, Heading, Language, RaceResults, ResultRow};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -190,14 +190,22 @@ pub async fn results_latest(
     Ok(finishers)
 }
 
-/// Writes results (one race, or all with `race` None) in `format` into the
-/// results folder; returns the path(s) written.
+/// Writes results (one race, or all with `race` None) in `format` and
+/// `language` (en or ko) into the results folder; returns the path(s)
+/// written. A Korean file's name ends in -ko, so both can sit side by side.
 #[tauri::command]
 pub async fn results_export(
     state: State<'_, AppState>,
     race: Option<String>,
     format: String,
+    language: String,
 ) -> CommandResult<Vec<String>> {
+    let language = Language::parse(&language)
+        .ok_or_else(|| CommandError::new("invalid", format!("no language {language}: en or ko")))?;
+    let suffix = match language {
+        Language::En => "",
+        Language::Ko => "-ko",
+    };
     let format = match format.as_str() {
         "csv" => Format::Csv,
         "json" => Format::Json,
@@ -217,7 +225,7 @@ pub async fn results_export(
         Some(code) => all.iter().filter(|r| &r.code == code).cloned().collect(),
         None => all.as_ref().clone(),
     };
-    let heading = Heading::of(&state.file().await).await?;
+    let heading = Heading::of(&state.file().await, language).await?;
     let folder = state.results_folder();
     std::fs::create_dir_all(&folder).map_err(|e| unwritable(&folder, e))?;
     let kind = match format {
@@ -239,7 +247,7 @@ pub async fn results_export(
     };
     let mut written = Vec::new();
     for (stem, races) in files {
-        let path = folder.join(format!("{stem}.{}", format.extension()));
+        let path = folder.join(format!("{stem}{suffix}.{}", format.extension()));
         let mut bytes = Vec::new();
         results::write(format, &heading, &races, &mut bytes)?;
         racedesk::files::write_atomic(&path, &bytes).map_err(|e| unwritable(&path, e))?;

@@ -169,10 +169,7 @@ pub async fn timing_reads(
     point: String,
     limit: usize,
 ) -> CommandResult<Vec<Read>> {
-    let mut reads = timing::reads_at(&state.file().await, &point).await?;
-    reads.reverse();
-    reads.truncate(limit.min(500));
-    Ok(reads)
+    Ok(timing::latest_at(&state.file().await, &point, limit.min(500)).await?)
 }
 
 /// A correction of one capture: `kind` is bib, time or void.

@@ -81,7 +81,7 @@ export interface Backend {
   backupInterval(minutes: number): Promise<void>;
   resultsPage(race: string | null, filter: ResultsFilter, offset: number, limit: number): Promise<ResultsPage>;
   resultsLatest(limit: number): Promise<Finisher[]>;
-  resultsExport(race: string | null, format: string): Promise<string[]>;
+  resultsExport(race: string | null, format: string, language: string): Promise<string[]>;
   pickResultsFolder(): Promise<string | null>;
   resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
   eventOpenCopy(path: string): Promise<string>;
@@ -142,7 +142,7 @@ export const tauriBackend: Backend = {
   backupInterval: (minutes) => invoke("backup_interval", { minutes }),
   resultsPage: (race, filter, offset, limit) => invoke("results_page", { race, filter, offset, limit }),
   resultsLatest: (limit) => invoke("results_latest", { limit }),
-  resultsExport: (race, format) => invoke("results_export", { race, format }),
+  resultsExport: (race, format, language) => invoke("results_export", { race, format, language }),
   pickResultsFolder: () => invoke("pick_results_folder"),
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),

@@ -35,3 +35,14 @@ export function tAny(key: string, params: Record<string, string | number> = {}):
 export function has(key: string): key is Key {
   return key in en;
 }
+
+/** Form fields in the reader's name order: in Korean the family name (성)
+ *  comes before the given name (이름), as Korean names are written. */
+export function inNameOrder<T extends { key: string }>(fields: T[]): T[] {
+  if (state.language !== "ko") return fields;
+  const out = [...fields];
+  const given = out.findIndex((f) => f.key === "firstName");
+  const family = out.findIndex((f) => f.key === "lastName");
+  if (given >= 0 && family >= 0) [out[given], out[family]] = [out[family]!, out[given]!];
+  return out;
+}

@@ -21,6 +21,29 @@ describe("i18n", () => {
     }
   });
 
+  it("keeps to the Korean glossary (src/i18n/GLOSSARY.md)", () => {
+    // Words the glossary settled against: one word for one thing.
+    const refused: [RegExp, string][] = [
+      [/번호표/, "배번"],
+      [/(?<!전화)번호(?!\s*담당)/, "배번"],
+      [/스페이스/, "Space"],
+      [/(?<!완)주자/, "선수"],
+      [/계시/, "계측"],
+      [/감독/, "대회 책임자"],
+      [/체크인/, "접수"],
+      [/경기일|대회 날/, "대회일"],
+      [/출발 그룹/, "출발 조"],
+      [/누르거나 누르/, "누르거나 클릭하"],
+    ];
+    for (const [key, text] of Object.entries(ko)) {
+      for (const [word, instead] of refused) expect(text, `${key}: ${word} → ${instead}`).not.toMatch(word);
+    }
+    // A tap's time is a time of day (시각), never a duration (시간).
+    for (const key of Object.keys(ko).filter((k) => k.startsWith("pairs.") || k.startsWith("finish."))) {
+      expect((ko as Record<string, string>)[key], key).not.toMatch(/(?<!몇 |제한 )시간(?!대)/);
+    }
+  });
+
   it("switches language at run time and fills placeholders", () => {
     globalThis.document = { documentElement: { lang: "" } } as unknown as Document;
     setLanguage("ko");

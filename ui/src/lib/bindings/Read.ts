@@ -24,4 +24,18 @@ status: string,
  * What needs a look: duplicate, unknown bib, unknown chip, race not
  * started, before start, too fast, not on its route.
  */
-flags: Array<string>, corrected: boolean, };
+flags: Array<string>, corrected: boolean, 
+/**
+ * The race (code) of the bib, when the roster has the bib.
+ */
+race: string | null, 
+/**
+ * Time from the race's start (its first wave's) to this capture, at
+ * any point but the start; none before the race is started.
+ */
+elapsedMs: number | null, 
+/**
+ * The runner's name, Latin and Hangul where on file: filled only for
+ * the newest captures ([`latest_at`]), which a timer reads.
+ */
+name: string | null, nativeName: string | null, };
