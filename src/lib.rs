@@ -8,11 +8,13 @@
 //! - [`checkin`]: the start-line desk: find, check in, undo, counts;
 //! - [`timing`]: the finish line: starts, captures, corrections, reads;
 //! - [`backup`]: copies of the event file while timing;
+//! - [`changes`]: when the file changed, whoever changed it, and what;
 //! - [`files`]: what every file read or written gets (checks, atomic writes);
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`model`]: the plain types, which only hold valid values.
 
 pub mod backup;
+pub mod changes;
 pub mod checkin;
 pub mod error;
 pub mod files;

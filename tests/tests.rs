@@ -17,6 +17,8 @@ mod checkin;
 mod timing;
 // Results: scoring rules and every export read back.
 mod results;
+// Knowing that the file changed, whoever changed it.
+mod changes;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

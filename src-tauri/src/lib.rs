@@ -29,6 +29,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle()))?;
             app.manage(state);
             backups_while_running(app.handle().clone());
+            changes_to_the_screens(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -134,6 +135,37 @@ fn backups_while_running(app: tauri::AppHandle) {
                     Err(e) => tracing::error!(error = %e.message, "automatic backup failed"),
                 }
             }
+        }
+    });
+}
+
+/// Tells the screens when the open file changed, whoever changed it (this
+/// app, the CLI in a terminal, another process on the file), and what kind
+/// of data: they reload on it instead of polling. A file switched to is a
+/// change of everything.
+fn changes_to_the_screens(app: tauri::AppHandle) {
+    use tauri::Emitter;
+    tauri::async_runtime::spawn(async move {
+        let mut watch = racedesk::changes::Watch::new();
+        let mut path = std::path::PathBuf::new();
+        loop {
+            let state = app.state::<AppState>();
+            let file = state.file().await;
+            if file.path() != path {
+                path = file.path().to_owned();
+                watch.reset();
+            }
+            match watch.look(&file).await {
+                Ok(Some(change)) => {
+                    if let Err(e) = app.emit("changed", &change) {
+                        tracing::warn!(error = %e, "a change could not be told to the window");
+                    }
+                }
+                Ok(None) => {}
+                // A file busy or damaged for a moment: the next look says.
+                Err(e) => tracing::debug!(error = %e, "the file could not be looked at"),
+            }
+            tokio::time::sleep(racedesk::changes::EVERY).await;
         }
     });
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
+use racedesk::changes::Marks;
 use racedesk::checkin::Finder;
 use racedesk::roster::RosterTable;
 use racedesk::timing::CaptureClock;
@@ -24,6 +25,25 @@ const DEMO_ENTRANTS: usize = 500;
 /// The backup intervals offered, in minutes.
 pub const BACKUP_MINUTES: [u32; 5] = [1, 2, 5, 10, 15];
 
+/// What a cache was built from: the file and its marks then.
+pub struct Built {
+    path: PathBuf,
+    marks: Marks,
+}
+
+impl Built {
+    async fn of(file: &EventFile) -> CommandResult<Self> {
+        Ok(Self {
+            path: file.path().to_owned(),
+            marks: Marks::of(file).await?,
+        })
+    }
+
+    fn same_setup(&self, now: &Self) -> bool {
+        self.path == now.path && self.marks.same_setup(&now.marks)
+    }
+}
+
 pub struct AppState {
     data_dir: PathBuf,
     settings: Mutex<Settings>,
@@ -32,11 +52,12 @@ pub struct AppState {
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Said once to the UI: why the last event did not reopen.
     pub notice: Mutex<Option<String>>,
-    /// The roster as a table for the app's list, built on first use and
-    /// dropped by every change to the event.
-    roster: tokio::sync::Mutex<Option<RosterTable>>,
+    /// The roster as a table for the app's list, with the file and the
+    /// marks it was built from: built again when setup moved, whoever
+    /// moved it (no command has to say so).
+    roster: tokio::sync::Mutex<Option<(Built, RosterTable)>>,
     /// The check-in desk's search index, likewise.
-    finder: tokio::sync::Mutex<Option<Finder>>,
+    finder: tokio::sync::Mutex<Option<(Built, Finder)>>,
     /// The capture clock: the wall clock read once at start, then monotonic.
     pub clock: CaptureClock,
     /// A rehearsal today: typed times are read on today's date (not kept
@@ -98,30 +119,35 @@ impl AppState {
         self.file.read().await.clone()
     }
 
-    /// The roster table, built from the event file when needed.
-    pub async fn roster(&self) -> CommandResult<tokio::sync::MutexGuard<'_, Option<RosterTable>>> {
+    /// The roster table, built again from the event file when its setup
+    /// moved since it was built.
+    pub async fn roster(&self) -> CommandResult<tokio::sync::MappedMutexGuard<'_, RosterTable>> {
+        let file = self.file().await;
+        let now = Built::of(&file).await?;
         let mut table = self.roster.lock().await;
-        if table.is_none() {
-            *table = Some(RosterTable::load(&self.file().await).await?);
+        if !table
+            .as_ref()
+            .is_some_and(|(built, _)| built.same_setup(&now))
+        {
+            *table = Some((now, RosterTable::load(&file).await?));
         }
-        Ok(table)
+        tokio::sync::MutexGuard::try_map(table, |t| t.as_mut().map(|(_, table)| table))
+            .map_err(|_| CommandError::new("internal", "the roster table is unavailable"))
     }
 
-    /// The desk's search index, built from the event file when needed.
+    /// The desk's search index, likewise.
     pub async fn finder(&self) -> CommandResult<tokio::sync::MappedMutexGuard<'_, Finder>> {
+        let file = self.file().await;
+        let now = Built::of(&file).await?;
         let mut finder = self.finder.lock().await;
-        if finder.is_none() {
-            *finder = Some(Finder::load(&self.file().await).await?);
+        if !finder
+            .as_ref()
+            .is_some_and(|(built, _)| built.same_setup(&now))
+        {
+            *finder = Some((now, Finder::load(&file).await?));
         }
-        tokio::sync::MutexGuard::try_map(finder, Option::as_mut)
+        tokio::sync::MutexGuard::try_map(finder, |f| f.as_mut().map(|(_, finder)| finder))
             .map_err(|_| CommandError::new("internal", "the search index is unavailable"))
-    }
-
-    /// Says the event changed: the roster table and the search index are
-    /// built again when next asked.
-    pub async fn changed(&self) {
-        *self.roster.lock().await = None;
-        *self.finder.lock().await = None;
     }
 
     /// This running copy's station id, kept in the settings.
@@ -134,7 +160,6 @@ impl AppState {
 
     /// Switches to another event file and remembers it for the next start.
     pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
-        self.changed().await;
         let path = file.path().to_owned();
         let old = std::mem::replace(&mut *self.file.write().await, file);
         if old.path() != path {

@@ -434,18 +434,52 @@ fn open_error(path: &Path, e: sqlx::Error) -> OpenError {
     }
 }
 
-/// Milliseconds since the Unix epoch, UTC: how instants are stored.
-/// The latest row of each table that grows, and the count of entrants.
+/// The newest row of each table that grows: its rowid, which SQLite gives
+/// in insertion order whatever the row's own id. A row merged later with an
+/// earlier UUID time still moves its table's mark. Setup edits move the
+/// audit table's, for every setup change writes an audit row in its
+/// transaction. In the order of [`MARKED`].
+pub(crate) async fn marks(file: &EventFile) -> sqlx::Result<Vec<i64>> {
+    let row: sqlx::sqlite::SqliteRow = sqlx::query(MARKS).fetch_one(file.reader()).await?;
+    (0..MARKED.len())
+        .map(|i| sqlx::Row::try_get::<Option<i64>, _>(&row, i).map(Option::unwrap_or_default))
+        .collect()
+}
+
+/// The tables whose newest row says the file changed, with what they hold.
+pub(crate) const MARKED: [(&str, Kind); 8] = [
+    ("audit", Kind::Setup),
+    ("checkin", Kind::Checkins),
+    ("passing", Kind::Timing),
+    ("correction", Kind::Timing),
+    ("race_start", Kind::Timing),
+    ("runner_status", Kind::Timing),
+    ("crossing", Kind::Timing),
+    ("start_undo", Kind::Timing),
+];
+
+/// What a table holds, for saying what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Setup,
+    Checkins,
+    Timing,
+}
+
+const MARKS: &str = "SELECT (SELECT max(rowid) FROM audit), (SELECT max(rowid) FROM checkin),
+    (SELECT max(rowid) FROM passing), (SELECT max(rowid) FROM correction),
+    (SELECT max(rowid) FROM race_start), (SELECT max(rowid) FROM runner_status),
+    (SELECT max(rowid) FROM crossing), (SELECT max(rowid) FROM start_undo)";
+
+/// The file's marks as one string: what backups and scored results are
+/// keyed by.
 pub(crate) async fn fingerprint(file: &EventFile) -> sqlx::Result<String> {
-    sqlx::query_scalar!(
-        r#"SELECT concat_ws('|', (SELECT max(id) FROM audit), (SELECT max(id) FROM checkin),
-                  (SELECT max(id) FROM passing), (SELECT max(id) FROM correction),
-                  (SELECT max(id) FROM race_start), (SELECT max(id) FROM runner_status),
-                  (SELECT max(id) FROM crossing), (SELECT count(*) FROM entrant),
-                  (SELECT max(id) FROM start_undo)) AS "print!: String""#
-    )
-    .fetch_one(file.reader())
-    .await
+    Ok(marks(file)
+        .await?
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join("|"))
 }
 
 /// Which event a file holds (its name and the instant its first audit row

@@ -239,4 +239,54 @@ describe("the check-in desk in its window", () => {
     assert.equal(counts(db).total.checkedIn, 2);
     await stop(app);
   });
+
+  it("shows a check-in made by another process at once, with no key pressed", async () => {
+    const { dir, db } = deskEvent("desk-live", 200);
+    const runner = roster(db).find((r) => r.race === "10K");
+    const app = await start(dir, "desk-search");
+    const { session } = app;
+    await session.actions({ async: true }).sendKeys(runner.bib).perform();
+    await find(session, `desk-row-${runner.bib}`);
+    await find(session, "status-out");
+    // A volunteer at another desk (here the CLI, another process on the
+    // same file) checks the runner in: this desk's row turns green and
+    // says where, while nobody touches this window.
+    cli(db, "checkin", runner.bib, "--desk", "Desk 3");
+    const row = await waitText(session, `desk-row-${runner.bib}`, "Desk 3", 3000);
+    assert.ok((await row.findElements(byTest("status-in"))).length === 1, "checked in on this desk's list");
+    // Counts follow the same way.
+    await session.actions({ async: true }).keyDown(Key.ALT).sendKeys("c").keyUp(Key.ALT).perform();
+    await waitText(session, "counts-total", "Checked in: 1 of 200");
+    cli(db, "checkin", roster(db).find((r) => r.race === "5K").bib, "--desk", "Desk 3");
+    await waitText(session, "counts-total", "Checked in: 2 of 200", 3000);
+    await stop(app);
+  });
+
+  it("shows a race's new code at the desk and in the roster as soon as it is saved", async () => {
+    const { dir, db } = deskEvent("rename", 100);
+    const runner = roster(db).find((r) => r.race === "10K");
+    const app = await start(dir, "desk-search");
+    const { session } = app;
+    const alt = (key) => session.actions({ async: true }).keyDown(Key.ALT).sendKeys(key).keyUp(Key.ALT).perform();
+    // The desk has searched once, so its index is built with the old code.
+    await session.actions({ async: true }).sendKeys(runner.bib).perform();
+    await waitText(session, `desk-row-${runner.bib}`, "10K");
+    await alt("1");
+    await alt("r");
+    await click(session, "race-edit-10K");
+    await type(session, "race-code", "10KM");
+    await click(session, "race-save");
+    await waitText(session, "races-message", "10KM");
+    await alt("o");
+    // By name: a bib's digits also match the demo's chip numbers.
+    await type(session, "roster-search", `${runner.first_name} ${runner.last_name}`);
+    // The rows sit in a transformed layer WebDriver's getText reads as
+    // empty: their textContent is what is shown.
+    const rows = await find(session, "roster-rows");
+    await session.wait(async () => (await rows.getAttribute("textContent")).includes("10KM"), 5000, "the roster never showed 10KM");
+    await alt("2");
+    await session.actions({ async: true }).sendKeys(runner.bib).perform();
+    await waitText(session, `desk-row-${runner.bib}`, "10KM · ");
+    await stop(app);
+  });
 });

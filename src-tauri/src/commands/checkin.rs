@@ -75,7 +75,6 @@ pub async fn desk_walk_up(
 ) -> CommandResult<Outcome> {
     let file = state.file().await;
     let outcome = checkin::register_walk_up(&file, &form, &desk(&state), note.as_deref()).await?;
-    state.changed().await;
     Ok(outcome)
 }
 

@@ -21,8 +21,6 @@ pub async fn event_get(state: State<'_, AppState>) -> CommandResult<EventForm> {
 pub async fn event_save(state: State<'_, AppState>, form: EventForm) -> CommandResult<()> {
     let event = form.parse()?;
     setup::update_event(&state.file().await, &event, &state.operator()).await?;
-    // Ages on race day follow the date.
-    state.changed().await;
     Ok(())
 }
 

@@ -86,7 +86,6 @@ pub async fn roster_import(
     if let Ok(mut slot) = state.import_cancel.lock() {
         *slot = None;
     }
-    state.changed().await;
     Ok(result?)
 }
 
@@ -106,13 +105,7 @@ pub async fn roster_page(
     state: State<'_, AppState>,
     query: TableQuery,
 ) -> CommandResult<TablePage> {
-    let mut table = state.roster().await?;
-    Ok(table.as_mut().map(|t| t.page(&query)).unwrap_or(TablePage {
-        total: 0,
-        matched: 0,
-        offset: 0,
-        rows: Vec::new(),
-    }))
+    Ok(state.roster().await?.page(&query))
 }
 
 #[tauri::command]
@@ -141,6 +134,5 @@ pub async fn entrant_save(
     let file = state.file().await;
     let race_day = setup::event(&file).await?.date;
     let entrant = roster::save_entrant(&file, bib.as_deref(), &form, &state.operator()).await?;
-    state.changed().await;
     Ok(RosterLine::new(&entrant, race_day))
 }

@@ -2,6 +2,8 @@
 // Backend and never import @tauri-apps/api themselves, so UI logic can be
 // tested with a fake one.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { Change } from "./bindings/Change";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { Counts } from "./bindings/Counts";
 import type { Found } from "./bindings/Found";
@@ -85,6 +87,9 @@ export interface Backend {
   pickResultsFolder(): Promise<string | null>;
   resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
   eventOpenCopy(path: string): Promise<string>;
+  /** Calls `handler` each time the open file changed, whoever changed it;
+   *  resolves to the function that stops it. */
+  onChange(handler: (change: Change) => void): Promise<() => void>;
 }
 
 export const tauriBackend: Backend = {
@@ -146,4 +151,5 @@ export const tauriBackend: Backend = {
   pickResultsFolder: () => invoke("pick_results_folder"),
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),
+  onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };
