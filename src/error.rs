@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::model::ParseError;
 use crate::roster::ImportReport;
+use crate::words::{Language, Said};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -24,7 +25,7 @@ pub enum Error {
 
     /// A roster file has problems; nothing was written. The report lists
     /// each one by row and column.
-    #[error("the roster was not imported: {} problem(s), nothing was written", .0.problems.len())]
+    #[error("{}", Language::En.render("error.import_rejected", &[("count", .0.problems.len().to_string())]))]
     ImportRejected(Box<ImportReport>),
 
     /// The file to import cannot be read at all.
@@ -36,16 +37,16 @@ pub enum Error {
     InvalidEntrant(Vec<crate::roster::Problem>),
 
     /// The person stopped it; nothing was written.
-    #[error("stopped; nothing was written")]
+    #[error("{}", Language::En.word("error.cancelled"))]
     Cancelled,
 
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Said),
 
     /// The change would break a rule of the event (a taken bib, a race
     /// that already exists, a second event in one file).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Said),
 
     #[error("{}", storage_message(.0))]
     Storage(#[from] sqlx::Error),
@@ -71,6 +72,26 @@ impl Error {
         }
     }
 
+    /// The message as a key of the dictionaries with its values, for the
+    /// app to show in the volunteer's language; none where the message is
+    /// not one yet (a field's reason, a file's).
+    pub fn said(&self) -> Option<Said> {
+        match self {
+            Self::NotFound(said) | Self::Conflict(said) => Some(said.clone()),
+            Self::Cancelled => Some(crate::said!("error.cancelled")),
+            Self::ImportRejected(report) => Some(crate::said!(
+                "error.import_rejected",
+                count = report.problems.len()
+            )),
+            Self::Storage(e) => match storage_kind(e) {
+                StorageKind::Full => Some(crate::said!("error.disk_full")),
+                StorageKind::Damaged => Some(crate::said!("error.damaged")),
+                StorageKind::Other => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the person can fix it by changing what they gave: the CLI
     /// exits with 2 for these, 1 for the rest.
     pub fn is_bad_input(&self) -> bool {
@@ -87,20 +108,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What a volunteer should read when SQLite fails: a full disk says so
 /// and what to do, since nothing else will help.
 fn storage_message(e: &sqlx::Error) -> String {
-    let full = e
-        .as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|code| code == "13");
-    let damaged = e
-        .as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|code| code == "11" || code == "26");
-    if full {
-        "the disk holding the event file is full (or the file reached its size limit): nothing was written; free space or move the file, then go on".into()
-    } else if damaged {
-        "the event file is damaged: stop writing to it and open the last backup".into()
-    } else {
-        format!("the event file could not be read or written: {e}")
+    match storage_kind(e) {
+        StorageKind::Full => Language::En.word("error.disk_full").to_owned(),
+        StorageKind::Damaged => Language::En.word("error.damaged").to_owned(),
+        StorageKind::Other => format!("the event file could not be read or written: {e}"),
+    }
+}
+
+enum StorageKind {
+    Full,
+    Damaged,
+    Other,
+}
+
+fn storage_kind(e: &sqlx::Error) -> StorageKind {
+    match e.as_database_error().and_then(|d| d.code()).as_deref() {
+        Some("13") => StorageKind::Full,
+        Some("11" | "26") => StorageKind::Damaged,
+        _ => StorageKind::Other,
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`changes`]: when the file changed, whoever changed it, and what;
 //! - [`files`]: what every file read or written gets (checks, atomic writes);
 //! - [`store`]: the event file, one SQLite file per event;
+//! - [`words`]: English and Korean, for files and messages;
 //! - [`model`]: the plain types, which only hold valid values.
 
 pub mod backup;
@@ -24,6 +25,7 @@ pub mod roster;
 pub mod setup;
 pub mod store;
 pub mod timing;
+pub mod words;
 
 pub use error::{Error, OpenError, Result};
 pub use store::EventFile;

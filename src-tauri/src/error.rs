@@ -1,6 +1,7 @@
-//! The error every command returns: a stable `code` the UI branches on and
-//! translates, the core's `message`, and `details` (the problems of an
-//! import or a form, the field that is wrong).
+//! The error every command returns: a stable `code` the UI branches on, the
+//! core's `message` in English, and `details`: the problems of an import or
+//! a form, the field that is wrong, and the message as a dictionary `key`
+//! with its `params`, which the UI shows in the volunteer's language.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -27,12 +28,23 @@ impl CommandError {
 impl From<racedesk::Error> for CommandError {
     fn from(e: racedesk::Error) -> Self {
         use racedesk::Error;
-        let details = match &e {
+        let mut details = match &e {
             Error::ImportRejected(report) => serde_json::to_value(report).unwrap_or_default(),
             Error::InvalidEntrant(problems) => json!({ "problems": problems }),
             Error::Invalid { field, .. } => json!({ "field": field }),
-            _ => Value::Null,
+            _ => json!({}),
         };
+        // The message as a key and its values: the UI says it in the
+        // volunteer's language (the English `message` stays for the log).
+        if let (Some(said), Some(map)) = (e.said(), details.as_object_mut()) {
+            let params: serde_json::Map<String, Value> = said
+                .params
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), Value::String(value)))
+                .collect();
+            map.insert("key".into(), Value::String(said.key.into()));
+            map.insert("params".into(), Value::Object(params));
+        }
         if !e.is_bad_input() {
             tracing::error!(error = %e, "command failed");
         }

@@ -23,18 +23,18 @@ pub async fn backup(file: &EventFile, folder: &Path) -> Result<PathBuf> {
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%.3f");
     let target = folder.join(format!("{stem}-{stamp}.racedesk"));
     if target.exists() {
-        return Err(Error::Conflict(format!(
-            "{} exists already; try again in a moment",
-            target.display()
+        return Err(Error::Conflict(crate::said!(
+            "error.backup_exists",
+            path = target.display()
         )));
     }
     // A file that holds less than its own last backup lost writes (its
     // WAL, most likely): a new backup would bury the better copy.
     if let Some((better, _)) = behind_last_backup(file, folder).await? {
-        return Err(Error::Conflict(format!(
-            "{} holds fewer captured rows than its backup {}: its latest writes (its -wal file?) are missing. Nothing was backed up; open that backup instead, or copy the missing -wal back beside the file",
-            file.path().display(),
-            better.display()
+        return Err(Error::Conflict(crate::said!(
+            "error.behind_backup",
+            path = file.path().display(),
+            backup = better.display()
         )));
     }
     // Written under a temporary name and renamed once whole: a full stick

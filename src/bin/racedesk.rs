@@ -1205,7 +1205,7 @@ async fn publish(
         let code = code.trim().to_ascii_uppercase();
         races.retain(|r| r.code == code);
         if races.is_empty() {
-            return Err(Error::NotFound(format!("there is no race {code}")).into());
+            return Err(Error::NotFound(racedesk::said!("error.no_race", race = code)).into());
         }
     }
     let written = |path: &Path, e: std::io::Error| {

@@ -172,7 +172,7 @@ pub async fn suggest_bib(file: &EventFile, race: &str) -> Result<Option<String>>
     let race = races
         .iter()
         .find(|r| r.code.as_str() == race)
-        .ok_or_else(|| Error::NotFound(format!("there is no race {race}")))?;
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_race", race = race)))?;
     let taken: std::collections::HashSet<String> = crate::store::entrants::bibs(file.reader())
         .await?
         .into_iter()
@@ -196,7 +196,10 @@ pub async fn group_members(file: &EventFile, group: &str) -> Result<Vec<super::F
         .map(crate::roster::to_entrant)
         .collect::<Result<Vec<Entrant>>>()?;
     if members.is_empty() {
-        return Err(Error::NotFound(format!("there is no group {group}")));
+        return Err(Error::NotFound(crate::said!(
+            "error.no_group",
+            group = group
+        )));
     }
     super::find::with_status(file, &members, crate::setup::event(file).await?.date).await
 }

@@ -121,9 +121,11 @@ pub async fn check_in_group(
     for bib in &bibs {
         let entrant = find(&mut tx, bib).await?;
         if entrant.team.as_deref() != Some(group) {
-            return Err(Error::Conflict(format!(
-                "bib {} ({}) is not in the group {group}; nothing was checked in",
-                entrant.bib, entrant.name
+            return Err(Error::Conflict(crate::said!(
+                "error.not_in_group",
+                bib = entrant.bib,
+                name = entrant.name,
+                group = group,
             )));
         }
         let one = check_in_one(&mut tx, &entrant, desk, note).await?;
@@ -236,7 +238,7 @@ fn parse_bib(text: &str) -> Result<Bib> {
 async fn find(tx: &mut SqliteConnection, bib: &Bib) -> Result<DeskEntrant> {
     store::entrant_by_bib(&mut *tx, bib.as_str())
         .await?
-        .ok_or_else(|| Error::NotFound(format!("there is no runner with bib {bib}")))
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_runner", bib = bib)))
 }
 
 fn shown(row: CheckinRow) -> CheckedIn {

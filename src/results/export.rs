@@ -9,7 +9,6 @@ use std::io::Write;
 
 use askama::Template;
 
-use super::words::COLUMNS;
 use super::{Heading, RaceResults, ResultRow};
 use crate::error::{Error, Result};
 
@@ -64,6 +63,24 @@ fn output(e: impl std::fmt::Display) -> Error {
         reason: e.to_string(),
     }
 }
+
+/// The column heads of a results table, before one per checkpoint: keys
+/// of the app's dictionaries, the results screen's own words.
+const COLUMNS: [&str; 13] = [
+    "results.place",
+    "field.bib",
+    "results.name",
+    "results.nativeName",
+    "roster.gender",
+    "roster.age",
+    "roster.country",
+    "results.category",
+    "results.genderPlace",
+    "results.categoryPlace",
+    "results.gun",
+    "results.net",
+    "results.status",
+];
 
 /// A race's column heads in the heading's language: the same words as
 /// the results screen, then one per checkpoint.
@@ -363,4 +380,38 @@ pub fn write_awards(heading: &Heading, races: &[RaceResults], out: &mut impl Wri
     let races = races.iter().map(|r| (r.name.as_str(), awards(r))).collect();
     let html = AwardsPage { heading, races }.render().map_err(output)?;
     out.write_all(html.as_bytes()).map_err(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::words::Language;
+
+    /// Every word a published file uses is in both dictionaries.
+    #[test]
+    fn both_dictionaries_have_every_word_a_file_uses() {
+        let words = [
+            "results.title",
+            "results.ranked",
+            "results.byNet",
+            "results.search",
+            "results.awards",
+            "results.overall",
+            "results.time",
+            "status.finished",
+            "status.over_cutoff",
+            "status.no_start",
+            "status.before_start",
+            "status.DNF",
+            "status.DNS",
+            "status.DQ",
+        ];
+        for key in super::COLUMNS.iter().chain(&words) {
+            assert_ne!(Language::En.word(key), "?", "en.json lacks {key}");
+            assert_ne!(
+                Language::Ko.word(key),
+                Language::En.word(key),
+                "ko.json lacks {key}"
+            );
+        }
+    }
 }

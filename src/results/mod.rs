@@ -11,16 +11,15 @@
 
 mod export;
 mod score;
-mod words;
 
 use std::collections::HashMap;
 
+pub use crate::words::Language;
 pub use export::{
     Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
     write_json, write_xlsx,
 };
 pub use score::{RaceResults, ResultRow, Split};
-pub use words::Language;
 
 use crate::error::Result;
 use crate::model::EventDate;

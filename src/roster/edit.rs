@@ -141,7 +141,7 @@ pub(crate) async fn save_in(
             existing
                 .iter()
                 .find(|e| e.bib == bib.as_str())
-                .ok_or_else(|| Error::NotFound(format!("there is no entrant with bib {bib}")))?,
+                .ok_or_else(|| Error::NotFound(crate::said!("error.no_entrant", bib = bib)))?,
         ),
         None => None,
     };

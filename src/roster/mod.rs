@@ -46,7 +46,7 @@ pub(crate) async fn insert_entrants(
     for entrant in entrants {
         let race_id = *race_ids
             .get(entrant.race.as_str())
-            .ok_or_else(|| Error::NotFound(format!("there is no race {}", entrant.race)))?;
+            .ok_or_else(|| Error::NotFound(crate::said!("error.no_race", race = entrant.race)))?;
         rows.push(from_entrant(entrant, race_id));
     }
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;

@@ -58,9 +58,9 @@ pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Resu
     plain(event)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     if rows::get(&mut *tx).await?.is_some() {
-        return Err(Error::Conflict(format!(
-            "{} already holds an event; change it with the event settings, or use a new file",
-            file.path().display()
+        return Err(Error::Conflict(crate::said!(
+            "error.event_exists",
+            path = file.path().display()
         )));
     }
     let row = to_row(event);
@@ -127,7 +127,7 @@ fn plain(event: &Event) -> Result<()> {
 }
 
 fn no_event() -> Error {
-    Error::NotFound("this file has no event yet: set one up with `racedesk event init`".into())
+    Error::NotFound(crate::said!("error.no_event"))
 }
 
 fn to_row(event: &Event) -> EventRow {

@@ -154,17 +154,19 @@ async fn save(
     for other in existing.iter().filter(|r| Some(r.id) != old.map(|o| o.id)) {
         let other = from_row(other)?;
         if other.race.code == race.code {
-            return Err(Error::Conflict(format!(
-                "there is already a race {}",
-                race.code
+            return Err(Error::Conflict(crate::said!(
+                "error.race_exists",
+                code = race.code
             )));
         }
         if let (Some(a), Some(b)) = (&race.bibs, &other.race.bibs)
             && a.overlaps(b)
         {
-            return Err(Error::Conflict(format!(
-                "the bibs {a} overlap those of {} ({b})",
-                other.race.code
+            return Err(Error::Conflict(crate::said!(
+                "error.bibs_overlap",
+                bibs = a,
+                race = other.race.code,
+                theirs = b
             )));
         }
     }
@@ -184,9 +186,11 @@ async fn save(
                     })
                     .count();
                 if outside > 0 {
-                    return Err(Error::Conflict(format!(
-                        "{outside} entrant(s) of {} have bibs outside {ranges}: change their bibs first",
-                        old.code
+                    return Err(Error::Conflict(crate::said!(
+                        "error.bibs_strand",
+                        count = outside,
+                        race = old.code,
+                        ranges = ranges
                     )));
                 }
             }
@@ -221,9 +225,10 @@ pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> R
         .find(|r| r.code == code.as_str())
         .ok_or_else(|| no_race(code))?;
     if old.entrants > 0 {
-        return Err(Error::Conflict(format!(
-            "{code} has {} entrant(s): move them to another race or remove them first",
-            old.entrants
+        return Err(Error::Conflict(crate::said!(
+            "error.race_has_entrants",
+            race = code,
+            count = old.entrants
         )));
     }
     rows::delete(&mut *tx, old.id).await?;
@@ -258,7 +263,7 @@ pub(crate) async fn race_list(file: &EventFile) -> Result<Vec<Race>> {
 }
 
 fn no_race(code: &RaceCode) -> Error {
-    Error::NotFound(format!("there is no race {code}"))
+    Error::NotFound(crate::said!("error.no_race", race = code))
 }
 
 fn to_row(race: &Race) -> RaceRow {

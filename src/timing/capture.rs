@@ -157,8 +157,9 @@ pub async fn assign_next(
     let bib = parse_bib(bib)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     if store::has_crossings(&mut *tx, &point).await? {
-        return Err(Error::Conflict(format!(
-            "bibs at {point} are typed in crossing order by a second operator: use two-operator mode there"
+        return Err(Error::Conflict(crate::said!(
+            "error.two_operator_point",
+            point = point
         )));
     }
     let Some(passing) = store::oldest_unassigned(&mut *tx, &point).await? else {
@@ -221,7 +222,10 @@ pub async fn correct(
     };
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     if !store::passing_exists(&mut *tx, passing).await? {
-        return Err(Error::NotFound(format!("there is no capture {passing}")));
+        return Err(Error::NotFound(crate::said!(
+            "error.no_capture",
+            id = passing
+        )));
     }
     let by = captured(&mut tx, station).await?;
     store::insert_correction(&mut tx, &row, &by).await?;
@@ -282,9 +286,7 @@ pub async fn set_status(
     // A status for a bib nobody has would mark no one, silently.
     match crate::store::entrants::uid(&mut *tx, None, bib.as_str()).await {
         Err(sqlx::Error::RowNotFound) => {
-            return Err(Error::NotFound(format!(
-                "there is no runner with bib {bib} in this event"
-            )));
+            return Err(Error::NotFound(crate::said!("error.no_runner", bib = bib)));
         }
         other => {
             other?;
@@ -367,14 +369,11 @@ pub async fn undo_start(
     crate::model::no_controls(reason, false).map_err(|e| Error::invalid("reason", e))?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let Some((start, false)) = store::start_of(&mut *tx, race_id, &wave).await? else {
-        return Err(Error::NotFound(format!(
-            "{code}{} has no start to undo",
-            if wave.is_empty() {
-                String::new()
-            } else {
-                format!(" wave {wave}")
-            }
-        )));
+        return Err(Error::NotFound(if wave.is_empty() {
+            crate::said!("error.no_start_to_undo", race = code)
+        } else {
+            crate::said!("error.no_wave_start_to_undo", race = code, wave = wave)
+        }));
     };
     let by = captured(&mut tx, station).await?;
     store::insert_undo(&mut tx, &start, reason, &by).await?;
@@ -393,17 +392,14 @@ async fn race_and_wave(
     let row = races
         .iter()
         .find(|r| r.code == code)
-        .ok_or_else(|| Error::NotFound(format!("there is no race {race}")))?;
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_race", race = race)))?;
     let wave = wave.map(str::trim).unwrap_or_default().to_owned();
     if !wave.is_empty() && !row.waves.split(',').any(|w| w == wave) {
-        return Err(Error::NotFound(format!(
-            "race {code} has no wave {wave} (its waves: {})",
-            if row.waves.is_empty() {
-                "none"
-            } else {
-                &row.waves
-            }
-        )));
+        return Err(Error::NotFound(if row.waves.is_empty() {
+            crate::said!("error.no_waves", race = code, wave = wave)
+        } else {
+            crate::said!("error.no_wave", race = code, wave = wave, waves = row.waves)
+        }));
     }
     Ok((row.id, code, wave))
 }

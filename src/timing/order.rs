@@ -80,13 +80,11 @@ pub async fn insert_crossing(
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let place = store::crossing_place(&mut *tx, before)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("there is no bib {before} in a crossing order")))?;
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_crossing", bib = before)))?;
     let below = place.before.unwrap_or(place.ord - 1.0);
     let ord = (below + place.ord) / 2.0;
     if ord <= below || ord >= place.ord {
-        return Err(Error::Conflict(
-            "too many bibs inserted at one place: drop some there first".into(),
-        ));
+        return Err(Error::Conflict(crate::said!("error.crossing_crowded")));
     }
     let by = captured(&mut tx, station).await?;
     store::insert_crossing(
@@ -118,9 +116,9 @@ pub async fn drop_crossing(
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let place = store::crossing_place(&mut *tx, id)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("there is no bib {id} in a crossing order")))?;
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_crossing", bib = id)))?;
     if place.dropped {
-        return Err(Error::Conflict("that bib was dropped already".into()));
+        return Err(Error::Conflict(crate::said!("error.crossing_dropped")));
     }
     let by = captured(&mut tx, station).await?;
     store::insert_crossing_drop(&mut tx, &place.point, id, &reason, &by).await?;

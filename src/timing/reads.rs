@@ -366,7 +366,7 @@ pub async fn statuses(file: &EventFile) -> Result<Vec<RunnerStatus>> {
 pub async fn history(file: &EventFile, id: &str) -> Result<Vec<store::HistoryEntry>> {
     let history = store::history(file.reader(), id).await?;
     if history.is_empty() {
-        return Err(Error::NotFound(format!("there is no capture {id}")));
+        return Err(Error::NotFound(crate::said!("error.no_capture", id = id)));
     }
     Ok(history)
 }

@@ -5,12 +5,12 @@
 // Korean forms ask the family name first. Keys go to whatever has the
 // focus, as a person's do.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, closeAll, find, pressOn, rectOf, resize, screenshot, start, stop, tempDir, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, pressOn, rectOf, resize, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -197,6 +197,27 @@ describe("the screens at 1366x768", () => {
     await session.wait(async () => (await labels()).some((l) => l.startsWith("Given name")), 5000);
     const en = await labels();
     assert.ok(en.findIndex((l) => l.startsWith("Given name")) < en.findIndex((l) => l.startsWith("Family name")), en.join(" | "));
+    await stop(app);
+  });
+
+  it("says the core's refusals in Korean to a Korean volunteer", async () => {
+    const dir = tempDir("korean-refusal");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "20"]);
+    settings(dir, db, { language: "ko", theme: "light", role: "director" });
+    const app = await start(dir, "nav-setup");
+    const { session } = app;
+    await alt(session, "r");
+    await type(session, "race-code", "10K");
+    await type(session, "race-name", "또 하나의 10 km");
+    await type(session, "race-distance", "10000");
+    await pressOn(session)(Key.ENTER);
+    const said = await waitText(session, "races-error", "10K 종목이 이미 있습니다");
+    assert.doesNotMatch(await said.getText(), /[a-z]{4,}/, "no English sentence");
+    // The CLI keeps its English.
+    const refused = spawnSync(CLI, ["--db", db, "race", "add", "--code", "10K", "--name", "Again", "--distance-m", "10000"], { encoding: "utf8" });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /there is already a race 10K/);
     await stop(app);
   });
 

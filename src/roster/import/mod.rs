@@ -158,9 +158,7 @@ pub async fn import(
     let event = setup::event(file).await?;
     let races = setup::race_list(file).await?;
     if races.is_empty() {
-        return Err(Error::NotFound(
-            "the event has no races yet: add them before importing a roster".into(),
-        ));
+        return Err(Error::NotFound(crate::said!("error.no_races_yet")));
     }
     let mut report = ImportReport {
         dry_run: options.dry_run,
@@ -294,9 +292,9 @@ pub async fn import(
         .map(
             |(number, entrant)| match race_ids.get(entrant.race.as_str()) {
                 Some(&race_id) => Ok((number, from_entrant(entrant, race_id))),
-                None => Err(Error::Conflict(format!(
-                    "the race {} was removed meanwhile: check the file again",
-                    entrant.race
+                None => Err(Error::Conflict(crate::said!(
+                    "error.race_removed",
+                    race = entrant.race
                 ))),
             },
         )
