@@ -19,6 +19,8 @@ mod timing;
 mod results;
 // Knowing that the file changed, whoever changed it.
 mod changes;
+// What a station captured, numbered in one sequence.
+mod stations;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

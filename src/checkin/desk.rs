@@ -223,7 +223,7 @@ async fn new_row(
         action: action.to_owned(),
         undoes,
         station: desk.id.clone(),
-        seq: store::next_seq(&mut *tx, &desk.id).await?,
+        seq: crate::store::next_seq(&mut *tx, &desk.id).await?,
         desk: desk.name.trim().to_owned(),
         operator: desk.operator.clone(),
         at_ms: crate::store::now_ms(),

@@ -59,16 +59,6 @@ pub(crate) async fn latest(
     .await
 }
 
-/// The next sequence number of a station.
-pub(crate) async fn next_seq(db: impl SqliteExecutor<'_>, station: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"SELECT coalesce(max(seq), 0) + 1 AS "seq!: i64" FROM checkin WHERE station = ?"#,
-        station
-    )
-    .fetch_one(db)
-    .await
-}
-
 pub(crate) async fn insert(db: &mut SqliteConnection, row: &CheckinRow) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO checkin (id, entrant_uid, action, undoes, station, seq, desk, operator, at_ms, note)

@@ -434,6 +434,29 @@ fn open_error(path: &Path, e: sqlx::Error) -> OpenError {
     }
 }
 
+/// The next number in a station's one sequence over every fact it
+/// captured, whatever its kind: (station, seq) is one cursor over what a
+/// station captured. Called inside the write transaction, so numbers are
+/// gap-free and never given twice.
+pub(crate) async fn next_seq(
+    db: impl sqlx::SqliteExecutor<'_>,
+    station: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT max(coalesce((SELECT max(seq) FROM checkin WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM passing WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM correction WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM race_start WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM runner_status WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM crossing WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM start_undo WHERE station = ?1), 0)) + 1
+           AS "seq!: i64""#,
+        station
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// The newest row of each table that grows: its rowid, which SQLite gives
 /// in insertion order whatever the row's own id. A row merged later with an
 /// earlier UUID time still moves its table's mark. Setup edits move the

@@ -13,22 +13,6 @@ pub(crate) struct Captured {
     pub captured_ms: i64,
 }
 
-/// The next sequence number of a station, over all its timing rows.
-pub(crate) async fn next_seq(db: impl SqliteExecutor<'_>, station: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"SELECT max(coalesce((SELECT max(seq) FROM passing WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM correction WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM race_start WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM runner_status WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM crossing WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM start_undo WHERE station = ?1), 0)) + 1
-           AS "seq!: i64""#,
-        station
-    )
-    .fetch_one(db)
-    .await
-}
-
 pub(crate) struct StartRow {
     pub race_id: i64,
     pub wave: String,

@@ -415,7 +415,7 @@ pub(crate) async fn captured(tx: &mut SqliteConnection, station: &Station) -> Re
     Ok(Captured {
         id: uuid::Uuid::now_v7().to_string(),
         station: station.id.clone(),
-        seq: store::next_seq(&mut *tx, &station.id).await?,
+        seq: crate::store::next_seq(&mut *tx, &station.id).await?,
         operator: if station.operator.trim().is_empty() {
             station.name.clone()
         } else {
