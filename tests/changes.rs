@@ -5,24 +5,12 @@
 use racedesk::changes::{Marks, Watch};
 use racedesk::checkin::Finder;
 use racedesk::model::{AgeGroups, Race, RaceCode};
-use racedesk::roster::{self, EntrantForm};
 
 use crate::support::{TestEvent, racedesk, text};
 
 async fn with_runner() -> TestEvent {
     let event = TestEvent::new().await;
-    let form = EntrantForm {
-        bib: "2001".into(),
-        first_name: "Kim".into(),
-        last_name: "Chol".into(),
-        gender: "M".into(),
-        age: "30".into(),
-        race: "10K".into(),
-        ..EntrantForm::default()
-    };
-    roster::save_entrant(&event.file, None, &form, "test")
-        .await
-        .unwrap();
+    event.add_runner("2001", "10K").await;
     event
 }
 

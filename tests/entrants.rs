@@ -126,3 +126,21 @@ async fn an_entrant_is_corrected_and_may_take_a_free_bib() {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn one_entrant_is_read_by_bib_alone() {
+    let event = TestEvent::new().await;
+    event.add_runner("2001", "10K").await;
+    event.add_runner("2002", "10K").await;
+    let bib = racedesk::model::Bib::parse("2002").unwrap();
+    let entrant = roster::entrant(&event.file, &bib).await.unwrap();
+    assert_eq!(
+        (entrant.bib.as_str(), entrant.family_name.as_str()),
+        ("2002", "2002")
+    );
+    let missing = racedesk::model::Bib::parse("7").unwrap();
+    match roster::entrant(&event.file, &missing).await {
+        Err(Error::NotFound(said)) => assert_eq!(said.key, "error.no_entrant"),
+        other => panic!("not found expected: {other:?}"),
+    }
+}

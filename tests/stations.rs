@@ -2,7 +2,6 @@
 //! over every kind of fact, so (station, seq) is one cursor over it.
 
 use racedesk::checkin::{self, Desk};
-use racedesk::roster::{self, EntrantForm};
 use racedesk::timing;
 
 use crate::support::{TestEvent, at, station};
@@ -10,20 +9,8 @@ use crate::support::{TestEvent, at, station};
 #[tokio::test]
 async fn a_station_numbers_every_fact_it_captures_in_one_sequence() {
     let event = TestEvent::new().await;
-    for bib in ["2001", "2002"] {
-        let form = EntrantForm {
-            bib: bib.into(),
-            first_name: "Kim".into(),
-            last_name: format!("Runner {bib}"),
-            gender: "M".into(),
-            age: "30".into(),
-            race: "10K".into(),
-            ..EntrantForm::default()
-        };
-        roster::save_entrant(&event.file, None, &form, "test")
-            .await
-            .unwrap();
-    }
+    event.add_runner("2001", "10K").await;
+    event.add_runner("2002", "10K").await;
     // One laptop both checks runners in and times them.
     let laptop = station();
     let desk = Desk {
@@ -33,8 +20,7 @@ async fn a_station_numbers_every_fact_it_captures_in_one_sequence() {
     };
     let other = racedesk::model::Station {
         id: "second-laptop".into(),
-        name: "Finish B".into(),
-        operator: "timer".into(),
+        ..station()
     };
     checkin::check_in(&event.file, "2001", &desk, None)
         .await

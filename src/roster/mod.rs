@@ -31,6 +31,17 @@ pub async fn entrants(file: &EventFile) -> Result<Vec<Entrant>> {
         .collect()
 }
 
+/// The entrant with `bib`, read alone rather than with the whole roster.
+pub async fn entrant(file: &EventFile, bib: &Bib) -> Result<Entrant> {
+    store::concerned(file.reader(), Some(bib.as_str()), bib.as_str(), None)
+        .await?
+        .into_iter()
+        .find(|row| row.bib == bib.as_str())
+        .map(to_entrant)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_entrant", bib = bib)))
+}
+
 /// Adds entrants that are already valid (the demo's), in one transaction.
 pub(crate) async fn insert_entrants(
     file: &EventFile,

@@ -14,11 +14,9 @@ pub use capture::{
     set_status, start_race, undo_start,
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
-pub use order::{
-    Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time, pairing,
-};
+pub use order::{Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time};
 pub(crate) use reads::effective;
 pub use reads::{
-    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, latest_at, reads,
-    reads_at, starts, statuses, write_reads_csv,
+    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, latest_at, pairing,
+    reads, reads_at, starts, statuses, write_reads_csv,
 };

@@ -149,18 +149,6 @@ pub async fn insert_time(
     super::capture::insert_untyped(file, &point, at_ms, &reason, station).await
 }
 
-/// The pairs at `point`, first across first.
-pub async fn pairing(file: &EventFile, point: &str) -> Result<Vec<Pair>> {
-    let point = parse_point(point)?;
-    Ok(super::reads::derive(file, Some(&point))
-        .await?
-        .1
-        .into_iter()
-        .filter(|(p, _)| *p == point)
-        .flat_map(|(_, pairs)| pairs)
-        .collect())
-}
-
 /// Pairs the times at one point (`slots`: index into `reads`, and the
 /// capture's own bib from a correction, if any) with the bibs in
 /// crossing order there.

@@ -94,6 +94,19 @@ pub async fn latest_at(file: &EventFile, point: &str, limit: usize) -> Result<Ve
     Ok(reads)
 }
 
+/// The two-operator pairs at `point`, first across first: derived with
+/// the reads, since a pair's time is a read (order.rs only pairs them).
+pub async fn pairing(file: &EventFile, point: &str) -> Result<Vec<Pair>> {
+    let point = parse_point(point)?;
+    Ok(derive(file, Some(&point))
+        .await?
+        .1
+        .into_iter()
+        .filter(|(p, _)| *p == point)
+        .flat_map(|(_, pairs)| pairs)
+        .collect())
+}
+
 /// The pairs of two-operator timing at each point that has them.
 pub(crate) type Pairing = Vec<(String, Vec<Pair>)>;
 

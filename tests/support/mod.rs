@@ -73,6 +73,22 @@ impl TestEvent {
         roster::import(&self.file, path, &options, "test").await
     }
 
+    /// Registers runner `bib` ("Runner {bib}", M, 30) in `race`.
+    pub async fn add_runner(&self, bib: &str, race: &str) {
+        let form = roster::EntrantForm {
+            bib: bib.into(),
+            first_name: "Runner".into(),
+            last_name: bib.into(),
+            gender: "M".into(),
+            age: "30".into(),
+            race: race.into(),
+            ..roster::EntrantForm::default()
+        };
+        roster::save_entrant(&self.file, None, &form, "test")
+            .await
+            .expect("add runner");
+    }
+
     pub async fn entrant_count(&self) -> usize {
         roster::entrants(&self.file)
             .await

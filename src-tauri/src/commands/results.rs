@@ -157,7 +157,7 @@ pub async fn results_print(
     let one = all
         .iter()
         .find(|r| r.code == race)
-        .ok_or_else(|| CommandError::new("not_found", format!("there is no race {race}")))?;
+        .ok_or_else(|| racedesk::Error::NotFound(racedesk::said!("error.no_race", race = race)))?;
     Ok(PrintOut {
         name: one.name.clone(),
         splits: one.checkpoints.iter().map(|c| c.point.clone()).collect(),

@@ -114,13 +114,7 @@ pub async fn entrant_get(state: State<'_, AppState>, bib: String) -> CommandResu
     let race_day = setup::event(&file).await?.date;
     let bib = racedesk::model::Bib::parse(&bib)
         .map_err(|e| CommandError::new("invalid", e.to_string()))?;
-    let entrant = roster::entrants(&file)
-        .await?
-        .into_iter()
-        .find(|e| e.bib == bib)
-        .ok_or_else(|| {
-            CommandError::new("not_found", format!("there is no entrant with bib {bib}"))
-        })?;
+    let entrant = roster::entrant(&file, &bib).await?;
     Ok(EntrantForm::from_entrant(&entrant, race_day))
 }
 
