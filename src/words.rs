@@ -48,15 +48,6 @@ impl Language {
     }
 
     /// The word for `key` with its `{name}` slots filled.
-    pub fn fill(self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
-        values
-            .iter()
-            .fold(self.word(key).to_owned(), |text, (name, value)| {
-                text.replace(&format!("{{{name}}}"), &value.to_string())
-            })
-    }
-
-    /// [`Language::fill`] with values already text.
     pub fn render(self, key: &str, values: &[(&str, String)]) -> String {
         values
             .iter()

@@ -26,7 +26,7 @@ const DEMO_ENTRANTS: usize = 500;
 pub const BACKUP_MINUTES: [u32; 5] = [1, 2, 5, 10, 15];
 
 /// What a cache was built from: the file and its marks then.
-pub struct Built {
+struct Built {
     path: PathBuf,
     marks: Marks,
 }

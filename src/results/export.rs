@@ -235,14 +235,18 @@ pub fn write_html(heading: &Heading, races: &[RaceResults], out: &mut impl Write
                 race,
                 header: header(heading, race),
                 rows: race.rows.iter().map(|row| cells(heading, row)).collect(),
-                ranked: heading.language.fill(
+                ranked: heading.language.render(
                     "results.ranked",
                     &[
                         (
                             "finished",
-                            &race.rows.iter().filter(|r| r.place.is_some()).count(),
+                            race.rows
+                                .iter()
+                                .filter(|r| r.place.is_some())
+                                .count()
+                                .to_string(),
                         ),
-                        ("entrants", &race.entrants),
+                        ("entrants", race.entrants.to_string()),
                     ],
                 ),
             })
