@@ -7,6 +7,7 @@
 //! - [`roster`]: who is entered, imported from CSV or XLSX;
 //! - [`checkin`]: the start-line desk: find, check in, undo, counts;
 //! - [`timing`]: the finish line: starts, captures, corrections, reads;
+//! - [`session`]: an open event, its caches and the work beside it;
 //! - [`backup`]: copies of the event file while timing;
 //! - [`changes`]: when the file changed, whoever changed it, and what;
 //! - [`files`]: what every file read or written gets (checks, atomic writes);
@@ -22,6 +23,7 @@ pub mod files;
 pub mod model;
 pub mod results;
 pub mod roster;
+pub mod session;
 pub mod setup;
 pub mod store;
 pub mod timing;

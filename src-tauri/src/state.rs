@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use racedesk::changes::Marks;
 use racedesk::checkin::Finder;
 use racedesk::roster::RosterTable;
-use racedesk::timing::CaptureClock;
+use racedesk::session::{Backups, Session};
 use racedesk::{EventFile, roster};
 use tauri::Manager;
-use tokio::sync::RwLock;
+use tokio::sync::MappedMutexGuard;
 
 use crate::error::{CommandError, CommandResult};
 use crate::settings::{Preferences, Settings};
@@ -25,48 +24,16 @@ const DEMO_ENTRANTS: usize = 500;
 /// The backup intervals offered, in minutes.
 pub const BACKUP_MINUTES: [u32; 5] = [1, 2, 5, 10, 15];
 
-/// What a cache was built from: the file and its marks then.
-struct Built {
-    path: PathBuf,
-    marks: Marks,
-}
-
-impl Built {
-    async fn of(file: &EventFile) -> CommandResult<Self> {
-        Ok(Self {
-            path: file.path().to_owned(),
-            marks: Marks::of(file).await?,
-        })
-    }
-
-    fn same_setup(&self, now: &Self) -> bool {
-        self.path == now.path && self.marks.same_setup(&now.marks)
-    }
-}
-
 pub struct AppState {
     data_dir: PathBuf,
     settings: Mutex<Settings>,
-    file: RwLock<EventFile>,
+    /// The open event, with its caches and the work beside it (the
+    /// watch that tells the screens what changed, automatic backups).
+    pub session: Arc<Session>,
     /// Set by `roster_cancel` to stop the import under way.
     pub import_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Said once to the UI: why the last event did not reopen.
     pub notice: Mutex<Option<String>>,
-    /// The roster as a table for the app's list, with the file and the
-    /// marks it was built from: built again when setup moved, whoever
-    /// moved it (no command has to say so).
-    roster: tokio::sync::Mutex<Option<(Built, RosterTable)>>,
-    /// The check-in desk's search index, likewise.
-    finder: tokio::sync::Mutex<Option<(Built, Finder)>>,
-    /// The capture clock: the wall clock read once at start, then monotonic.
-    pub clock: CaptureClock,
-    /// A rehearsal today: typed times are read on today's date (not kept
-    /// over a restart, so race day never starts in rehearsal).
-    pub rehearsal: AtomicBool,
-    /// The last backup: where, and when (Unix epoch ms).
-    pub last_backup: Mutex<Option<(String, i64)>>,
-    /// The results last scored, under the file's fingerprint.
-    pub results: Mutex<Option<(String, Arc<Vec<racedesk::results::RaceResults>>)>>,
 }
 
 impl AppState {
@@ -99,72 +66,37 @@ impl AppState {
         };
         settings.last_event = Some(file.path().to_owned());
         settings.save(&data_dir)?;
-        Ok(Self {
+        let session = Session::start(file, settings.station.clone());
+        let state = Self {
             data_dir,
             settings: Mutex::new(settings),
-            file: RwLock::new(file),
+            session,
             import_cancel: Mutex::new(None),
             notice: Mutex::new(notice),
-            roster: tokio::sync::Mutex::new(None),
-            finder: tokio::sync::Mutex::new(None),
-            clock: CaptureClock::system(),
-            rehearsal: AtomicBool::new(false),
-            last_backup: Mutex::new(None),
-            results: Mutex::new(None),
-        })
+        };
+        state.session.set_backups(Some(state.backups()));
+        Ok(state)
     }
 
     /// The open event file (a cheap handle on its connection pools).
     pub async fn file(&self) -> EventFile {
-        self.file.read().await.clone()
+        self.session.file().await
     }
 
-    /// The roster table, built again from the event file when its setup
-    /// moved since it was built.
-    pub async fn roster(&self) -> CommandResult<tokio::sync::MappedMutexGuard<'_, RosterTable>> {
-        let file = self.file().await;
-        let now = Built::of(&file).await?;
-        let mut table = self.roster.lock().await;
-        if !table
-            .as_ref()
-            .is_some_and(|(built, _)| built.same_setup(&now))
-        {
-            *table = Some((now, RosterTable::load(&file).await?));
-        }
-        tokio::sync::MutexGuard::try_map(table, |t| t.as_mut().map(|(_, table)| table))
-            .map_err(|_| CommandError::new("internal", "the roster table is unavailable"))
+    /// The roster table, as it stands in the file now.
+    pub async fn roster(&self) -> CommandResult<MappedMutexGuard<'_, RosterTable>> {
+        Ok(self.session.roster().await?)
     }
 
     /// The desk's search index, likewise.
-    pub async fn finder(&self) -> CommandResult<tokio::sync::MappedMutexGuard<'_, Finder>> {
-        let file = self.file().await;
-        let now = Built::of(&file).await?;
-        let mut finder = self.finder.lock().await;
-        if !finder
-            .as_ref()
-            .is_some_and(|(built, _)| built.same_setup(&now))
-        {
-            *finder = Some((now, Finder::load(&file).await?));
-        }
-        tokio::sync::MutexGuard::try_map(finder, |f| f.as_mut().map(|(_, finder)| finder))
-            .map_err(|_| CommandError::new("internal", "the search index is unavailable"))
-    }
-
-    /// This running copy's station id, kept in the settings.
-    pub fn station(&self) -> String {
-        self.settings
-            .lock()
-            .map(|s| s.station.clone())
-            .unwrap_or_default()
+    pub async fn finder(&self) -> CommandResult<MappedMutexGuard<'_, Finder>> {
+        Ok(self.session.finder().await?)
     }
 
     /// Switches to another event file and remembers it for the next start.
     pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
         let path = file.path().to_owned();
-        let old = std::mem::replace(&mut *self.file.write().await, file);
-        if old.path() != path {
-            old.close().await;
-        }
+        self.session.switch_to(file).await;
         self.update_settings(|s| s.last_event = Some(path))
     }
 
@@ -202,14 +134,18 @@ impl AppState {
             .unwrap_or(5)
     }
 
-    /// Backs the event file up now and remembers it.
-    pub async fn backup_now(&self) -> CommandResult<(String, i64)> {
-        let copy = racedesk::backup::backup(&self.file().await, &self.backup_folder()).await?;
-        let done = (copy.display().to_string(), self.clock.now_ms());
-        if let Ok(mut last) = self.last_backup.lock() {
-            *last = Some(done.clone());
+    /// Automatic backups as the settings say.
+    pub fn backups(&self) -> Backups {
+        Backups {
+            folder: self.backup_folder(),
+            every: std::time::Duration::from_secs(u64::from(self.backup_minutes()) * 60),
         }
-        Ok(done)
+    }
+
+    /// Backs the event file up now into the backup folder.
+    pub async fn backup_now(&self) -> CommandResult<(String, i64)> {
+        let (copy, at) = self.session.backup_now(&self.backup_folder()).await?;
+        Ok((copy.display().to_string(), at))
     }
 
     pub fn preferences(&self) -> Preferences {

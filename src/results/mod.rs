@@ -11,6 +11,7 @@
 
 mod export;
 mod score;
+mod view;
 
 use std::collections::HashMap;
 
@@ -20,6 +21,7 @@ pub use export::{
     write_json, write_xlsx,
 };
 pub use score::{RaceResults, ResultRow, Split};
+pub use view::{Finisher, PAGE_LIMIT, ResultsFilter, ResultsPage, latest, matching, page};
 
 use crate::error::Result;
 use crate::model::EventDate;

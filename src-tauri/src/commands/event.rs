@@ -57,7 +57,7 @@ pub async fn event_open_copy(state: State<'_, AppState>, path: String) -> Comman
     let folder = state
         .data_dir()
         .join("copies")
-        .join(state.clock.now_ms().to_string());
+        .join(state.session.clock().now_ms().to_string());
     std::fs::create_dir_all(&folder)
         .map_err(|e| CommandError::new("unwritable", format!("{}: {e}", folder.display())))?;
     let file = EventFile::open_copy(&original, &folder).await?;

@@ -2,61 +2,21 @@
 //! the webview never holds 50,000 rows; the latest finishers for the
 //! announcer; exports into the results folder (a USB stick).
 
-use std::sync::Arc;
-
-use racedesk::results::{self, Format, Heading, Language, RaceResults, ResultRow};
-use serde::{Deserialize, Serialize};
+use racedesk::results::{self, Format, Heading, Language, RaceResults, ResultRow, ResultsFilter};
+use serde::Serialize;
 use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
-/// What the results screen filters by; empty strings filter nothing.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase", default)]
-pub struct ResultsFilter {
-    pub gender: String,
-    pub category: String,
-    pub group: String,
-    pub nationality: String,
-    /// Part of a name, or a bib.
-    pub search: String,
-    /// The latest finishers first instead of by place.
-    pub latest_first: bool,
-}
-
-/// A page of one race's results, with what the filters can choose from.
+/// A page of one race's results, and the folder exports go to.
 #[derive(Debug, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
-pub struct ResultsPage {
-    /// Every race: code and name, in setup order.
-    pub races: Vec<(String, String)>,
-    pub code: String,
-    pub distance_m: u32,
-    pub net_time: bool,
-    /// The checkpoints' names, one split column each.
-    pub splits: Vec<String>,
-    pub entrants: u32,
-    pub finished: u32,
-    /// Rows matching the filters.
-    pub total: u32,
-    pub offset: u32,
-    pub rows: Vec<ResultRow>,
-    pub categories: Vec<String>,
-    pub groups: Vec<String>,
-    pub nationalities: Vec<String>,
+pub struct ResultsView {
+    #[serde(flatten)]
+    pub page: results::ResultsPage,
     pub folder: String,
-}
-
-/// A finisher for the announcer.
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub struct Finisher {
-    pub race: String,
-    pub row: ResultRow,
 }
 
 #[tauri::command]
@@ -66,73 +26,12 @@ pub async fn results_page(
     filter: ResultsFilter,
     offset: u32,
     limit: u32,
-) -> CommandResult<ResultsPage> {
-    let all = scored(&state).await?;
-    let wanted = race.map(|r| r.trim().to_ascii_uppercase());
-    let Some(one) = all
-        .iter()
-        .find(|r| Some(&r.code) == wanted.as_ref())
-        .or_else(|| all.first())
-    else {
-        return Err(CommandError::new("not_found", "the event has no races yet"));
-    };
-    let distinct = |pick: fn(&ResultRow) -> Option<&String>| {
-        let mut values: Vec<String> = one.rows.iter().filter_map(pick).cloned().collect();
-        values.sort();
-        values.dedup();
-        values
-    };
-    let mut rows = matching(one, &filter);
-    if filter.latest_first {
-        rows.sort_by_key(|r| std::cmp::Reverse(r.finished_at_ms));
-    }
-    let total = rows.len() as u32;
-    Ok(ResultsPage {
-        races: all
-            .iter()
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect(),
-        code: one.code.clone(),
-        distance_m: one.distance_m,
-        net_time: one.net_time,
-        splits: one.checkpoints.iter().map(|c| c.point.clone()).collect(),
-        entrants: one.entrants,
-        finished: one.rows.iter().filter(|r| r.place.is_some()).count() as u32,
-        total,
-        offset,
-        rows: rows
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit.min(500) as usize)
-            .cloned()
-            .collect(),
-        categories: distinct(|r| r.category.as_ref()),
-        groups: distinct(|r| r.group.as_ref()),
-        nationalities: distinct(|r| r.nationality.as_ref()),
+) -> CommandResult<ResultsView> {
+    let all = state.session.results().await?;
+    Ok(ResultsView {
+        page: results::page(&all, race.as_deref(), &filter, offset, limit)?,
         folder: state.results_folder().display().to_string(),
     })
-}
-
-/// The rows of a race the filters let through, in place order.
-fn matching<'a>(one: &'a RaceResults, filter: &ResultsFilter) -> Vec<&'a ResultRow> {
-    let needle = racedesk::model::fold(&filter.search);
-    one.rows
-        .iter()
-        .filter(|r| filter.gender.is_empty() || r.gender == filter.gender)
-        .filter(|r| filter.category.is_empty() || r.category.as_ref() == Some(&filter.category))
-        .filter(|r| filter.group.is_empty() || r.group.as_ref() == Some(&filter.group))
-        .filter(|r| {
-            filter.nationality.is_empty() || r.nationality.as_ref() == Some(&filter.nationality)
-        })
-        .filter(|r| {
-            needle.is_empty()
-                || r.bib == filter.search.trim()
-                || racedesk::model::fold(&r.name).contains(&needle)
-                || r.native_name
-                    .as_deref()
-                    .is_some_and(|n| n.contains(filter.search.trim()))
-        })
-        .collect()
 }
 
 /// What the webview prints: a race's full results (as filtered on
@@ -153,7 +52,7 @@ pub async fn results_print(
     race: String,
     filter: ResultsFilter,
 ) -> CommandResult<PrintOut> {
-    let all = scored(&state).await?;
+    let all = state.session.results().await?;
     let one = all
         .iter()
         .find(|r| r.code == race)
@@ -161,7 +60,10 @@ pub async fn results_print(
     Ok(PrintOut {
         name: one.name.clone(),
         splits: one.checkpoints.iter().map(|c| c.point.clone()).collect(),
-        rows: matching(one, &filter).into_iter().cloned().collect(),
+        rows: results::matching(one, &filter)
+            .into_iter()
+            .cloned()
+            .collect(),
         awards: results::awards(one),
     })
 }
@@ -171,23 +73,8 @@ pub async fn results_print(
 pub async fn results_latest(
     state: State<'_, AppState>,
     limit: u32,
-) -> CommandResult<Vec<Finisher>> {
-    let all = scored(&state).await?;
-    let mut finishers: Vec<Finisher> = all
-        .iter()
-        .flat_map(|race| {
-            race.rows
-                .iter()
-                .filter(|r| r.place.is_some())
-                .map(|row| Finisher {
-                    race: race.code.clone(),
-                    row: row.clone(),
-                })
-        })
-        .collect();
-    finishers.sort_by_key(|f| std::cmp::Reverse(f.row.finished_at_ms));
-    finishers.truncate(limit.min(100) as usize);
-    Ok(finishers)
+) -> CommandResult<Vec<results::Finisher>> {
+    Ok(results::latest(&state.session.results().await?, limit))
 }
 
 /// Writes results (one race, or all with `race` None) in `format` and
@@ -220,7 +107,7 @@ pub async fn results_export(
             ));
         }
     };
-    let all = scored(&state).await?;
+    let all = state.session.results().await?;
     let races: Vec<RaceResults> = match &race {
         Some(code) => all.iter().filter(|r| &r.code == code).cloned().collect(),
         None => all.as_ref().clone(),
@@ -271,25 +158,4 @@ pub async fn pick_results_folder(
 
 fn unwritable(path: &std::path::Path, e: std::io::Error) -> CommandError {
     CommandError::new("unwritable", format!("{}: {e}", path.display()))
-}
-
-/// The results as they stand: scored again only when the file changed.
-async fn scored(state: &AppState) -> CommandResult<Arc<Vec<RaceResults>>> {
-    let file = state.file().await;
-    let print = format!(
-        "{}|{}",
-        file.path().display(),
-        racedesk::backup::fingerprint(&file).await?
-    );
-    if let Ok(cache) = state.results.lock()
-        && let Some((seen, results)) = cache.as_ref()
-        && *seen == print
-    {
-        return Ok(results.clone());
-    }
-    let fresh = Arc::new(results::results(&file).await?);
-    if let Ok(mut cache) = state.results.lock() {
-        *cache = Some((print, fresh.clone()));
-    }
-    Ok(fresh)
 }

@@ -54,19 +54,22 @@ pub async fn timing_overview(state: State<'_, AppState>) -> CommandResult<Timing
         }
     }
     let event = racedesk::setup::event(&file).await?;
-    let now_ms = state.clock.now_ms();
+    let now_ms = state.session.clock().now_ms();
     Ok(TimingOverview {
         now_ms,
         race_day: event.date.0.to_string(),
         today: today(now_ms, &event).0.to_string(),
-        rehearsal: state.rehearsal.load(std::sync::atomic::Ordering::Relaxed),
+        rehearsal: state.session.rehearsal(),
         starts: timing::starts(&file).await?,
         races: races
             .into_iter()
             .map(|r| (r.race.code.to_string(), r.race.waves))
             .collect(),
         points,
-        last_backup: state.last_backup.lock().ok().and_then(|b| b.clone()),
+        last_backup: state
+            .session
+            .last_backup()
+            .map(|(path, at)| (path.display().to_string(), at)),
         backup_folder: state.backup_folder().display().to_string(),
         backup_minutes: state.backup_minutes(),
         backup_choices: crate::state::BACKUP_MINUTES.to_vec(),
@@ -83,7 +86,7 @@ pub async fn timing_start(
     reason: Option<String>,
     pressed_ago_ms: Option<i64>,
 ) -> CommandResult<()> {
-    let now = state.clock.now_ms();
+    let now = state.session.clock().now_ms();
     let file = state.file().await;
     let at_ms = match at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(text) => instant(&state, "at", text).await?,
@@ -144,7 +147,7 @@ pub async fn timing_capture(
     bib: Option<String>,
 ) -> CommandResult<Capture> {
     // The instant is taken first, before anything can wait.
-    let now = state.clock.now_ms();
+    let now = state.session.clock().now_ms();
     let bib = bib.filter(|b| !b.trim().is_empty());
     let file = state.file().await;
     Ok(timing::capture(&file, &point, now, bib.as_deref(), &station(&state)).await?)
@@ -250,6 +253,7 @@ pub async fn pick_backup_folder(
     let picked = super::dialog::pick_folder(&app).await?;
     if let Some(folder) = &picked {
         state.update_settings(|s| s.backup_folder = Some(folder.clone()))?;
+        state.session.set_backups(Some(state.backups()));
     }
     Ok(picked.map(|p| p.display().to_string()))
 }
@@ -263,7 +267,9 @@ pub fn backup_interval(state: State<'_, AppState>, minutes: u32) -> CommandResul
             format!("back up every {minutes} minutes is not offered"),
         ));
     }
-    state.update_settings(|s| s.backup_minutes = Some(minutes))
+    state.update_settings(|s| s.backup_minutes = Some(minutes))?;
+    state.session.set_backups(Some(state.backups()));
+    Ok(())
 }
 
 /// Two operators: the pairs at `point`, the latest first.
@@ -333,9 +339,7 @@ pub async fn timing_drop_bib(
 /// today's date, so gun times and captures entered by hand fit the taps.
 #[tauri::command]
 pub fn timing_rehearsal(state: State<'_, AppState>, on: bool) {
-    state
-        .rehearsal
-        .store(on, std::sync::atomic::Ordering::Relaxed);
+    state.session.set_rehearsal(on);
 }
 
 /// The date of `now_ms` in the event's time zone.
@@ -345,8 +349,8 @@ fn today(now_ms: i64, event: &racedesk::model::Event) -> racedesk::model::EventD
 
 async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandResult<i64> {
     let event = racedesk::setup::event(&state.file().await).await?;
-    let day = if state.rehearsal.load(std::sync::atomic::Ordering::Relaxed) {
-        today(state.clock.now_ms(), &event)
+    let day = if state.session.rehearsal() {
+        today(state.session.clock().now_ms(), &event)
     } else {
         event.date
     };
@@ -357,7 +361,7 @@ async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandRe
 fn station(state: &AppState) -> Station {
     let name = state.preferences().desk;
     Station {
-        id: state.station(),
+        id: state.session.station().to_owned(),
         name: if name.trim().is_empty() {
             "Finish".into()
         } else {

@@ -15,7 +15,7 @@ import type { Crossing } from "./bindings/Crossing";
 import type { Pair } from "./bindings/Pair";
 import type { Finisher } from "./bindings/Finisher";
 import type { ResultsFilter } from "./bindings/ResultsFilter";
-import type { ResultsPage } from "./bindings/ResultsPage";
+import type { ResultsView } from "./bindings/ResultsView";
 import type { PrintOut } from "./bindings/PrintOut";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
@@ -81,7 +81,7 @@ export interface Backend {
   backupNow(): Promise<[string, number]>;
   pickBackupFolder(): Promise<string | null>;
   backupInterval(minutes: number): Promise<void>;
-  resultsPage(race: string | null, filter: ResultsFilter, offset: number, limit: number): Promise<ResultsPage>;
+  resultsPage(race: string | null, filter: ResultsFilter, offset: number, limit: number): Promise<ResultsView>;
   resultsLatest(limit: number): Promise<Finisher[]>;
   resultsExport(race: string | null, format: string, language: string): Promise<string[]>;
   pickResultsFolder(): Promise<string | null>;

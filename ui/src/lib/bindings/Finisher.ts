@@ -2,6 +2,6 @@
 import type { ResultRow } from "./ResultRow";
 
 /**
- * A finisher for the announcer.
+ * A finisher, with the race they ran.
  */
 export type Finisher = { race: string, row: ResultRow, };

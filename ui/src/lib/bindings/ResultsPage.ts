@@ -16,4 +16,4 @@ splits: Array<string>, entrants: number, finished: number,
 /**
  * Rows matching the filters.
  */
-total: number, offset: number, rows: Array<ResultRow>, categories: Array<string>, groups: Array<string>, nationalities: Array<string>, folder: string, };
+total: number, offset: number, rows: Array<ResultRow>, categories: Array<string>, groups: Array<string>, nationalities: Array<string>, };

@@ -1,0 +1,148 @@
+//! `racedesk`: the headless command line over the racedesk core, for
+//! scripts, tests, benchmarks and the race director's terminal. One file
+//! per area, as the app's screens are: setup, roster, checkin, timing,
+//! results; `common` is what they share.
+//!
+//! Exit status: 0 on success, 2 on bad input (the problems go to stderr),
+//! 1 on any other failure.
+
+mod checkin;
+mod common;
+mod results;
+mod roster;
+mod setup;
+mod timing;
+mod watch;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use common::{Failure, close_opened};
+
+#[derive(Parser)]
+#[command(
+    name = "racedesk",
+    version,
+    about = "Runs a road race on the day, offline: setup, roster, check-in, timing, results."
+)]
+struct Cli {
+    /// The event file (one SQLite file per event).
+    #[arg(long, global = true, env = "RACEDESK_DB", value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Who is making the change, for the audit trail.
+    #[arg(long, global = true, env = "RACEDESK_OPERATOR", default_value = "cli")]
+    operator: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The event: name, race day, time zone, place.
+    #[command(subcommand)]
+    Event(setup::EventCommand),
+    /// The races of the event.
+    #[command(subcommand)]
+    Race(setup::RaceCommand),
+    /// The roster: import it, list it.
+    #[command(subcommand)]
+    Roster(roster::RosterCommand),
+    /// The start-line desk: check a runner in (or --undo), search, groups, counts.
+    Checkin(checkin::CheckinArgs),
+    /// Starts a race (or one of its waves): now, or at the gun time given.
+    Start(timing::StartArgs),
+    /// Captures from standard input, one passing per line: a bib; an empty
+    /// line for a time with no bib; or `BIB TIME` (`- TIME` for no bib). Prints `ok <id>
+    /// <bib-or-dash> <time>` for each once it is on disk. With --crossing,
+    /// each line is the next bib in crossing order (`-` or an empty line
+    /// for a runner whose bib nobody caught), to be matched with the times
+    /// another station taps; it prints `ok <id> <bib-or-dash> crossing`.
+    Record(timing::RecordArgs),
+    /// Reads from timing systems and every capture: import, list, history.
+    #[command(subcommand)]
+    Reads(timing::ReadsCommand),
+    /// Corrections, each a new row: a bib, a time, a void, a missed
+    /// finisher, a DNS/DNF/DQ.
+    #[command(subcommand)]
+    Correct(timing::CorrectCommand),
+    /// Official results: places overall, by gender and by age category,
+    /// gun and net times rounded up to the second, splits.
+    Results(results::ResultsArgs),
+    /// Copies the event file (consistently, while others write) into a
+    /// folder, such as a USB stick, as <name>-<UTC time>.racedesk.
+    Backup {
+        #[arg(long, value_name = "FOLDER")]
+        to: PathBuf,
+    },
+    /// Fills a new event file with a realistic demo event.
+    Demo {
+        /// How many entrants; the same number always gives the same event.
+        #[arg(long, default_value_t = 500)]
+        entrants: usize,
+    },
+    /// Keeps the event open as the app does: prints each change of the
+    /// file (whoever made it) as a line of JSON, and backs it up every few
+    /// minutes with --backup-to, until stopped (Ctrl+C).
+    Watch(watch::WatchArgs),
+}
+
+fn main() -> ExitCode {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("RACEDESK_LOG"))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        let outcome = run(cli).await;
+        close_opened().await;
+        outcome
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Reported) => ExitCode::from(2),
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let db = cli.db.ok_or_else(|| {
+        Failure::BadInput("say which event file: --db FILE (or RACEDESK_DB)".into())
+    })?;
+    let db = db.as_path();
+    let operator = cli.operator.as_str();
+    match cli.command {
+        Command::Event(command) => setup::event(db, command, operator).await,
+        Command::Race(command) => setup::race(db, command, operator).await,
+        Command::Demo { entrants } => setup::demo(db, entrants, operator).await,
+        Command::Roster(command) => roster::run(db, command, operator).await,
+        Command::Checkin(args) => checkin::run(db, args, operator).await,
+        Command::Start(args) => timing::start(db, args, operator).await,
+        Command::Record(args) => timing::record_lines(db, args, operator).await,
+        Command::Reads(command) => timing::reads(db, command, operator).await,
+        Command::Correct(command) => timing::correct(db, command, operator).await,
+        Command::Results(args) => results::results(db, args).await,
+        Command::Backup { to } => results::backup(db, &to).await,
+        Command::Watch(args) => watch::run(db, args).await,
+    }
+}

@@ -1,0 +1,188 @@
+//! `event`, `race` and `demo`: the event and its races, set up by the
+//! race director.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+
+use crate::common::*;
+use racedesk::model::{Checkpoint, Event, EventDate, TimeZone};
+use racedesk::{Error, EventFile, roster, setup};
+
+#[derive(Subcommand)]
+pub enum EventCommand {
+    /// Creates the event file and records the event in it.
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Race day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// IANA time zone, such as Asia/Pyongyang.
+        #[arg(long)]
+        tz: String,
+        #[arg(long)]
+        place: Option<String>,
+    },
+    /// Shows the event.
+    Show,
+}
+
+#[derive(Subcommand)]
+pub enum RaceCommand {
+    /// Adds a race.
+    Add(RaceArgs),
+    /// Lists the races with their entrant counts.
+    List,
+}
+
+#[derive(Args)]
+pub struct RaceArgs {
+    /// Short code: MAR, HALF, 10K.
+    #[arg(long)]
+    code: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    distance_m: u32,
+    /// Age bands such as 18-39,40-44,...,80+, or five-year, ten-year, boston, open.
+    #[arg(long, default_value = "open")]
+    age_groups: String,
+    /// Reserved bibs, such as 1-4999 or 1-4999,F1-F99.
+    #[arg(long)]
+    bibs: Option<String>,
+    /// Start waves in order, such as Elite,A,B.
+    #[arg(long)]
+    waves: Option<String>,
+    /// Checkpoints on the route with their distance in km, such as
+    /// "5k,10k,half=21.0975" (a name like 10k says its distance).
+    #[arg(long)]
+    checkpoints: Option<String>,
+    /// Rank by each runner's net time (from their own start passing).
+    #[arg(long)]
+    net_time: bool,
+    /// No ranking past this official time, H:MM[:SS].
+    #[arg(long)]
+    cutoff: Option<String>,
+}
+
+pub async fn event(db: &Path, command: EventCommand, operator: &str) -> Result<(), Failure> {
+    match command {
+        EventCommand::Init {
+            name,
+            date,
+            tz,
+            place,
+        } => {
+            let event = Event {
+                name: non_empty("name", name)?,
+                date: EventDate::parse(&date).map_err(|e| bad("date", e))?,
+                time_zone: TimeZone::parse(&tz).map_err(|e| bad("tz", e))?,
+                place,
+            };
+            let existed = db.exists();
+            let file = EventFile::create(db).await.map_err(Error::from)?;
+            let result = setup::init_event(&file, &event, operator).await;
+            file.close().await;
+            if result.is_err() && !existed {
+                remove_event_file(db);
+            }
+            result?;
+            println!(
+                "created {} for {} on {} ({})",
+                db.display(),
+                event.name,
+                event.date,
+                event.time_zone
+            );
+        }
+        EventCommand::Show => {
+            let file = open_to_read(db).await?;
+            let event = setup::event(&file).await?;
+            println!("name:      {}", event.name);
+            println!("date:      {}", event.date);
+            println!("time zone: {}", event.time_zone);
+            println!("place:     {}", event.place.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(), Failure> {
+    match command {
+        RaceCommand::Add(args) => {
+            let form = setup::RaceForm {
+                code: args.code,
+                name: args.name,
+                distance_m: args.distance_m,
+                age_groups: args.age_groups,
+                bibs: args.bibs.unwrap_or_default(),
+                waves: args
+                    .waves
+                    .map(|w| w.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                checkpoints: args.checkpoints.unwrap_or_default(),
+                net_time: args.net_time,
+                cutoff: args.cutoff.unwrap_or_default(),
+            };
+            let race = form.parse()?;
+            let file = open(db).await?;
+            setup::add_race(&file, &race, operator).await?;
+            println!(
+                "added race {} ({}, {} m)",
+                race.code, race.name, race.distance_m
+            );
+        }
+        RaceCommand::List => {
+            let file = open_to_read(db).await?;
+            let mut out = format!(
+                "{:<8} {:<24} {:>10} {:>9}  {:<28} {:<12} checkpoints\n",
+                "code", "name", "distance_m", "entrants", "bibs", "age groups"
+            );
+            for summary in setup::races(&file).await? {
+                let race = summary.race;
+                let bibs = race
+                    .bibs
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "any".into());
+                out.push_str(&format!(
+                    "{:<8} {:<24} {:>10} {:>9}  {:<28} {:<12} {}\n",
+                    race.code,
+                    race.name,
+                    race.distance_m,
+                    summary.entrants,
+                    bibs,
+                    race.age_groups.to_string(),
+                    Checkpoint::list_text(&race.checkpoints)
+                ));
+            }
+            emit(out.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn demo(db: &Path, entrants: usize, operator: &str) -> Result<(), Failure> {
+    roster::check_demo_size(entrants)?;
+    let existed = db.exists();
+    let file = EventFile::create(db).await.map_err(Error::from)?;
+    let result = roster::demo(&file, entrants, operator).await;
+    file.close().await;
+    if result.is_err() && !existed {
+        remove_event_file(db);
+    }
+    result?;
+    println!(
+        "created the demo event in {} with {entrants} entrants",
+        db.display()
+    );
+    Ok(())
+}
+
+/// Removes an event file this run created and could not finish, with its
+/// companions: all or nothing, so the next try is not refused.
+pub fn remove_event_file(db: &Path) {
+    for path in std::iter::once(db.to_owned()).chain(racedesk::store::companions(db)) {
+        let _ = std::fs::remove_file(path);
+    }
+}

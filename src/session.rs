@@ -1,0 +1,288 @@
+//! An open event: what the app and the CLI's long-running commands hold
+//! while an event file is in use. The file, this station, the capture
+//! clock, the caches derived from the file (kept only as long as the file's
+//! marks have not moved, whoever moved them) and the work that runs beside
+//! an open event: the watch that tells screens what changed, and automatic
+//! backups. The LAN sync and decoder connections start and stop here too.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{MappedMutexGuard, MutexGuard, RwLock, broadcast};
+use tokio::task::JoinHandle;
+
+use crate::changes::{Change, Marks, Watch};
+use crate::checkin::Finder;
+use crate::error::Result;
+use crate::results::RaceResults;
+use crate::roster::RosterTable;
+use crate::store::EventFile;
+use crate::timing::CaptureClock;
+
+/// How often the backup loop looks at the clock and its interval.
+const BACKUP_TICK: Duration = Duration::from_secs(15);
+
+/// A cache and the file and marks it was built from.
+struct Cached<T> {
+    path: PathBuf,
+    marks: Marks,
+    value: T,
+}
+
+/// Automatic backups: where to, and how often (only when something
+/// changed since the last one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backups {
+    pub folder: PathBuf,
+    pub every: Duration,
+}
+
+/// The open event. Made with [`Session::start`]; its background work stops
+/// when the last handle is dropped or [`Session::close`] is called.
+pub struct Session {
+    file: RwLock<EventFile>,
+    station: String,
+    clock: CaptureClock,
+    /// A rehearsal day: typed times are read on today's date (never kept
+    /// over a restart, so race day never starts in rehearsal).
+    rehearsal: AtomicBool,
+    roster: tokio::sync::Mutex<Option<Cached<RosterTable>>>,
+    finder: tokio::sync::Mutex<Option<Cached<Finder>>>,
+    results: tokio::sync::Mutex<Option<Cached<Arc<Vec<RaceResults>>>>>,
+    changes: broadcast::Sender<Change>,
+    backups: Mutex<Option<Backups>>,
+    last_backup: Mutex<Option<(PathBuf, i64)>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Session {
+    /// Opens a session on `file` for `station`, and starts the work beside
+    /// it (inside a tokio runtime).
+    pub fn start(file: EventFile, station: impl Into<String>) -> Arc<Self> {
+        let (changes, _) = broadcast::channel(64);
+        let session = Arc::new(Self {
+            file: RwLock::new(file),
+            station: station.into(),
+            clock: CaptureClock::system(),
+            rehearsal: AtomicBool::new(false),
+            roster: Default::default(),
+            finder: Default::default(),
+            results: Default::default(),
+            changes,
+            backups: Mutex::new(None),
+            last_backup: Mutex::new(None),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let weak = Arc::downgrade(&session);
+        let tasks = vec![
+            tokio::spawn(watch(weak.clone())),
+            tokio::spawn(back_up(weak)),
+        ];
+        if let Ok(mut held) = session.tasks.lock() {
+            *held = tasks;
+        }
+        session
+    }
+
+    /// The open event file (a cheap handle on its connection pools).
+    pub async fn file(&self) -> EventFile {
+        self.file.read().await.clone()
+    }
+
+    /// This running copy's station id, recorded with what it captures.
+    pub fn station(&self) -> &str {
+        &self.station
+    }
+
+    /// The capture clock: the wall clock read once, then monotonic.
+    pub fn clock(&self) -> &CaptureClock {
+        &self.clock
+    }
+
+    pub fn rehearsal(&self) -> bool {
+        self.rehearsal.load(Ordering::Relaxed)
+    }
+
+    pub fn set_rehearsal(&self, on: bool) {
+        self.rehearsal.store(on, Ordering::Relaxed);
+    }
+
+    /// Switches to another event file; the old one is closed. The next
+    /// change said is a change of everything.
+    pub async fn switch_to(&self, file: EventFile) {
+        let path = file.path().to_owned();
+        let old = std::mem::replace(&mut *self.file.write().await, file);
+        if old.path() != path {
+            old.close().await;
+        }
+    }
+
+    /// What changed in the file, as it is seen (within
+    /// [`crate::changes::EVERY`]), whoever changed it.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// The roster as a table, built again when setup moved since.
+    pub async fn roster(&self) -> Result<MappedMutexGuard<'_, RosterTable>> {
+        let file = self.file().await;
+        let guard = self.roster.lock().await;
+        let guard = fresh(guard, &file, Marks::same_setup, RosterTable::load).await?;
+        Ok(MappedMutexGuard::map(guard, |c| &mut c.value))
+    }
+
+    /// The check-in desk's search index, likewise.
+    pub async fn finder(&self) -> Result<MappedMutexGuard<'_, Finder>> {
+        let file = self.file().await;
+        let guard = self.finder.lock().await;
+        let guard = fresh(guard, &file, Marks::same_setup, Finder::load).await?;
+        Ok(MappedMutexGuard::map(guard, |c| &mut c.value))
+    }
+
+    /// The results as they stand, scored again only when anything moved.
+    pub async fn results(&self) -> Result<Arc<Vec<RaceResults>>> {
+        let file = self.file().await;
+        let guard = self.results.lock().await;
+        let guard = fresh(
+            guard,
+            &file,
+            |a, b| a == b,
+            |file| async move { Ok(Arc::new(crate::results::results(file).await?)) },
+        )
+        .await?;
+        Ok(guard.value.clone())
+    }
+
+    /// Sets (or with `None` stops) automatic backups.
+    pub fn set_backups(&self, backups: Option<Backups>) {
+        if let Ok(mut held) = self.backups.lock() {
+            *held = backups;
+        }
+    }
+
+    /// Backs the file up now into `folder`; remembered as the last backup.
+    pub async fn backup_now(&self, folder: &Path) -> Result<(PathBuf, i64)> {
+        let copy = crate::backup::backup(&self.file().await, folder).await?;
+        let done = (copy, self.clock.now_ms());
+        if let Ok(mut last) = self.last_backup.lock() {
+            *last = Some(done.clone());
+        }
+        Ok(done)
+    }
+
+    /// The last backup made in this session: where, and when (epoch ms).
+    pub fn last_backup(&self) -> Option<(PathBuf, i64)> {
+        self.last_backup.lock().ok().and_then(|l| l.clone())
+    }
+
+    /// Stops the work beside the event and closes the file (checkpointed,
+    /// so the file alone holds everything when it is copied).
+    pub async fn close(&self) {
+        self.stop();
+        self.file().await.close().await;
+    }
+
+    fn stop(&self) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The cache in `guard`, built again from `file` when it was built from
+/// another file or `same` says its marks differ from the file's now.
+async fn fresh<'g, 'f, T, F, Fut>(
+    mut guard: MutexGuard<'g, Option<Cached<T>>>,
+    file: &'f EventFile,
+    same: fn(&Marks, &Marks) -> bool,
+    build: F,
+) -> Result<MappedMutexGuard<'g, Cached<T>>>
+where
+    F: FnOnce(&'f EventFile) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let marks = Marks::of(file).await?;
+    let current = guard
+        .as_ref()
+        .is_some_and(|c| c.path == file.path() && same(&c.marks, &marks));
+    if !current {
+        // Marks read before building: a write during the build moves them
+        // again, so the next call builds once more rather than missing it.
+        let value = build(file).await?;
+        *guard = Some(Cached {
+            path: file.path().to_owned(),
+            marks,
+            value,
+        });
+    }
+    Ok(MutexGuard::map(guard, |c| match c {
+        Some(cached) => cached,
+        None => unreachable!("filled above"),
+    }))
+}
+
+/// Looks at the file every [`crate::changes::EVERY`] and says each change.
+async fn watch(session: Weak<Session>) {
+    let mut watch = Watch::new();
+    let mut path = PathBuf::new();
+    loop {
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        let file = session.file().await;
+        if file.path() != path {
+            path = file.path().to_owned();
+            watch.reset();
+        }
+        match watch.look(&file).await {
+            // Nobody listening is fine: the next listener reloads anyway.
+            Ok(Some(change)) => drop(session.changes.send(change)),
+            Ok(None) => {}
+            // A file busy or damaged for a moment: the next look says.
+            Err(e) => tracing::debug!(error = %e, "the file could not be looked at"),
+        }
+        drop(session);
+        tokio::time::sleep(crate::changes::EVERY).await;
+    }
+}
+
+/// Backs the file up every few minutes when backups are set and something
+/// changed, so a dead laptop or disk loses at most those minutes.
+async fn back_up(session: Weak<Session>) {
+    let mut last_seen: Option<(PathBuf, Marks)> = None;
+    let mut last_try = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(BACKUP_TICK).await;
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        let Some(backups) = session.backups.lock().ok().and_then(|b| b.clone()) else {
+            continue;
+        };
+        if last_try.elapsed() < backups.every {
+            continue;
+        }
+        last_try = tokio::time::Instant::now();
+        let file = session.file().await;
+        let Ok(marks) = Marks::of(&file).await else {
+            continue;
+        };
+        let now = Some((file.path().to_owned(), marks));
+        if now != last_seen {
+            match session.backup_now(&backups.folder).await {
+                Ok(_) => last_seen = now,
+                Err(e) => tracing::error!(error = %e, "automatic backup failed"),
+            }
+        }
+    }
+}
