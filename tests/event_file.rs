@@ -132,3 +132,106 @@ async fn create_refuses_a_file_with_data() {
     let err = EventFile::create(&event.path()).await.unwrap_err();
     assert!(matches!(err, OpenError::Exists(_)), "{err:?}");
 }
+
+/// A file made by the last version before races had a uid (schema
+/// 20261205, see tests/data/README.md) opens, migrates, keeps every row,
+/// and prints the same results, captures, statuses and counts as that
+/// version printed for it.
+#[tokio::test]
+async fn a_file_of_the_last_schema_migrates_and_keeps_every_row_and_result() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schema-20261205");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("event.racedesk");
+    std::fs::copy(fixture.join("event.racedesk"), &path).unwrap();
+    const TABLES: [&str; 12] = [
+        "event",
+        "race",
+        "wave",
+        "checkpoint",
+        "entrant",
+        "audit",
+        "checkin",
+        "race_start",
+        "start_undo",
+        "passing",
+        "correction",
+        "runner_status",
+    ];
+    async fn counts(path: &std::path::Path) -> Vec<i64> {
+        let mut db = raw(path).await;
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let sql = format!("SELECT count(*) FROM {table}");
+            counts.push(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut db)
+                    .await
+                    .unwrap(),
+            );
+        }
+        db.close().await.unwrap();
+        counts
+    }
+    let before = counts(&path).await;
+
+    let file = EventFile::open(&path).await.expect("migrates");
+    file.close().await;
+    assert_eq!(counts(&path).await, before, "rows of {TABLES:?}");
+    let mut db = raw(&path).await;
+    let (races, uids, starts_named): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM race), (SELECT count(DISTINCT uid) FROM race WHERE length(uid) = 16),
+                (SELECT count(*) FROM race_start s JOIN race r ON r.uid = s.race_uid)",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    assert_eq!((races, uids), (4, 4), "each race has its own uid");
+    assert_eq!(starts_named, before[7], "each start names its race by uid");
+
+    let db = path.display().to_string();
+    for (args, expected) in [
+        (
+            &["results", "--all", "--format", "json"][..],
+            "results.json",
+        ),
+        (&["reads", "list"][..], "reads.csv"),
+        (&["reads", "statuses"][..], "statuses.json"),
+        (
+            &["checkin", "status", "--format", "json"][..],
+            "counts.json",
+        ),
+    ] {
+        let out = crate::support::racedesk(&[&["--db", db.as_str()][..], args].concat());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            crate::support::text(&out.stderr)
+        );
+        assert_eq!(
+            crate::support::text(&out.stdout),
+            std::fs::read_to_string(fixture.join(expected)).unwrap(),
+            "{args:?} prints what the last version printed"
+        );
+    }
+
+    // Starts go on working by the race's uid: the 5K's gun corrected.
+    let out = crate::support::racedesk(&[
+        "--db",
+        &db,
+        "start",
+        "5K",
+        "--at",
+        "2027-04-11T08:30:30",
+        "--reason",
+        "video",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        crate::support::text(&out.stderr)
+    );
+    let out = crate::support::racedesk(&["--db", &db, "results", "5K", "--format", "json"]);
+    assert!(crate::support::text(&out.stdout).contains("\"gunTime\""));
+}

@@ -269,6 +269,8 @@ fn no_race(code: &RaceCode) -> Error {
 fn to_row(race: &Race) -> RaceRow {
     RaceRow {
         id: 0,
+        // Used when the race is added; an update keeps the race's own.
+        uid: uuid::Uuid::now_v7().as_bytes().to_vec(),
         code: race.code.to_string(),
         name: race.name.trim().to_owned(),
         distance_m: i64::from(race.distance_m),

@@ -400,10 +400,32 @@ async fn claim_and_migrate(path: &Path, db: &SqlitePool) -> Result<(), OpenError
             });
         }
     }
-    MIGRATOR.run(db).await.map_err(|e| OpenError::Io {
+    // Foreign keys off while the schema moves, as SQLite's procedure for
+    // rebuilding a table says (a dropped table's implicit delete would
+    // cascade or fail), then every key checked before the file is used.
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(db)
+        .await
+        .map_err(io)?;
+    let migrated = MIGRATOR.run(db).await.map_err(|e| OpenError::Io {
         path: path.to_owned(),
         reason: e.to_string(),
-    })
+    });
+    let broken: Vec<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(db)
+            .await
+            .map_err(io)?;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(db)
+        .await
+        .map_err(io)?;
+    migrated?;
+    if !broken.is_empty() {
+        tracing::error!(path = %path.display(), ?broken, "rows point at rows that are not there");
+        return Err(OpenError::Damaged(path.to_owned()));
+    }
+    Ok(())
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> OpenError {

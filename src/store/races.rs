@@ -6,6 +6,9 @@ use sqlx::SqliteExecutor;
 pub(crate) struct RaceRow {
     #[serde(skip)]
     pub id: i64,
+    /// The same race in every copy of the event (16 bytes).
+    #[serde(skip)]
+    pub uid: Vec<u8>,
     pub code: String,
     pub name: String,
     pub distance_m: i64,
@@ -24,7 +27,7 @@ pub(crate) struct RaceRow {
 pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow>> {
     sqlx::query_as!(
         RaceRow,
-        r#"SELECT r.id, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
+        r#"SELECT r.id, r.uid, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
                   r.net_time AS "net_time: bool", r.cutoff_ms,
                   coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
                   coalesce((SELECT group_concat(c.point || '=' || c.distance_m, ',' ORDER BY c.distance_m) FROM checkpoint c WHERE c.race_id = r.id), '') AS "checkpoints!: String",
@@ -38,7 +41,8 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
 /// Inserts a race and returns its row id.
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "INSERT INTO race (code, name, distance_m, age_groups, bibs, net_time, cutoff_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO race (uid, code, name, distance_m, age_groups, bibs, net_time, cutoff_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        row.uid,
         row.code,
         row.name,
         row.distance_m,

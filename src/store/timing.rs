@@ -14,7 +14,8 @@ pub(crate) struct Captured {
 }
 
 pub(crate) struct StartRow {
-    pub race_id: i64,
+    /// The race's uid: the same race in every copy of the event.
+    pub race_uid: Vec<u8>,
     pub wave: String,
     pub at_ms: i64,
     pub source: &'static str,
@@ -28,10 +29,10 @@ pub(crate) async fn insert_start(
     by: &Captured,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO race_start (id, race_id, wave, at_ms, source, replaces, reason, station, seq, operator, captured_ms)
+        "INSERT INTO race_start (id, race_uid, wave, at_ms, source, replaces, reason, station, seq, operator, captured_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         by.id,
-        row.race_id,
+        row.race_uid,
         row.wave,
         row.at_ms,
         row.source,
@@ -59,8 +60,8 @@ pub(crate) async fn current_starts(db: impl SqliteExecutor<'_>) -> sqlx::Result<
     sqlx::query_as!(
         CurrentStart,
         r#"SELECT r.code AS race, s.wave, s.id AS "id!: String", s.at_ms
-           FROM race_start s JOIN race r ON r.id = s.race_id
-           WHERE s.id IN (SELECT max(id) FROM race_start GROUP BY race_id, wave)
+           FROM race_start s JOIN race r ON r.uid = s.race_uid
+           WHERE s.id IN (SELECT max(id) FROM race_start GROUP BY race_uid, wave)
              AND s.id NOT IN (SELECT start FROM start_undo)
            ORDER BY r.id, s.wave"#
     )
@@ -71,15 +72,15 @@ pub(crate) async fn current_starts(db: impl SqliteExecutor<'_>) -> sqlx::Result<
 /// The latest start row of a race and wave, and whether it was undone.
 pub(crate) async fn start_of(
     db: impl SqliteExecutor<'_>,
-    race_id: i64,
+    race_uid: &[u8],
     wave: &str,
 ) -> sqlx::Result<Option<(String, bool)>> {
     let row = sqlx::query!(
         r#"SELECT s.id AS "id!: String",
                   EXISTS (SELECT 1 FROM start_undo u WHERE u.start = s.id) AS "undone!: bool"
            FROM race_start s
-           WHERE s.id = (SELECT max(id) FROM race_start WHERE race_id = ? AND wave = ?)"#,
-        race_id,
+           WHERE s.id = (SELECT max(id) FROM race_start WHERE race_uid = ? AND wave = ?)"#,
+        race_uid,
         wave
     )
     .fetch_optional(db)

@@ -317,10 +317,10 @@ pub async fn start_race(
     reason: Option<&str>,
     station: &Station,
 ) -> Result<()> {
-    let (race_id, code, wave) = race_and_wave(file, race, wave).await?;
+    let (race_uid, code, wave) = race_and_wave(file, race, wave).await?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let latest = store::start_of(&mut *tx, race_id, &wave).await?;
+    let latest = store::start_of(&mut *tx, &race_uid, &wave).await?;
     // A start taken back left no start standing: the next one needs no
     // reason, though it still names the row it follows.
     let standing = latest.as_ref().is_some_and(|(_, undone)| !undone);
@@ -339,7 +339,7 @@ pub async fn start_race(
         ));
     }
     let start = StartRow {
-        race_id,
+        race_uid,
         wave,
         at_ms,
         source: if entered { "entered" } else { "gun" },
@@ -361,14 +361,14 @@ pub async fn undo_start(
     reason: Option<&str>,
     station: &Station,
 ) -> Result<()> {
-    let (race_id, code, wave) = race_and_wave(file, race, wave).await?;
+    let (race_uid, code, wave) = race_and_wave(file, race, wave).await?;
     let reason = reason
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .unwrap_or("undone at the start line");
     crate::model::no_controls(reason, false).map_err(|e| Error::invalid("reason", e))?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let Some((start, false)) = store::start_of(&mut *tx, race_id, &wave).await? else {
+    let Some((start, false)) = store::start_of(&mut *tx, &race_uid, &wave).await? else {
         return Err(Error::NotFound(if wave.is_empty() {
             crate::said!("error.no_start_to_undo", race = code)
         } else {
@@ -381,12 +381,12 @@ pub async fn undo_start(
     Ok(())
 }
 
-/// The race (its id and code) and the wave a start is for, both checked.
+/// The race (its uid and code) and the wave a start is for, both checked.
 async fn race_and_wave(
     file: &EventFile,
     race: &str,
     wave: Option<&str>,
-) -> Result<(i64, String, String)> {
+) -> Result<(Vec<u8>, String, String)> {
     let races = crate::store::races::all(file.reader()).await?;
     let code = race.trim().to_ascii_uppercase();
     let row = races
@@ -401,7 +401,7 @@ async fn race_and_wave(
             crate::said!("error.no_wave", race = code, wave = wave, waves = row.waves)
         }));
     }
-    Ok((row.id, code, wave))
+    Ok((row.uid.clone(), code, wave))
 }
 
 /// A new row's id, station, sequence number, operator and capture time.
