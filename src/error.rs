@@ -83,12 +83,18 @@ impl Error {
                 "error.import_rejected",
                 count = report.problems.len()
             )),
-            Self::Storage(e) => match storage_kind(e) {
-                StorageKind::Full => Some(crate::said!("error.disk_full")),
-                StorageKind::Damaged => Some(crate::said!("error.damaged")),
-                StorageKind::Other => None,
-            },
-            _ => None,
+            Self::Storage(e) => Some(match storage_kind(e) {
+                StorageKind::Full => crate::said!("error.disk_full"),
+                StorageKind::Damaged => crate::said!("error.damaged"),
+                // SQLite's own words go to the log, not to the screen.
+                StorageKind::Other => crate::said!("error.storage"),
+            }),
+            Self::Open(e) => Some(e.said()),
+            Self::Unreadable { path, .. } => {
+                Some(crate::said!("error.unreadable", path = path.display()))
+            }
+            Self::Invalid { reason, .. } => Some(reason.said().clone()),
+            Self::InvalidEntrant(_) => None,
         }
     }
 
@@ -173,6 +179,29 @@ pub enum OpenError {
 }
 
 impl OpenError {
+    /// The message as a key of the dictionaries (the app's words); what
+    /// the system said (an I/O error, a setting) stays in the log.
+    fn said(&self) -> Said {
+        match self {
+            Self::Missing(path) => crate::said!("open.missing", path = path.display()),
+            Self::Exists(path) => crate::said!("open.exists", path = path.display()),
+            Self::NotSqlite(path) => crate::said!("open.not_sqlite", path = path.display()),
+            Self::NotRacedesk(path) => crate::said!("open.not_racedesk", path = path.display()),
+            Self::Newer { path, found, known } => crate::said!(
+                "open.newer",
+                path = path.display(),
+                found = found,
+                known = known
+            ),
+            Self::ReadOnly(path) => crate::said!("open.read_only", path = path.display()),
+            Self::Damaged(path) => crate::said!("open.damaged", path = path.display()),
+            Self::UnsafeSetting { path, .. } => {
+                crate::said!("open.unsafe", path = path.display())
+            }
+            Self::Io { path, .. } => crate::said!("open.io", path = path.display()),
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Self::Missing(_) => "file_missing",

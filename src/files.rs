@@ -177,7 +177,7 @@ pub(crate) struct QuoteProblem {
     pub line: usize,
     /// The field it opened (0-based).
     pub field: usize,
-    pub message: String,
+    pub message: crate::words::Said,
 }
 
 /// Checks the quotes of CSV text as RFC 4180 reads them: a quote opens a
@@ -217,9 +217,7 @@ pub(crate) fn check_quotes(text: &str, delimiter: u8) -> Vec<QuoteProblem> {
                     problems.push(QuoteProblem {
                         line: opened.0,
                         field: opened.1,
-                        message: format!(
-                            "a quote (\") opens this cell and runs on over line {line}, which looks like a row of its own: close the quote, or remove it"
-                        ),
+                        message: crate::said!("problem.quote_runs_on", line = line),
                     });
                     reported = true;
                 }
@@ -249,7 +247,7 @@ pub(crate) fn check_quotes(text: &str, delimiter: u8) -> Vec<QuoteProblem> {
         problems.push(QuoteProblem {
             line: opened.0,
             field: opened.1,
-            message: "a quote (\") opens this cell and never closes: the rows after it would be read as part of it; close the quote, or remove it".into(),
+            message: crate::said!("problem.quote_never_closes"),
         });
     }
     problems
@@ -347,7 +345,7 @@ mod tests {
         let problems = check_quotes(text, b',');
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, 2);
-        assert!(problems[0].message.contains("line 3"));
+        assert!(problems[0].message.to_string().contains("line 3"));
     }
 
     #[test]

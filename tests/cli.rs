@@ -657,7 +657,7 @@ fn two_operators_tap_times_and_type_bibs_from_two_processes() {
     let now = pairs(&db);
     assert_eq!(now.as_array().unwrap().len(), 4);
     assert_eq!(now[2]["bib"], "6");
-    assert_eq!(now[3]["flags"][0], "waiting for a time");
+    assert_eq!(now[3]["flags"][0], "waiting_for_a_time");
 
     // The second 6 was typed twice; the uncaught runner was tapped late.
     let twice = bibs[2].split(' ').nth(1).unwrap();

@@ -4,7 +4,7 @@
 use racedesk::Error;
 use racedesk::model::Station;
 use racedesk::roster::{self, EntrantForm};
-use racedesk::timing::{self, Correction, FINISH, Status};
+use racedesk::timing::{self, Correction, FINISH, Flag, Status};
 
 use crate::support::{TestEvent, at, station};
 
@@ -232,11 +232,11 @@ async fn doubtful_captures_are_flagged_not_dropped() {
 
     let reads = timing::reads(&event.file).await.unwrap();
     let flags = |id: &str| reads.iter().find(|r| r.id == id).unwrap().flags.clone();
-    assert_eq!(flags(&twice_a.id), ["duplicate"]);
-    assert_eq!(flags(&twice_b.id), ["duplicate"]);
-    assert_eq!(flags(&unknown.id), ["unknown bib"]);
-    assert_eq!(flags(&early.id), ["before start"]);
-    assert_eq!(flags(&fast.id), ["too fast"]);
+    assert_eq!(flags(&twice_a.id), [Flag::Duplicate]);
+    assert_eq!(flags(&twice_b.id), [Flag::Duplicate]);
+    assert_eq!(flags(&unknown.id), [Flag::UnknownBib]);
+    assert_eq!(flags(&early.id), [Flag::BeforeStart]);
+    assert_eq!(flags(&fast.id), [Flag::TooFast]);
     assert!(flags(&fine.id).is_empty());
     assert_eq!(reads.len(), 6, "nothing is dropped");
     assert_eq!(reads.iter().filter(|r| r.status == "review").count(), 5);
@@ -423,7 +423,7 @@ async fn reads_import_once_however_often_the_file_comes() {
         .iter()
         .find(|r| r.chip.as_deref() == Some("E999"))
         .unwrap();
-    assert_eq!(stray.flags, ["unknown chip"]);
+    assert_eq!(stray.flags, [Flag::UnknownChip]);
     assert_eq!(timing::bibs_at(&reads, "20k").len(), 1);
 
     let bad = event.write(
@@ -524,11 +524,8 @@ async fn two_operators_times_and_bibs_in_crossing_order_are_matched_and_fixable(
     let pairs = timing::pairing(&event.file, "finish").await.unwrap();
     assert_eq!(pairs_text(&pairs), ["1:2", "2:1", "3:1", "4:-?"]);
     assert_eq!(pairs[3].typed.as_deref(), Some("3"));
-    assert!(pairs[3].flags.contains(&"waiting for a time".to_owned()));
-    assert!(
-        pairs[2].flags.contains(&"duplicate".to_owned()),
-        "{pairs:?}"
-    );
+    assert!(pairs[3].flags.contains(&Flag::WaitingForATime));
+    assert!(pairs[2].flags.contains(&Flag::Duplicate), "{pairs:?}");
     assert_eq!(pairs[0].time_id.as_deref(), Some(t1.id.as_str()));
     assert_eq!(pairs[0].crossing_id.as_deref(), Some(b2.id.as_str()));
     // The reads carry the matched bibs.
@@ -629,7 +626,7 @@ async fn a_capture_at_a_checkpoint_off_the_runners_route_is_flagged() {
     let flags = |id: &str| reads.iter().find(|r| r.id == id).unwrap().flags.clone();
     assert_eq!(on_route.point, "10k", "points are lower case");
     assert!(flags(&on_route.id).is_empty(), "{reads:?}");
-    assert_eq!(flags(&off_route.id), ["not on its route"]);
+    assert_eq!(flags(&off_route.id), [Flag::NotOnItsRoute]);
 }
 
 #[tokio::test]
@@ -662,7 +659,7 @@ async fn a_start_taken_back_leaves_the_race_unstarted_and_its_captures_flagged()
     assert!(starts.iter().any(|s| s.race == "MAR"));
     assert_eq!(
         flags(&timing::reads(&event.file).await.unwrap()),
-        ["race not started"]
+        [Flag::RaceNotStarted]
     );
     // Nothing left to take back.
     assert!(matches!(

@@ -110,7 +110,7 @@ pub async fn check_in_group(
     if bibs.is_empty() {
         return Err(Error::invalid(
             "bibs",
-            ParseError::new("tick at least one member of the group"),
+            ParseError::new(crate::said!("invalid.group_none_ticked")),
         ));
     }
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
@@ -214,7 +214,7 @@ async fn new_row(
     if desk.id.trim().is_empty() || desk.name.trim().is_empty() {
         return Err(Error::invalid(
             "desk",
-            ParseError::new("the desk needs a name"),
+            ParseError::new(crate::said!("invalid.desk_name")),
         ));
     }
     Ok(CheckinRow {

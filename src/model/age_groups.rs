@@ -57,13 +57,15 @@ impl AgeGroups {
         for (i, part) in parts.iter().enumerate() {
             let band = parse_band(part)?;
             if band.from == 0 && i != 0 {
-                return Err(ParseError::new(format!(
-                    "'{part}': only the first band may start with -"
+                return Err(ParseError::new(crate::said!(
+                    "invalid.band_open_start",
+                    part = part
                 )));
             }
             if band.to.is_none() && i != last {
-                return Err(ParseError::new(format!(
-                    "'{part}': only the last band may end with +"
+                return Err(ParseError::new(crate::said!(
+                    "invalid.band_open_end",
+                    part = part
                 )));
             }
             if let Some(prev) = bands.last().copied() {
@@ -74,14 +76,11 @@ impl AgeGroups {
                     unreachable!("checked above")
                 };
                 if band.from != prev_to + 1 {
-                    return Err(ParseError::new(format!(
-                        "the bands {prev} and {band} {}: each band must start the year after the one before ends",
-                        if band.from <= prev_to {
-                            "overlap"
-                        } else {
-                            "leave a gap"
-                        }
-                    )));
+                    return Err(ParseError::new(if band.from <= prev_to {
+                        crate::said!("invalid.bands_overlap", prev = prev, band = band)
+                    } else {
+                        crate::said!("invalid.bands_gap", prev = prev, band = band)
+                    }));
                 }
             }
             bands.push(band);
@@ -105,12 +104,7 @@ impl AgeGroups {
 }
 
 fn parse_band(text: &str) -> Result<AgeBand, ParseError> {
-    let bad = || {
-        ParseError::new(format!(
-            "'{}' is not an age band: write 40-44, 80+ or -19",
-            super::shorten(text)
-        ))
-    };
+    let bad = || ParseError::new(crate::said!("invalid.band", text = super::shorten(text)));
     let age = |s: &str| {
         s.trim()
             .parse::<u8>()
@@ -136,8 +130,9 @@ fn parse_band(text: &str) -> Result<AgeBand, ParseError> {
         }
     };
     match band.to {
-        Some(to) if to < band.from => Err(ParseError::new(format!(
-            "the band '{text}' ends before it starts"
+        Some(to) if to < band.from => Err(ParseError::new(crate::said!(
+            "invalid.band_backwards",
+            text = text
         ))),
         _ => Ok(band),
     }

@@ -20,12 +20,13 @@ impl Bib {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(ParseError::new("a bib is required"));
+            return Err(ParseError::new(crate::said!("invalid.bib_required")));
         }
         if text.len() > MAX_LEN || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ParseError::new(format!(
-                "'{}' is not a bib: use up to {MAX_LEN} digits and letters, such as 1042 or F1",
-                shorten(text)
+            return Err(ParseError::new(crate::said!(
+                "invalid.bib",
+                text = shorten(text),
+                max = MAX_LEN
             )));
         }
         let upper = text.to_ascii_uppercase();
@@ -72,12 +73,7 @@ pub struct BibRange {
 
 impl BibRange {
     fn parse(text: &str) -> Result<Self, ParseError> {
-        let bad = || {
-            ParseError::new(format!(
-                "'{}' is not a bib range: write FROM-TO, such as 1-4999 or F1-F99",
-                shorten(text)
-            ))
-        };
+        let bad = || ParseError::new(crate::said!("invalid.bib_range", text = shorten(text)));
         let (from, to) = text.split_once('-').ok_or_else(bad)?;
         let (from, to) = (
             Bib::parse(from).map_err(|_| bad())?,
@@ -87,13 +83,15 @@ impl BibRange {
             return Err(bad());
         };
         if p1 != p2 {
-            return Err(ParseError::new(format!(
-                "the bib range '{text}' must have the same letters at both ends"
+            return Err(ParseError::new(crate::said!(
+                "invalid.bib_range_letters",
+                text = text
             )));
         }
         if first > last {
-            return Err(ParseError::new(format!(
-                "the bib range '{text}' ends before it starts"
+            return Err(ParseError::new(crate::said!(
+                "invalid.bib_range_backwards",
+                text = text
             )));
         }
         Ok(Self {
@@ -139,14 +137,14 @@ impl BibRanges {
             .map(BibRange::parse)
             .collect::<Result<Vec<_>, _>>()?;
         if ranges.is_empty() {
-            return Err(ParseError::new(
-                "a bib range is empty: write FROM-TO, such as 1-4999",
-            ));
+            return Err(ParseError::new(crate::said!("invalid.bib_ranges_empty")));
         }
         for (i, a) in ranges.iter().enumerate() {
             if let Some(b) = ranges[i + 1..].iter().find(|b| a.overlaps(b)) {
-                return Err(ParseError::new(format!(
-                    "the bib ranges {a} and {b} overlap"
+                return Err(ParseError::new(crate::said!(
+                    "invalid.bib_ranges_overlap",
+                    a = a,
+                    b = b
                 )));
             }
         }

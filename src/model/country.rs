@@ -21,13 +21,13 @@ impl Country {
         }
         match names().get(&fold(trimmed)) {
             Some(Some(alpha3)) => Ok(Self::from_alpha3(*alpha3)),
-            Some(None) => Err(ParseError::new(format!(
-                "'{}' names more than one country: use its three-letter code",
-                super::shorten(trimmed)
+            Some(None) => Err(ParseError::new(crate::said!(
+                "invalid.country_ambiguous",
+                text = super::shorten(trimmed)
             ))),
-            None => Err(ParseError::new(format!(
-                "'{}' is not a country: use a code such as KOR, PRK, GBR or an English name",
-                super::shorten(trimmed)
+            None => Err(ParseError::new(crate::said!(
+                "invalid.country",
+                text = super::shorten(trimmed)
             ))),
         }
     }

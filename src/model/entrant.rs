@@ -21,8 +21,10 @@ impl Age {
     /// A birth date, checked to give a plausible age on race day.
     pub fn born(date: NaiveDate, race_day: EventDate) -> Result<Self, ParseError> {
         if date > race_day.0 {
-            return Err(ParseError::new(format!(
-                "the birth date {date} is after race day ({race_day})"
+            return Err(ParseError::new(crate::said!(
+                "invalid.born_after_race_day",
+                date = date,
+                race_day = race_day
             )));
         }
         let age = Self::Born(date);
@@ -53,8 +55,11 @@ fn check_range(years: i64) -> Result<(), ParseError> {
     if (i64::from(MIN_AGE)..=i64::from(MAX_AGE)).contains(&years) {
         Ok(())
     } else {
-        Err(ParseError::new(format!(
-            "an age of {years} on race day is not possible: ages run from {MIN_AGE} to {MAX_AGE}"
+        Err(ParseError::new(crate::said!(
+            "invalid.age",
+            years = years,
+            min = MIN_AGE,
+            max = MAX_AGE
         )))
     }
 }

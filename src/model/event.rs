@@ -14,12 +14,7 @@ impl EventDate {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
             .map(Self)
-            .map_err(|_| {
-                ParseError::new(format!(
-                    "'{}' is not a date: write YYYY-MM-DD",
-                    super::shorten(text)
-                ))
-            })
+            .map_err(|_| ParseError::new(crate::said!("invalid.date", text = super::shorten(text))))
     }
 }
 
@@ -37,9 +32,9 @@ pub struct TimeZone(pub chrono_tz::Tz);
 impl TimeZone {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         text.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
-            ParseError::new(format!(
-                "'{}' is not a time zone: use an IANA name such as Asia/Pyongyang or Europe/London",
-                super::shorten(text)
+            ParseError::new(crate::said!(
+                "invalid.time_zone",
+                text = super::shorten(text)
             ))
         })
     }

@@ -22,10 +22,10 @@ impl Gender {
             }
             "m" | "male" | "man" | "men" | "boy" | "남" | "남자" | "남성" => Ok(Self::M),
             "x" | "nb" | "nonbinary" | "other" | "diverse" | "d" => Ok(Self::X),
-            "" => Err(ParseError::new("a gender is required: F, M or X")),
-            _ => Err(ParseError::new(format!(
-                "'{}' is not a gender: use F, M or X",
-                super::shorten(text)
+            "" => Err(ParseError::new(crate::said!("invalid.gender_required"))),
+            _ => Err(ParseError::new(crate::said!(
+                "invalid.gender",
+                text = super::shorten(text)
             ))),
         }
     }

@@ -27,14 +27,20 @@ pub use time::{
     result_seconds,
 };
 
-/// Why a value could not be parsed: a sentence for the person who typed it.
+/// Why a value could not be parsed: a sentence for the person who typed
+/// it, as a dictionary key and its values (English by `Display`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ParseError(pub(crate) String);
+pub struct ParseError(pub(crate) crate::words::Said);
 
 impl ParseError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+    pub(crate) fn new(said: crate::words::Said) -> Self {
+        Self(said)
+    }
+
+    /// The reason as a key of the dictionaries and its values.
+    pub fn said(&self) -> &crate::words::Said {
+        &self.0
     }
 }
 
@@ -47,10 +53,10 @@ pub(crate) fn no_controls(text: &str, newlines: bool) -> Result<(), ParseError> 
         .enumerate()
         .find(|(_, c)| c.is_control() && !(newlines && *c == '\n'))
     {
-        Some((at, c)) => Err(ParseError::new(format!(
-            "holds a control character (U+{:04X}) at character {}: type the text again",
-            u32::from(c),
-            at + 1
+        Some((at, c)) => Err(ParseError::new(crate::said!(
+            "invalid.control_character",
+            code = format!("{:04X}", u32::from(c)),
+            at = at + 1
         ))),
         None => Ok(()),
     }

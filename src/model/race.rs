@@ -21,9 +21,9 @@ impl RaceCode {
         if valid {
             Ok(Self(code))
         } else {
-            Err(ParseError::new(format!(
-                "'{}' is not a race code: use up to 12 letters, digits, - or _, such as MAR or 10K",
-                super::shorten(text)
+            Err(ParseError::new(crate::said!(
+                "invalid.race_code",
+                text = super::shorten(text)
             )))
         }
     }
@@ -88,14 +88,15 @@ impl Checkpoint {
                 || point.chars().count() > 24
                 || point.chars().any(|c| c.is_control() || c == ',')
             {
-                return Err(ParseError::new(format!(
-                    "'{}' is not a checkpoint name",
-                    super::shorten(name)
+                return Err(ParseError::new(crate::said!(
+                    "invalid.checkpoint_name",
+                    name = super::shorten(name)
                 )));
             }
             if point == "start" || point == "finish" {
-                return Err(ParseError::new(format!(
-                    "'{point}' is a timing point of every race already: name checkpoints such as 10k"
+                return Err(ParseError::new(crate::said!(
+                    "invalid.checkpoint_reserved",
+                    point = point
                 )));
             }
             let metres = km
@@ -105,24 +106,24 @@ impl Checkpoint {
                 .filter(|km| km.is_finite() && *km > 0.0)
                 .map(|km| (km * 1000.0).round() as u32)
                 .ok_or_else(|| {
-                    ParseError::new(format!(
-                        "checkpoint '{name}' needs its distance in km: write {name}=12.5, or name it by its distance such as 10k"
-                    ))
+                    ParseError::new(crate::said!("invalid.checkpoint_distance", name = name))
                 })?;
             if metres >= race_m {
-                return Err(ParseError::new(format!(
-                    "checkpoint '{name}' at {} km is not before the finish ({} km)",
-                    km_text(metres),
-                    km_text(race_m)
+                return Err(ParseError::new(crate::said!(
+                    "invalid.checkpoint_past_finish",
+                    name = name,
+                    km = km_text(metres),
+                    finish = km_text(race_m)
                 )));
             }
             if let Some(other) = list
                 .iter()
                 .find(|c| c.point == point || c.distance_m == metres)
             {
-                return Err(ParseError::new(format!(
-                    "checkpoints '{}' and '{name}' have the same name or distance",
-                    other.point
+                return Err(ParseError::new(crate::said!(
+                    "invalid.checkpoint_twice",
+                    other = other.point,
+                    name = name
                 )));
             }
             list.push(Self {

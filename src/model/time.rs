@@ -19,12 +19,7 @@ pub const DAYS_FROM_RACE_DAY: i64 = 7;
 /// than [`DAYS_FROM_RACE_DAY`] days from race day.
 pub fn parse_instant(text: &str, race_day: EventDate, zone: TimeZone) -> Result<i64, ParseError> {
     let text = text.trim();
-    let bad = || {
-        ParseError::new(format!(
-            "'{}' is not a time: write HH:MM:SS[.fff] (on race day) or YYYY-MM-DDTHH:MM:SS[.fff], with Z or +HH:MM for another offset",
-            shorten(text)
-        ))
-    };
+    let bad = || ParseError::new(crate::said!("invalid.time", text = shorten(text)));
     let dated = text.len() > 10 && text.as_bytes().get(4) == Some(&b'-');
     let at_ms = if dated && let Some(explicit) = with_offset(text) {
         let at = chrono::DateTime::parse_from_rfc3339(&explicit).map_err(|_| bad())?;
@@ -46,10 +41,11 @@ pub fn parse_instant(text: &str, race_day: EventDate, zone: TimeZone) -> Result<
         match zone.0.from_local_datetime(&local) {
             LocalResult::Single(at) => at.timestamp_millis(),
             _ => {
-                return Err(ParseError::new(format!(
-                    "{text} does not exist once in {zone} (a daylight saving change): give the offset too, such as {}+01:00 or {}Z",
-                    text.replacen(' ', "T", 1),
-                    text.replacen(' ', "T", 1)
+                return Err(ParseError::new(crate::said!(
+                    "invalid.time_twice",
+                    text = text,
+                    zone = zone,
+                    example = text.replacen(' ', "T", 1)
                 )));
             }
         }
@@ -59,10 +55,13 @@ pub fn parse_instant(text: &str, race_day: EventDate, zone: TimeZone) -> Result<
     };
     match day(at_ms) {
         Some(date) if (date - race_day.0).num_days().abs() <= DAYS_FROM_RACE_DAY => Ok(at_ms),
-        Some(date) => Err(ParseError::new(format!(
-            "{text} is on {date}, {} days from race day ({}): give a time on race day, or a date within {DAYS_FROM_RACE_DAY} days of it",
-            (date - race_day.0).num_days().abs(),
-            race_day.0
+        Some(date) => Err(ParseError::new(crate::said!(
+            "invalid.time_far_from_race_day",
+            text = text,
+            date = date,
+            days = (date - race_day.0).num_days().abs(),
+            race_day = race_day.0,
+            limit = DAYS_FROM_RACE_DAY
         ))),
         None => Err(bad()),
     }
@@ -100,9 +99,7 @@ fn with_offset(text: &str) -> Option<String> {
 }
 
 fn leap(text: &str) -> ParseError {
-    ParseError::new(format!(
-        "{text} is a leap second (:60), which race clocks do not show: give :59.999 or the next minute"
-    ))
+    ParseError::new(crate::said!("invalid.leap_second", text = text))
 }
 
 /// An instant for a confirmation: the time of day in the event's zone,

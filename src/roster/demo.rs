@@ -248,8 +248,10 @@ pub fn check_demo_size(entrants: usize) -> Result<()> {
     if entrants == 0 || entrants > DEMO_MAX_ENTRANTS {
         return Err(crate::Error::invalid(
             "entrants",
-            crate::model::ParseError::new(format!(
-                "a demo event has 1 to {DEMO_MAX_ENTRANTS} entrants, not {entrants}"
+            crate::model::ParseError::new(crate::said!(
+                "invalid.demo_size",
+                max = DEMO_MAX_ENTRANTS,
+                entrants = entrants
             )),
         ));
     }

@@ -122,7 +122,12 @@ pub(crate) async fn save_in(
         .iter()
         .find(|r| r.code == entrant.race.as_str())
         .map(|r| r.id)
-        .ok_or_else(|| field_problem(Field::Race, format!("there is no race {}", entrant.race)))?;
+        .ok_or_else(|| {
+            field_problem(
+                Field::Race,
+                crate::said!("error.no_race", race = entrant.race),
+            )
+        })?;
 
     let replacing = replacing
         .map(|bib| Bib::parse(bib).map_err(|e| Error::invalid("bib", e)))
@@ -150,19 +155,21 @@ pub(crate) async fn save_in(
         if other.bib == entrant.bib.as_str() {
             return Err(field_problem(
                 Field::Bib,
-                format!(
-                    "bib {} belongs to {} {} ({})",
-                    other.bib, other.given_name, other.family_name, other.race
+                crate::said!(
+                    "problem.bib_taken",
+                    bib = other.bib,
+                    holder = format!("{} {}", other.given_name, other.family_name),
+                    race = other.race
                 ),
             ));
         }
         if entrant.chip.is_some() && other.chip == entrant.chip {
             return Err(field_problem(
                 Field::Chip,
-                format!(
-                    "chip {} belongs to bib {}",
-                    other.chip.as_deref().unwrap_or(""),
-                    other.bib
+                crate::said!(
+                    "problem.chip_in_event",
+                    chip = other.chip.as_deref().unwrap_or(""),
+                    holder = other.bib
                 ),
             ));
         }
@@ -179,9 +186,10 @@ pub(crate) async fn save_in(
             if old.race_id != race_id && reason.is_none() {
                 return Err(Error::invalid(
                     "reason",
-                    ParseError::new(format!(
-                        "say why the runner moves from {} to {}; it is recorded",
-                        old.race, entrant.race
+                    ParseError::new(crate::said!(
+                        "invalid.move_reason",
+                        from = old.race,
+                        to = entrant.race
                     )),
                 ));
             }
@@ -196,12 +204,12 @@ pub(crate) async fn save_in(
     Ok((entrant, uid))
 }
 
-fn field_problem(field: Field, message: String) -> Error {
-    Error::InvalidEntrant(vec![crate::roster::Problem {
-        row: None,
-        field: Some(field),
-        column: None,
-        value: None,
+fn field_problem(field: Field, message: crate::words::Said) -> Error {
+    Error::InvalidEntrant(vec![crate::roster::Problem::new(
+        None,
+        Some(field),
+        None,
+        None,
         message,
-    }])
+    )])
 }

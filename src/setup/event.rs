@@ -26,7 +26,7 @@ impl EventForm {
         if name.is_empty() {
             return Err(Error::invalid(
                 "name",
-                crate::model::ParseError::new("the event needs a name"),
+                crate::model::ParseError::new(crate::said!("invalid.event_name")),
             ));
         }
         Ok(Event {

@@ -46,13 +46,13 @@ impl RaceForm {
         if name.is_empty() {
             return Err(Error::invalid(
                 "name",
-                ParseError::new("a race needs a name"),
+                ParseError::new(crate::said!("invalid.race_name")),
             ));
         }
         if self.distance_m == 0 {
             return Err(Error::invalid(
                 "distanceM",
-                ParseError::new("a race needs a distance above 0 m"),
+                ParseError::new(crate::said!("invalid.race_distance")),
             ));
         }
         let mut waves: Vec<String> = Vec::new();
@@ -65,7 +65,7 @@ impl RaceForm {
             if waves.iter().any(|w| w.eq_ignore_ascii_case(wave)) {
                 return Err(Error::invalid(
                     "waves",
-                    ParseError::new(format!("the wave '{wave}' is listed twice")),
+                    ParseError::new(crate::said!("invalid.wave_twice", wave = wave)),
                 ));
             }
             waves.push(wave.to_owned());
@@ -300,9 +300,9 @@ fn parse_cutoff(text: &str) -> std::result::Result<i64, ParseError> {
         _ => 0,
     };
     if ms <= 0 {
-        return Err(ParseError::new(format!(
-            "'{}' is not a cutoff: write hours and minutes such as 6:00 or 6:30:00",
-            crate::model::shorten(text)
+        return Err(ParseError::new(crate::said!(
+            "invalid.cutoff",
+            text = crate::model::shorten(text)
         )));
     }
     Ok(ms)
@@ -340,9 +340,12 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
                     let (point, metres) = c.rsplit_once('=').unwrap_or((c, ""));
                     Ok(Checkpoint {
                         point: point.to_owned(),
-                        distance_m: metres
-                            .parse()
-                            .map_err(|_| damaged(ParseError::new(format!("checkpoint {c}"))))?,
+                        distance_m: metres.parse().map_err(|_| {
+                            damaged(ParseError::new(crate::said!(
+                                "invalid.stored_checkpoint",
+                                text = c
+                            )))
+                        })?,
                     })
                 })
                 .collect::<Result<_>>()?,

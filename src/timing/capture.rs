@@ -250,9 +250,9 @@ impl Status {
             "DNF" => Ok(Self::Dnf),
             "DQ" | "DSQ" => Ok(Self::Dq),
             "OK" => Ok(Self::Ok),
-            _ => Err(ParseError::new(format!(
-                "'{}' is not a status: use DNS, DNF, DQ or OK",
-                text.trim()
+            _ => Err(ParseError::new(crate::said!(
+                "invalid.status",
+                text = text.trim()
             ))),
         }
     }
@@ -328,14 +328,11 @@ pub async fn start_race(
     if standing && reason.is_none() {
         return Err(Error::invalid(
             "reason",
-            ParseError::new(format!(
-                "{code}{} has a start already: say why it changes; both are kept",
-                if wave.is_empty() {
-                    String::new()
-                } else {
-                    format!(" wave {wave}")
-                }
-            )),
+            ParseError::new(if wave.is_empty() {
+                crate::said!("invalid.start_reason", race = code)
+            } else {
+                crate::said!("invalid.wave_start_reason", race = code, wave = wave)
+            }),
         ));
     }
     let start = StartRow {
@@ -409,7 +406,7 @@ pub(crate) async fn captured(tx: &mut SqliteConnection, station: &Station) -> Re
     if station.id.trim().is_empty() || station.name.trim().is_empty() {
         return Err(Error::invalid(
             "station",
-            ParseError::new("the station needs a name"),
+            ParseError::new(crate::said!("invalid.station_name")),
         ));
     }
     Ok(Captured {
@@ -435,9 +432,9 @@ pub(crate) fn parse_point(text: &str) -> Result<String> {
     if point.is_empty() || point.chars().count() > 24 || point.chars().any(char::is_control) {
         return Err(Error::invalid(
             "point",
-            ParseError::new(format!(
-                "'{}' is not a timing point: use start, finish or a checkpoint name such as 10k",
-                crate::model::shorten(text)
+            ParseError::new(crate::said!(
+                "invalid.point",
+                text = crate::model::shorten(text)
             )),
         ));
     }
@@ -450,7 +447,7 @@ pub(crate) fn required_reason(reason: &str) -> Result<String> {
     if reason.is_empty() {
         return Err(Error::invalid(
             "reason",
-            ParseError::new("say why; it is kept with the change"),
+            ParseError::new(crate::said!("invalid.reason_required")),
         ));
     }
     Ok(reason.to_owned())

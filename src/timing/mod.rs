@@ -5,6 +5,7 @@
 
 mod capture;
 mod clock;
+mod flag;
 mod order;
 mod reads;
 
@@ -14,6 +15,7 @@ pub use capture::{
     set_status, start_race, undo_start,
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
+pub use flag::Flag;
 pub use order::{Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time};
 pub(crate) use reads::effective;
 pub use reads::{

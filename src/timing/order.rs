@@ -41,7 +41,7 @@ pub struct Pair {
     pub bib: Option<String>,
     /// What needs a look: waiting for a bib / a time, and the capture's
     /// own review flags.
-    pub flags: Vec<String>,
+    pub flags: Vec<super::Flag>,
 }
 
 /// Appends a bib (or, with `None`, a runner whose bib nobody caught) to
@@ -141,9 +141,7 @@ pub async fn insert_time(
     if !store::has_crossings(file.reader(), &point).await? {
         return Err(Error::invalid(
             "point",
-            ParseError::new(format!(
-                "no bibs are typed in crossing order at {point}: insert the missed finisher with its bib instead"
-            )),
+            ParseError::new(crate::said!("invalid.no_crossing_bibs", point = point)),
         ));
     }
     super::capture::insert_untyped(file, &point, at_ms, &reason, station).await
@@ -165,8 +163,8 @@ pub(crate) fn pair_up(
             let fixed = slot.and_then(|(_, fixed)| fixed.clone());
             let mut flags = Vec::new();
             match (slot, crossing) {
-                (Some(_), None) => flags.push("waiting for a bib".to_owned()),
-                (None, Some(_)) => flags.push("waiting for a time".to_owned()),
+                (Some(_), None) => flags.push(super::Flag::WaitingForABib),
+                (None, Some(_)) => flags.push(super::Flag::WaitingForATime),
                 _ => {}
             }
             let pair = Pair {

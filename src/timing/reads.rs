@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
+use super::Flag;
 use super::capture::{FINISH, START, captured, parse_bib, parse_point};
 use super::order::Pair;
 use crate::error::{Error, Result};
@@ -33,7 +34,7 @@ pub struct Read {
     pub status: String,
     /// What needs a look: duplicate, unknown bib, unknown chip, race not
     /// started, before start, too fast, not on its route.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     pub corrected: bool,
     /// The race (code) of the bib, when the roster has the bib.
     pub race: Option<String>,
@@ -254,12 +255,12 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
     for read in reads.iter_mut().filter(|r| r.status == "ok") {
         let Some(bib) = read.bib.clone() else {
             if read.chip.is_some() {
-                read.flags.push("unknown chip".into());
+                read.flags.push(Flag::UnknownChip);
             }
             continue;
         };
         let Some(race) = race_of.get(&bib) else {
-            read.flags.push("unknown bib".into());
+            read.flags.push(Flag::UnknownBib);
             continue;
         };
         read.race = code_of.get(race).map(|code| (*code).to_owned());
@@ -267,7 +268,7 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
             read.elapsed_ms = starts.get(race).map(|start| read.at_ms - start);
         }
         if read.point == FINISH && seen_at_finish.get(&bib).copied().unwrap_or(0) > 1 {
-            read.flags.push("duplicate".into());
+            read.flags.push(Flag::Duplicate);
         }
         if read.point != START
             && read.point != FINISH
@@ -275,22 +276,22 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
                 .get(race)
                 .is_some_and(|points| points.contains(read.point.as_str()))
         {
-            read.flags.push("not on its route".into());
+            read.flags.push(Flag::NotOnItsRoute);
         }
         if read.point != START {
             // A bib of a race with no gun yet has no time: said at once,
             // and gone when the start is entered afterwards.
             let Some(&start) = starts.get(race) else {
-                read.flags.push("race not started".into());
+                read.flags.push(Flag::RaceNotStarted);
                 continue;
             };
             if read.at_ms < start {
-                read.flags.push("before start".into());
+                read.flags.push(Flag::BeforeStart);
             } else if read.point == FINISH
                 && let Some(&metres) = distance.get(race)
                 && read.at_ms - start < record_for(metres)
             {
-                read.flags.push("too fast".into());
+                read.flags.push(Flag::TooFast);
             }
         }
     }
@@ -310,11 +311,11 @@ pub(crate) async fn derive(file: &EventFile, only: Option<&str>) -> Result<(Vec<
                         pair.time_id = Some(read.id.clone());
                         pair.at_ms = Some(read.at_ms);
                         pair.time = Some(read.time.clone());
-                        pair.flags.extend(read.flags.iter().cloned());
+                        pair.flags.extend(read.flags.iter().copied());
                     } else if let Some(bib) = &pair.typed
                         && !race_of.contains_key(bib)
                     {
-                        pair.flags.push("unknown bib".into());
+                        pair.flags.push(Flag::UnknownBib);
                     }
                     pair
                 })
@@ -407,7 +408,11 @@ pub fn write_reads_csv(reads: &[Read], out: impl Write) -> Result<()> {
                 &r.station,
                 &r.source,
                 &r.status,
-                &r.flags.join("; "),
+                &r.flags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ])
             .map_err(io)?;
     }

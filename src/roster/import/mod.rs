@@ -11,7 +11,7 @@ mod columns;
 mod read;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,6 +25,7 @@ use crate::model::{Entrant, fold};
 use crate::setup;
 use crate::store::entrants::{self as store, EntrantRow};
 use crate::store::{EventFile, audit};
+use crate::words::Said;
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -77,38 +78,47 @@ pub struct Problem {
     /// `C "birth_date"`: the column letter and header.
     pub column: Option<String>,
     pub value: Option<String>,
+    /// What is wrong, in English (the CLI, the log).
     pub message: String,
+    /// The same as a key of the dictionaries and its values: the app says
+    /// it in the volunteer's language.
+    pub key: String,
+    pub params: BTreeMap<String, String>,
 }
 
 impl Problem {
-    pub(crate) fn at(row: usize, column: String, value: Option<String>, message: String) -> Self {
+    pub(crate) fn new(
+        row: Option<usize>,
+        field: Option<Field>,
+        column: Option<String>,
+        value: Option<String>,
+        said: Said,
+    ) -> Self {
         Self {
-            row: Some(row),
-            field: None,
-            column: Some(column),
+            row,
+            field,
+            column,
             value,
-            message,
+            message: said.to_string(),
+            key: said.key.to_owned(),
+            params: said
+                .params
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
         }
     }
 
-    pub(crate) fn row(row: usize, message: String) -> Self {
-        Self {
-            row: Some(row),
-            field: None,
-            column: None,
-            value: None,
-            message,
-        }
+    pub(crate) fn at(row: usize, column: String, value: Option<String>, said: Said) -> Self {
+        Self::new(Some(row), None, Some(column), value, said)
     }
 
-    pub(crate) fn header(message: String) -> Self {
-        Self {
-            row: None,
-            field: None,
-            column: None,
-            value: None,
-            message,
-        }
+    pub(crate) fn row(row: usize, said: Said) -> Self {
+        Self::new(Some(row), None, None, None, said)
+    }
+
+    pub(crate) fn header(said: Said) -> Self {
+        Self::new(None, None, None, None, said)
     }
 }
 
@@ -179,22 +189,25 @@ pub async fn import(
                 ColumnUse::Extra => "extra",
                 ColumnUse::Skip => "skip",
             };
-            report.problems.push(Problem::header(format!(
-                "the column '{name}' chosen as {what} is not in the file; its columns are {}",
-                report
-                    .columns
-                    .iter()
-                    .map(Column::label)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let columns = report
+                .columns
+                .iter()
+                .map(Column::label)
+                .collect::<Vec<_>>()
+                .join(", ");
+            report.problems.push(Problem::header(crate::said!(
+                "problem.chosen_column_missing",
+                name = name,
+                what = what,
+                columns = columns
             )));
         }
     }
     report.rows = table.rows.len();
     if table.rows.is_empty() {
-        report.problems.push(Problem::header(
-            "the file has a header row but no entrants".into(),
-        ));
+        report
+            .problems
+            .push(Problem::header(crate::said!("problem.no_entrants")));
     }
 
     // A file for entrants the event has may leave out what it does not
@@ -466,10 +479,10 @@ fn plan(
             Some(old) if is_someone_else(old, row) => {
                 problems.push(Problem::row(
                     *number,
-                    format!(
-                        "bib {} already belongs to {} in this event: a duplicate bib (correct the entrant at the desk if this is the same person)",
-                        row.bib,
-                        display_name(old)
+                    crate::said!(
+                        "problem.bib_in_event",
+                        bib = row.bib,
+                        holder = display_name(old)
                     ),
                 ));
                 false
@@ -489,9 +502,10 @@ fn plan(
         if let Some(holder) = row.chip.as_deref().and_then(|chip| chips.get(chip)) {
             problems.push(Problem::row(
                 number,
-                format!(
-                    "chip {} already belongs to bib {holder}",
-                    row.chip.as_deref().unwrap_or_default()
+                crate::said!(
+                    "problem.chip_in_event",
+                    chip = row.chip.as_deref().unwrap_or_default(),
+                    holder = holder
                 ),
             ));
             continue;
@@ -559,7 +573,7 @@ fn duplicates_within(columns: &[Column], rows: &[read::Row]) -> Vec<Problem> {
         {
             problems.push(Problem::row(
                 row.number,
-                format!("bib {bib} is also on row {first}: a duplicate bib"),
+                crate::said!("problem.bib_twice", bib = bib, first = first),
             ));
         }
         if let Some(chip) = chip_at
@@ -570,7 +584,7 @@ fn duplicates_within(columns: &[Column], rows: &[read::Row]) -> Vec<Problem> {
         {
             problems.push(Problem::row(
                 row.number,
-                format!("chip {chip} is also on row {first}"),
+                crate::said!("problem.chip_twice", chip = chip, first = first),
             ));
         }
     }

@@ -68,11 +68,7 @@ fn decode(bytes: &[u8], problems: &mut Vec<Problem>) -> std::result::Result<Stri
         return Err("this is not a CSV or XLSX file (it holds binary data)".into());
     }
     for line in decoded.bad_lines {
-        problems.push(Problem::row(
-            line,
-            "this line holds bytes that are not UTF-8 (shown as �): save the file again as UTF-8"
-                .into(),
-        ));
+        problems.push(Problem::row(line, crate::said!("problem.not_utf8")));
     }
     Ok(decoded.text)
 }
@@ -213,7 +209,7 @@ fn read_workbook(
                     abs_row as usize + 1,
                     column_letter(abs_col as usize),
                     None,
-                    "a formula with no saved value: open the file in Excel or LibreOffice and save it again".into(),
+                    crate::said!("problem.formula_without_value"),
                 ));
             }
             cells.push(text);
@@ -273,7 +269,7 @@ fn check_sheet_size<RS: std::io::Read + std::io::Seek>(
 }
 
 /// A cell as text: whole numbers without ".0", dates as YYYY-MM-DD.
-fn cell_text(cell: &Data) -> std::result::Result<String, String> {
+fn cell_text(cell: &Data) -> std::result::Result<String, crate::words::Said> {
     Ok(match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),
@@ -286,13 +282,11 @@ fn cell_text(cell: &Data) -> std::result::Result<String, String> {
                 dt.date().format("%Y-%m-%d").to_string()
             }
             Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
-            None => return Err("a date cell Excel cannot show".into()),
+            None => return Err(crate::said!("problem.date_cell")),
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => {
-            return Err(format!(
-                "the cell shows the error {e}: fix the formula in the spreadsheet"
-            ));
+            return Err(crate::said!("problem.cell_error", error = e));
         }
     })
 }
@@ -328,9 +322,11 @@ fn into_table(grid: Grid, problems: &mut Vec<Problem>) -> std::result::Result<Ta
             if cells[width..].iter().any(|c| !c.is_empty()) {
                 problems.push(Problem::row(
                     number,
-                    format!(
-                        "the row has {} cells but the header (row {header_row}) has {width}",
-                        cells.len()
+                    crate::said!(
+                        "problem.row_width",
+                        cells = cells.len(),
+                        header_row = header_row,
+                        width = width
                     ),
                 ));
             }

@@ -11,6 +11,7 @@ use super::read::Row;
 use crate::model::{
     Age, Bib, Country, Entrant, EventDate, Gender, ParseError, Race, RaceCode, fold,
 };
+use crate::words::Said;
 
 const NAME_MAX: usize = 100;
 const TEXT_MAX: usize = 200;
@@ -69,17 +70,16 @@ impl<'a> RowReader<'a> {
             if let ColumnUse::Field(field) = column.used_as
                 && let Some(first) = fields.insert(field, i)
             {
-                problems.push(Problem::header(format!(
-                    "columns {} and {} are both {field}: map one of them to another field, extra or skip",
-                    columns[first].label(),
-                    column.label()
+                problems.push(Problem::header(crate::said!(
+                    "problem.columns_same_field",
+                    first = columns[first].label(),
+                    second = column.label(),
+                    field = field
                 )));
             }
         }
         if !fields.contains_key(&Field::Bib) {
-            problems.push(Problem::header(
-                "no column holds the bib: name one 'bib' (or map a column to bib)".into(),
-            ));
+            problems.push(Problem::header(crate::said!("problem.no_bib_column")));
         }
         if !updates_only
             && ![
@@ -91,27 +91,23 @@ impl<'a> RowReader<'a> {
             .iter()
             .any(|f| fields.contains_key(f))
         {
-            problems.push(Problem::header(
-                "no column holds the name: add 'first_name' and 'last_name', or 'name'".into(),
-            ));
+            problems.push(Problem::header(crate::said!("problem.no_name_column")));
         }
         if !updates_only && !fields.contains_key(&Field::Gender) {
-            problems.push(Problem::header(
-                "no column holds the gender: add 'gender' with F, M or X".into(),
-            ));
+            problems.push(Problem::header(crate::said!("problem.no_gender_column")));
         }
         if !updates_only && !fields.contains_key(&Field::Race) && races.len() != 1 {
-            problems.push(Problem::header(format!(
-                "no column holds the race, and the event has {} races: add 'race' with a race code",
-                races.len()
+            problems.push(Problem::header(crate::said!(
+                "problem.no_race_column",
+                races = races.len()
             )));
         }
         let day_first = match fields.get(&Field::BirthDate) {
             Some(&i) => {
-                date_order(rows.iter().map(|row| row.cells[i].as_str())).unwrap_or_else(|why| {
-                    problems.push(Problem::header(format!(
-                        "column {}: {why}",
-                        columns[i].label()
+                date_order(rows.iter().map(|row| row.cells[i].as_str())).unwrap_or_else(|()| {
+                    problems.push(Problem::header(crate::said!(
+                        "problem.dates_mixed",
+                        column = columns[i].label()
                     )));
                     true
                 })
@@ -154,18 +150,18 @@ impl<'a> RowReader<'a> {
                 continue;
             }
             if let Err(e) = crate::model::no_controls(&row.cells[i], notes) {
-                found.problems.push(Problem {
-                    row: Some(row.number),
-                    field: match column.used_as {
+                found.problems.push(Problem::new(
+                    Some(row.number),
+                    match column.used_as {
                         ColumnUse::Field(field) => Some(field),
                         _ => None,
                     },
-                    column: Some(column.label()),
-                    value: Some(crate::model::shorten(
+                    Some(column.label()),
+                    Some(crate::model::shorten(
                         &row.cells[i].escape_debug().to_string(),
                     )),
-                    message: e.0,
-                });
+                    e.0,
+                ));
                 found.count += 1;
             }
         }
@@ -178,7 +174,7 @@ impl<'a> RowReader<'a> {
             && native_name.is_none()
             && !lacks(Field::Name)
         {
-            found.fail(Field::Name, "a name is required".into());
+            found.fail(Field::Name, crate::said!("problem.name_required"));
         } else {
             // Named by the column it came from, with its length.
             for (field, name) in [
@@ -195,7 +191,7 @@ impl<'a> RowReader<'a> {
                     };
                     found.fail(
                         field,
-                        format!("longer than {NAME_MAX} characters ({length})"),
+                        crate::said!("problem.too_long", max = NAME_MAX, length = length),
                     );
                 }
             }
@@ -224,10 +220,10 @@ impl<'a> RowReader<'a> {
                 {
                     found.fail(
                         Field::Age,
-                        format!(
-                            "the birth date makes the runner {} on race day, not {}: correct one of them, or leave the age empty",
-                            born.on(self.race_day),
-                            given.on(self.race_day)
+                        crate::said!(
+                            "problem.age_disagrees",
+                            born = born.on(self.race_day),
+                            given = given.on(self.race_day)
                         ),
                     );
                 }
@@ -252,9 +248,10 @@ impl<'a> RowReader<'a> {
                 .collect();
             found.fail(
                 Field::Bib,
-                format!(
-                    "bib {bib} is not in the event yet, and a new entrant needs these columns: {}",
-                    lacking.join(", ")
+                crate::said!(
+                    "problem.new_entrant_needs",
+                    bib = bib,
+                    columns = lacking.join(", ")
                 ),
             );
         }
@@ -274,7 +271,12 @@ impl<'a> RowReader<'a> {
         {
             found.fail(
                 Field::Bib,
-                format!("bib {bib} is outside the bibs of {} ({ranges})", race.code),
+                crate::said!(
+                    "problem.bib_outside_race",
+                    bib = bib,
+                    race = race.code,
+                    ranges = ranges
+                ),
             );
         }
         let city = found.text(Field::City, TEXT_MAX);
@@ -291,15 +293,15 @@ impl<'a> RowReader<'a> {
                 }
                 None if race.waves.is_empty() => found.fail(
                     Field::Wave,
-                    format!("{} has one start, no waves: leave the wave empty, or add the waves to the race", race.code),
+                    crate::said!("problem.no_waves", race = race.code),
                 ),
                 None => found.fail(
                     Field::Wave,
-                    format!(
-                        "'{}' is not a wave of {}; its waves are {}",
-                        crate::model::shorten(wave),
-                        race.code,
-                        race.waves.join(", ")
+                    crate::said!(
+                        "problem.not_a_wave",
+                        wave = crate::model::shorten(wave),
+                        race = race.code,
+                        waves = race.waves.join(", ")
                     ),
                 ),
             }
@@ -310,16 +312,17 @@ impl<'a> RowReader<'a> {
                 continue;
             }
             if value.chars().count() > NOTE_MAX {
-                found.problems.push(Problem {
-                    row: Some(row.number),
-                    field: None,
-                    column: Some(column.label()),
-                    value: Some(crate::model::shorten(value)),
-                    message: format!(
-                        "longer than {NOTE_MAX} characters ({})",
-                        value.chars().count()
+                found.problems.push(Problem::new(
+                    Some(row.number),
+                    None,
+                    Some(column.label()),
+                    Some(crate::model::shorten(value)),
+                    crate::said!(
+                        "problem.too_long",
+                        max = NOTE_MAX,
+                        length = value.chars().count()
                     ),
-                });
+                ));
                 found.count += 1;
             } else {
                 extra.insert(column.header.clone(), value.clone());
@@ -396,17 +399,17 @@ struct Found<'r, 'a> {
 }
 
 impl Found<'_, '_> {
-    fn fail(&mut self, field: Field, message: String) {
+    fn fail(&mut self, field: Field, message: Said) {
         let index = self.reader.fields.get(&field).copied();
-        self.problems.push(Problem {
-            row: Some(self.row.number),
-            field: Some(field),
-            column: index.map(|i| self.reader.columns[i].label()),
-            value: index
+        self.problems.push(Problem::new(
+            Some(self.row.number),
+            Some(field),
+            index.map(|i| self.reader.columns[i].label()),
+            index
                 .map(|i| crate::model::shorten(&self.row.cells[i]))
                 .filter(|v| !v.is_empty()),
             message,
-        });
+        ));
         self.count += 1;
     }
 
@@ -424,7 +427,10 @@ impl Found<'_, '_> {
             .filter(|v| !v.is_empty())?;
         let length = value.chars().count();
         if length > max {
-            self.fail(field, format!("longer than {max} characters ({length})"));
+            self.fail(
+                field,
+                crate::said!("problem.too_long", max = max, length = length),
+            );
             return None;
         }
         Some(value.to_owned())
@@ -468,14 +474,15 @@ fn is_hangul(text: &str) -> bool {
 
 fn parse_age(text: &str) -> Result<Age, ParseError> {
     let years: f64 = text.trim().parse().map_err(|_| {
-        ParseError::new(format!(
-            "'{}' is not an age in whole years",
-            crate::model::shorten(text)
+        ParseError::new(crate::said!(
+            "invalid.age_years",
+            text = crate::model::shorten(text)
         ))
     })?;
     if years.fract() != 0.0 {
-        return Err(ParseError::new(format!(
-            "'{text}' is not an age in whole years"
+        return Err(ParseError::new(crate::said!(
+            "invalid.age_years",
+            text = text
         )));
     }
     Age::given(years as i64)
@@ -490,7 +497,7 @@ fn date_parts(text: &str) -> Vec<&str> {
 
 /// Decides day/month or month/day for a column of `a/b/yyyy` dates from
 /// the values that can only be read one way; day first when none can tell.
-fn date_order<'a>(values: impl Iterator<Item = &'a str>) -> Result<bool, String> {
+fn date_order<'a>(values: impl Iterator<Item = &'a str>) -> Result<bool, ()> {
     let (mut day_first, mut month_first) = (false, false);
     for value in values {
         let parts = date_parts(value.split(['T', ' ']).next().unwrap_or(value));
@@ -504,7 +511,7 @@ fn date_order<'a>(values: impl Iterator<Item = &'a str>) -> Result<bool, String>
         }
     }
     if day_first && month_first {
-        Err("the dates mix day/month/year and month/day/year; write them as YYYY-MM-DD".into())
+        Err(())
     } else {
         Ok(!month_first)
     }
@@ -514,9 +521,9 @@ fn date_order<'a>(values: impl Iterator<Item = &'a str>) -> Result<bool, String>
 /// 11.04.1987, 19870411, 1987년 4월 11일, or an XLSX date.
 fn parse_date(text: &str, day_first: bool) -> Result<NaiveDate, ParseError> {
     let bad = || {
-        ParseError::new(format!(
-            "'{}' is not a date: write YYYY-MM-DD (or DD/MM/YYYY)",
-            crate::model::shorten(text)
+        ParseError::new(crate::said!(
+            "invalid.date_in_file",
+            text = crate::model::shorten(text)
         ))
     };
     // A date cell from a spreadsheet may carry a midnight time.
@@ -551,7 +558,7 @@ impl<'a> RaceFinder<'a> {
         let Some(text) = text else {
             return match self.races {
                 [only] => Ok(only),
-                _ => Err(ParseError::new("a race is required")),
+                _ => Err(ParseError::new(crate::said!("invalid.race_required"))),
             };
         };
         let codes = || {
@@ -579,18 +586,19 @@ impl<'a> RaceFinder<'a> {
             match near[..] {
                 [race] => return Ok(race),
                 [_, _, ..] => {
-                    return Err(ParseError::new(format!(
-                        "'{text}' fits more than one race: use a race code ({})",
-                        codes()
+                    return Err(ParseError::new(crate::said!(
+                        "invalid.race_ambiguous",
+                        text = text,
+                        codes = codes()
                     )));
                 }
                 [] => {}
             }
         }
-        Err(ParseError::new(format!(
-            "'{}' is not a race of this event; the races are {}",
-            crate::model::shorten(text),
-            codes()
+        Err(ParseError::new(crate::said!(
+            "invalid.race_unknown",
+            text = crate::model::shorten(text),
+            codes = codes()
         )))
     }
 }

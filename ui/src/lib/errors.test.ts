@@ -3,18 +3,32 @@ import { asCommandError, errorText, fieldProblems } from "./errors";
 import { setLanguage } from "./i18n.svelte";
 
 describe("command errors", () => {
-  it("maps a rejected form's problems to its fields", () => {
+  it("maps a rejected form's problems to its fields, in the screen's language", () => {
+    globalThis.document = { documentElement: { lang: "" } } as unknown as Document;
     const error = asCommandError({
       code: "invalid_entrant",
       message: "…",
-      details: { problems: [{ row: 1, field: "gender", column: null, value: "Q", message: "'Q' is not a gender: use F, M or X" }] },
+      details: {
+        problems: [
+          { row: 1, field: "gender", column: null, value: "Q", message: "'Q' is not a gender: use F, M or X", key: "invalid.gender", params: { text: "Q" } },
+        ],
+      },
     });
     expect(fieldProblems(error).get("gender")).toBe("'Q' is not a gender: use F, M or X");
+    setLanguage("ko");
+    expect(fieldProblems(error).get("gender")).toBe("'Q'은(는) 성별이 아닙니다. F, M 또는 X를 쓰십시오");
+    setLanguage("en");
   });
 
-  it("names the field of a single invalid value", () => {
-    const error = asCommandError({ code: "invalid", message: "timeZone: 'Mars' is not a time zone", details: { field: "timeZone" } });
-    expect(fieldProblems(error).get("timeZone")).toBe("'Mars' is not a time zone");
+  it("names the field of a single invalid value from the error, not its text", () => {
+    const error = asCommandError({
+      code: "invalid",
+      message: "timeZone: 'Mars' is not a time zone: use an IANA name such as Asia/Pyongyang or Europe/London",
+      details: { field: "timeZone", key: "invalid.time_zone", params: { text: "Mars" } },
+    });
+    setLanguage("ko");
+    expect(fieldProblems(error).get("timeZone")).toBe("'Mars'은(는) 시간대가 아닙니다. Asia/Pyongyang, Europe/London 같은 IANA 이름을 쓰십시오");
+    setLanguage("en");
   });
 
   it("says the core's message in the screen's language, by its key", () => {

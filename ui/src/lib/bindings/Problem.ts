@@ -16,4 +16,13 @@ field: Field | null,
 /**
  * `C "birth_date"`: the column letter and header.
  */
-column: string | null, value: string | null, message: string, };
+column: string | null, value: string | null, 
+/**
+ * What is wrong, in English (the CLI, the log).
+ */
+message: string, 
+/**
+ * The same as a key of the dictionaries and its values: the app says
+ * it in the volunteer's language.
+ */
+key: string, params: { [key in string]: string }, };
