@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use racedesk::checkin::{self, Desk};
 use racedesk::{EventFile, roster};
-use support::{Args, Bare, commit_one, ms, percentiles};
+use support::{Args, Bare, commit_one, ms, percentiles, ratios, sqlx_bare};
 
 fn main() -> anyhow::Result<()> {
     let args = Args::get();
@@ -41,6 +41,11 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         "CREATE TABLE t (id TEXT PRIMARY KEY, entrant TEXT NOT NULL, at_ms INTEGER NOT NULL)",
     )?;
     let mut insert = bare.prepare("INSERT INTO t VALUES (?, ?, ?)")?;
+    let through_sqlx = sqlx_bare(
+        &dir.path().join("sqlx.db"),
+        "CREATE TABLE t (id TEXT PRIMARY KEY, entrant TEXT NOT NULL, at_ms INTEGER NOT NULL)",
+    )
+    .await?;
 
     let desk = Desk {
         id: "bench".into(),
@@ -48,7 +53,7 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         operator: "bench".into(),
     };
     let mut rng = fastrand::Rng::with_seed(11);
-    let (mut ours, mut baseline) = (Vec::new(), Vec::new());
+    let (mut ours, mut baseline, mut driver) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..checkins {
         let bib = &bibs[rng.usize(0..bibs.len())];
         let t = Instant::now();
@@ -63,9 +68,19 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
             row.int(3, k as i64)
         })?;
         baseline.push(t.elapsed());
+
+        let t = Instant::now();
+        sqlx::query("INSERT INTO t VALUES (?, ?, ?)")
+            .bind(format!("row-{k}"))
+            .bind(bib)
+            .bind(k as i64)
+            .execute(&through_sqlx)
+            .await?;
+        driver.push(t.elapsed());
     }
     let (p50, p99) = percentiles(&mut ours);
     let (b50, b99) = percentiles(&mut baseline);
+    let (d50, d99) = percentiles(&mut driver);
     println!("{checkins} check-ins on {} entrants", bibs.len());
     println!(
         "check-in to COMMIT: p50 {:>7.3} ms  p99 {:>7.3} ms",
@@ -78,10 +93,16 @@ async fn run(entrants: usize, checkins: usize) -> anyhow::Result<()> {
         ms(b99)
     );
     println!(
-        "ratio p50 {:.2}x, p99 {:.2}x (target p99 < 1.5x)",
-        ms(p50) / ms(b50),
-        ms(p99) / ms(b99)
+        "the same through sqlx:           p50 {:>7.3} ms  p99 {:>7.3} ms",
+        ms(d50),
+        ms(d99)
     );
+    println!("ratio p50: {}", ratios(p50, b50, d50));
+    println!(
+        "ratio p99: {} (target: under 1.3x the C API)",
+        ratios(p99, b99, d99)
+    );
+    through_sqlx.close().await;
     drop(insert);
     drop(bare);
     file.close().await;

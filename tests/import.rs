@@ -534,7 +534,26 @@ async fn reimporting_updates_by_bib_and_counts_what_changed() {
         "{:?}",
         history[0]
     );
-    assert_eq!(history[1].action, "create");
+    assert_eq!(
+        history.len(),
+        1,
+        "an import is one audited change, not one per entrant"
+    );
+    // The import itself: its file (by digest) and what it did.
+    let imports = setup::history(&event.file, "roster", "import")
+        .await
+        .unwrap();
+    assert_eq!(imports.len(), 2);
+    let last: serde_json::Value = serde_json::from_str(imports[0].new.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (last["added"].as_u64(), last["changed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(last["sha256"].as_str().map(str::len), Some(64));
+    assert_ne!(
+        last["sha256"],
+        serde_json::from_str::<serde_json::Value>(imports[1].new.as_deref().unwrap()).unwrap()["sha256"]
+    );
 }
 
 #[tokio::test]

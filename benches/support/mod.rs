@@ -219,3 +219,34 @@ pub fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// The same bare file through sqlx, the driver racedesk uses: one
+/// connection, WAL+FULL. Beside the C API's figure it shows what the driver
+/// itself costs per statement.
+pub async fn sqlx_bare(path: &Path, create: &str) -> anyhow::Result<sqlx::SqlitePool> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(create.to_owned()))
+        .execute(&pool)
+        .await?;
+    Ok(pool)
+}
+
+/// Both ratios of a figure: to the C API's and to sqlx's bare baseline.
+pub fn ratios(ours: Duration, c_api: Duration, through_sqlx: Duration) -> String {
+    format!(
+        "{:.2}x SQLite's C API, {:.2}x the same through sqlx",
+        ms(ours) / ms(c_api),
+        ms(ours) / ms(through_sqlx)
+    )
+}

@@ -61,11 +61,42 @@ pub async fn check_in(
     note: Option<&str>,
 ) -> Result<Outcome> {
     let bib = parse_bib(bib)?;
-    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let entrant = find(&mut tx, &bib).await?;
-    let outcome = check_in_one(&mut tx, &entrant, desk, note).await?;
-    tx.commit().await?;
-    Ok(outcome)
+    let note = checked_note(note)?;
+    // One statement finds the runner and checks them in unless they are
+    // in already: one round trip to SQLite and its commit, the desk's hot
+    // path. Only when it wrote nothing is the file read again, to say why.
+    let mut row = row_of(&[], desk, "in", None, note)?;
+    if let Some((seq, uid, name)) =
+        store::record_check_in(file.writer(), bib.as_str(), &row).await?
+    {
+        (row.seq, row.entrant_uid) = (seq, uid);
+        return Ok(Outcome {
+            bib: bib.to_string(),
+            name,
+            changed: true,
+            checked_in: Some(shown(row)),
+        });
+    }
+    let entrant = store::entrant_by_bib(file.reader(), bib.as_str())
+        .await?
+        .ok_or_else(|| Error::NotFound(crate::said!("error.no_runner", bib = bib)))?;
+    let standing = store::latest(file.reader(), &entrant.uid).await?;
+    Ok(Outcome {
+        bib: entrant.bib,
+        name: entrant.name,
+        changed: false,
+        checked_in: standing.filter(|row| row.action == "in").map(shown),
+    })
+}
+
+/// A note kept with a check-in: trimmed, none when empty, refused with a
+/// control character.
+fn checked_note(note: Option<&str>) -> Result<Option<&str>> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(note) = note {
+        crate::model::no_controls(note, true).map_err(|e| Error::invalid("note", e))?;
+    }
+    Ok(note)
 }
 
 /// Takes back the runner's check-in with a new row; the check-in itself
@@ -189,10 +220,7 @@ async fn check_in_one(
             checked_in: Some(shown(standing)),
         });
     }
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if let Some(note) = note {
-        crate::model::no_controls(note, true).map_err(|e| Error::invalid("note", e))?;
-    }
+    let note = checked_note(note)?;
     let row = new_row(tx, &entrant.uid, desk, "in", None, note).await?;
     store::insert(tx, &row).await?;
     Ok(Outcome {
@@ -211,6 +239,20 @@ async fn new_row(
     undoes: Option<String>,
     note: Option<&str>,
 ) -> Result<CheckinRow> {
+    let mut row = row_of(uid, desk, action, undoes, note)?;
+    row.seq = crate::store::next_seq(&mut *tx, &desk.id).await?;
+    Ok(row)
+}
+
+/// A check-in row of this desk; its sequence number (0 here) is taken
+/// where it is written.
+fn row_of(
+    uid: &[u8],
+    desk: &Desk,
+    action: &str,
+    undoes: Option<String>,
+    note: Option<&str>,
+) -> Result<CheckinRow> {
     if desk.id.trim().is_empty() || desk.name.trim().is_empty() {
         return Err(Error::invalid(
             "desk",
@@ -223,7 +265,7 @@ async fn new_row(
         action: action.to_owned(),
         undoes,
         station: desk.id.clone(),
-        seq: crate::store::next_seq(&mut *tx, &desk.id).await?,
+        seq: 0,
         desk: desk.name.trim().to_owned(),
         operator: desk.operator.clone(),
         at_ms: crate::store::now_ms(),

@@ -179,7 +179,8 @@ pub(crate) async fn save_in(
     let at = crate::store::now_ms();
     let id = match old {
         None => {
-            store::insert_many(&mut *tx, vec![row], operator, at).await?;
+            let last_id = store::insert_many(&mut *tx, vec![row]).await?;
+            store::audit_added(&mut *tx, last_id, operator, at).await?;
             None
         }
         Some(old) => {

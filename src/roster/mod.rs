@@ -60,8 +60,22 @@ pub(crate) async fn insert_entrants(
             .ok_or_else(|| Error::NotFound(crate::said!("error.no_race", race = entrant.race)))?;
         rows.push(from_entrant(entrant, race_id));
     }
+    let count = rows.len();
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    store::insert_many(&mut tx, rows, operator, crate::store::now_ms()).await?;
+    store::insert_many(&mut tx, rows).await?;
+    // One audited change for the lot, as an import is.
+    crate::store::audit::record(
+        &mut *tx,
+        crate::store::audit::Change {
+            operator,
+            entity: "roster",
+            key: "demo",
+            action: "import",
+            old: None,
+            new: Some(serde_json::json!({ "demo": true, "added": count }).to_string()),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -79,6 +79,50 @@ pub(crate) async fn insert(db: &mut SqliteConnection, row: &CheckinRow) -> sqlx:
     Ok(())
 }
 
+/// Checks the runner of `bib` in with `row` (its entrant is found here)
+/// unless their latest row already is a check-in: one statement, its own
+/// transaction (the write lock is taken before anything is read), with
+/// the station's next number. The number given, the entrant's uid and
+/// name; `None` when nothing was written (no such bib, or in already).
+pub(crate) async fn record_check_in(
+    db: impl SqliteExecutor<'_>,
+    bib: &str,
+    row: &CheckinRow,
+) -> sqlx::Result<Option<(i64, Vec<u8>, String)>> {
+    let rows = sqlx::query!(
+        r#"INSERT INTO checkin (id, entrant_uid, action, undoes, station, seq, desk, operator, at_ms, note)
+           SELECT ?1, e.uid, 'in', NULL, ?3,
+             max(coalesce((SELECT max(seq) FROM checkin WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM passing WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM correction WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM race_start WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM runner_status WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM crossing WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?3), 0)) + 1,
+             ?4, ?5, ?6, ?7
+           FROM entrant e
+           WHERE e.bib = ?2
+             AND coalesce((SELECT action FROM checkin c WHERE c.entrant_uid = e.uid
+                           ORDER BY c.id DESC LIMIT 1), 'undo') <> 'in'
+           RETURNING seq AS "seq!: i64", entrant_uid AS "uid!: Vec<u8>",
+             (SELECT CASE WHEN trim(given_name || ' ' || family_name) = '' THEN coalesce(native_name, '')
+                          ELSE trim(given_name || ' ' || family_name) END
+              FROM entrant WHERE bib = ?2) AS "name!: String""#,
+        row.id,
+        bib,
+        row.station,
+        row.desk,
+        row.operator,
+        row.at_ms,
+        row.note,
+    )
+    // Stepped to the end, where the statement commits: a commit that
+    // fails (a full disk) is an error here, never a lost row acknowledged.
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().next().map(|r| (r.seq, r.uid, r.name)))
+}
+
 /// The latest row of each entrant whose bib is in `bibs` (a JSON array),
 /// for those that have any: (bib, row).
 pub(crate) async fn latest_for_bibs(

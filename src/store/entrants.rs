@@ -125,14 +125,13 @@ macro_rules! entrant_json {
 /// parameters per statement.
 const CHUNK: usize = 1900;
 
-/// Inserts new entrants (their `id` is ignored) and writes one audit row
-/// for each, in the caller's transaction.
+/// Inserts new entrants (their `id` is ignored) in the caller's
+/// transaction, and returns the largest entrant id before them: the rows
+/// added are those past it (see [`audit_added`]).
 pub(crate) async fn insert_many(
     db: &mut SqliteConnection,
     rows: Vec<EntrantRow>,
-    operator: &str,
-    at_ms: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<i64> {
     let last_id: i64 =
         sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!: i64" FROM entrant"#)
             .fetch_one(&mut *db)
@@ -167,8 +166,18 @@ pub(crate) async fn insert_many(
         });
         insert.build().execute(&mut *db).await?;
     }
-    // SQLite hands new rows ids above the largest one, so the rows just
-    // added are those past `last_id`; their JSON is built by SQLite itself.
+    Ok(last_id)
+}
+
+/// Writes a `create` audit row with the whole record for each entrant
+/// added after `last_id` (an entrant added from a form). SQLite hands new
+/// rows ids above the largest one; their JSON is built by SQLite itself.
+pub(crate) async fn audit_added(
+    db: &mut SqliteConnection,
+    last_id: i64,
+    operator: &str,
+    at_ms: i64,
+) -> sqlx::Result<()> {
     sqlx::query(concat!(
         "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
          SELECT ?, ?, 'entrant', e.bib, 'create', NULL, ",

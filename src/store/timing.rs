@@ -111,6 +111,7 @@ pub(crate) async fn insert_undo(
     Ok(())
 }
 
+#[derive(Clone)]
 pub(crate) struct PassingRow {
     pub point: String,
     pub at_ms: i64,
@@ -143,6 +144,47 @@ pub(crate) async fn insert_passing(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Records a passing in one statement, which is its own transaction: the
+/// station's next number is taken and the row written under one write
+/// lock (an INSERT takes it before it reads), so a capture costs one round
+/// trip to SQLite and its commit. Returns the number given.
+pub(crate) async fn record_passing(
+    db: impl SqliteExecutor<'_>,
+    row: &PassingRow,
+    by: &Captured,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+             max(coalesce((SELECT max(seq) FROM checkin WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM passing WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM correction WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM race_start WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM runner_status WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM crossing WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?8), 0)) + 1,
+             ?9, ?10)
+           RETURNING seq AS "seq!: i64""#,
+        by.id,
+        row.point,
+        row.at_ms,
+        row.bib,
+        row.chip,
+        row.source,
+        row.import_key,
+        by.station,
+        by.operator,
+        by.captured_ms,
+    )
+    // Stepped to the end, where the statement commits: a commit that
+    // fails (a full disk) is an error here, never a lost row acknowledged.
+    .fetch_all(db)
+    .await?
+    .first()
+    .copied()
+    .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Rows per INSERT of imported reads, sent as one JSON array that SQLite

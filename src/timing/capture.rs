@@ -61,6 +61,97 @@ pub async fn capture(
     write_passing(file, row, station).await
 }
 
+/// Records passings at `point` that arrived together (a pipe of captures,
+/// a decoder's burst) in one transaction: each is acknowledged after that
+/// one COMMIT, so a burst does not wait for one fsync per capture. Each
+/// `(at_ms, bib)` gets its own outcome: a bad bib is refused alone. When
+/// the lot cannot be written (a disk nearly full), nothing of it is kept
+/// and each is tried on its own, so as many as fit are captured and the
+/// others refused one by one.
+pub async fn capture_all(
+    file: &EventFile,
+    point: &str,
+    items: &[(i64, Option<&str>)],
+    station: &Station,
+) -> Result<Vec<Result<Capture>>> {
+    let point = parse_point(point)?;
+    let (mut rows, mut refused) = (Vec::new(), Vec::new());
+    for (at_ms, bib) in items {
+        match bib.map(parse_bib).transpose() {
+            Ok(bib) => {
+                rows.push(Some(PassingRow {
+                    point: point.clone(),
+                    at_ms: *at_ms,
+                    source: if bib.is_some() { "bib" } else { "tap" },
+                    bib: bib.map(|b| b.to_string()),
+                    chip: None,
+                    import_key: None,
+                }));
+                refused.push(None);
+            }
+            Err(e) => {
+                rows.push(None);
+                refused.push(Some(e));
+            }
+        }
+    }
+    let written = match rows.iter().flatten().count() {
+        0 | 1 => None,
+        _ => match write_together(file, &rows, station).await {
+            Ok(written) => Some(written),
+            Err(e) => {
+                tracing::warn!(error = %e, "captures written one by one");
+                None
+            }
+        },
+    };
+    let mut done = Vec::with_capacity(items.len());
+    match written {
+        Some(written) => {
+            for (capture, refusal) in written.into_iter().zip(refused) {
+                done.push(capture.ok_or_else(|| refusal.unwrap_or(Error::Cancelled)));
+            }
+        }
+        None => {
+            for (row, refusal) in rows.into_iter().zip(refused) {
+                done.push(match (row, refusal) {
+                    (Some(row), _) => write_passing(file, row, station).await,
+                    (None, refusal) => Err(refusal.unwrap_or(Error::Cancelled)),
+                });
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// The rows in one transaction, numbered in order; `None` stays `None`.
+async fn write_together(
+    file: &EventFile,
+    rows: &[Option<PassingRow>],
+    station: &Station,
+) -> Result<Vec<Option<Capture>>> {
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let first = captured(&mut tx, station).await?;
+    let mut done = Vec::with_capacity(rows.len());
+    let mut seq = first.seq;
+    for row in rows {
+        let Some(row) = row else {
+            done.push(None);
+            continue;
+        };
+        let by = Captured {
+            id: uuid::Uuid::now_v7().to_string(),
+            seq,
+            ..first.clone()
+        };
+        store::insert_passing(&mut tx, row, &by).await?;
+        seq += 1;
+        done.push(Some(Capture::of(by, row.clone())));
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
 /// Inserts a finisher the timers missed, with the time they give and the
 /// reason: a passing of its own (source "manual").
 pub async fn insert_missed(
@@ -137,10 +228,9 @@ pub(crate) async fn insert_untyped(
 }
 
 async fn write_passing(file: &EventFile, row: PassingRow, station: &Station) -> Result<Capture> {
-    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let by = captured(&mut tx, station).await?;
-    store::insert_passing(&mut tx, &row, &by).await?;
-    tx.commit().await?;
+    let mut by = stamp(station)?;
+    // One statement, committed when it returns: the hot path of a finish.
+    by.seq = store::record_passing(file.writer(), &row, &by).await?;
     Ok(Capture::of(by, row))
 }
 
@@ -403,6 +493,14 @@ async fn race_and_wave(
 
 /// A new row's id, station, sequence number, operator and capture time.
 pub(crate) async fn captured(tx: &mut SqliteConnection, station: &Station) -> Result<Captured> {
+    let mut by = stamp(station)?;
+    by.seq = crate::store::next_seq(&mut *tx, &station.id).await?;
+    Ok(by)
+}
+
+/// A new row's id, station, operator and capture time; its sequence
+/// number (0 here) is taken where it is written.
+fn stamp(station: &Station) -> Result<Captured> {
     if station.id.trim().is_empty() || station.name.trim().is_empty() {
         return Err(Error::invalid(
             "station",
@@ -412,7 +510,7 @@ pub(crate) async fn captured(tx: &mut SqliteConnection, station: &Station) -> Re
     Ok(Captured {
         id: uuid::Uuid::now_v7().to_string(),
         station: station.id.clone(),
-        seq: crate::store::next_seq(&mut *tx, &station.id).await?,
+        seq: 0,
         operator: if station.operator.trim().is_empty() {
             station.name.clone()
         } else {

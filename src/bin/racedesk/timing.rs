@@ -403,129 +403,203 @@ async fn record(
     use tokio::io::AsyncBufReadExt;
     let event = setup::event(file).await?;
     let clock = timing::CaptureClock::system();
-    let mut input = tokio::io::BufReader::new(tokio::io::stdin());
-    let (mut bad_lines, mut failed) = (0, 0);
+    let mut input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
+    let mut tally = Tally::default();
     let mut number = 0;
-    let mut raw = Vec::new();
     loop {
-        raw.clear();
-        match input.read_until(b'\n', &mut raw).await {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => return Err(Failure::Other(format!("standard input: {e}"))),
+        // One line awaited, then every whole line that arrived with it:
+        // captures that arrive together are committed together, each
+        // acknowledged after that COMMIT (a timer typing gets one line a
+        // commit; a decoder's burst does not queue behind fsyncs).
+        let mut lines = Vec::new();
+        loop {
+            let mut raw = Vec::new();
+            match input.read_until(b'\n', &mut raw).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Failure::Other(format!("standard input: {e}"))),
+            }
+            // The instant the line arrived, before anything else is done.
+            number += 1;
+            lines.push((number, clock.now_ms(), raw));
+            if lines.len() >= BATCH || !input.buffer().contains(&b'\n') {
+                break;
+            }
         }
-        // The instant the line arrived, before anything else is done.
-        let now = clock.now_ms();
-        number += 1;
-        // A line that is not UTF-8 is a bad line like any other: it is
-        // refused by its number and the next one is read.
-        let line = match std::str::from_utf8(trim_line_end(&raw)) {
-            Ok(line) => Ok(line),
-            Err(e) => Err(format!(
-                "not text (a byte that is not UTF-8 at column {})",
-                e.valid_up_to() + 1
-            )),
-        };
-        // The acknowledgement line, once the row is on disk.
-        let done: racedesk::Result<String> = if crossing {
-            // The n-th line is the n-th runner across: a line that is not a
-            // bib still takes its place, as a runner nobody caught, so every
-            // later bib stays paired with its own time.
-            let typed = match line {
-                Ok(line) => Some(line.trim()).filter(|b| *b != "-" && !b.is_empty()),
-                Err(why) => {
-                    eprintln!("line {number}: {why}; kept as an uncaught runner (-)");
-                    bad_lines += 1;
-                    None
-                }
-            };
-            let typed = match typed.map(|t| (t, racedesk::model::Bib::parse(t))) {
-                Some((_, Ok(bib))) => Some(bib.to_string()),
-                Some((text, Err(e))) => {
-                    eprintln!(
-                        "line {number}: {text:?} is not a bib ({e}); kept as an uncaught runner (-)"
-                    );
-                    bad_lines += 1;
-                    None
-                }
-                None => None,
-            };
-            timing::enter_crossing(file, point, typed.as_deref(), station)
-                .await
-                .map(|entry| {
-                    let bib = entry.bib.as_deref().unwrap_or("-");
-                    format!("ok {} {bib} crossing", entry.id)
-                })
+        if lines.is_empty() {
+            break;
+        }
+        let acks = if crossing {
+            crossings(file, point, station, &lines, &mut tally).await
         } else {
-            match line {
-                Err(why) => {
-                    eprintln!("line {number}: {why}; not captured");
-                    bad_lines += 1;
-                    continue;
-                }
-                Ok(line) => {
-                    let mut words = line.split_whitespace();
-                    // `-` stands for no bib, so a time with none can be given: `- TIME`.
-                    let (bib, at) = (words.next().filter(|b| *b != "-"), words.next());
-                    let at_ms = match at {
-                        Some(text) => {
-                            parse_instant(text, event.date, event.time_zone).map_err(|e| {
-                                Error::Invalid {
-                                    field: "time",
-                                    reason: e,
-                                }
-                            })
-                        }
-                        None => Ok(now),
-                    };
-                    match at_ms {
-                        Ok(at_ms) => {
-                            timing::capture(file, point, at_ms, bib, station)
-                                .await
-                                .map(|capture| {
-                                    let bib = capture.bib.as_deref().unwrap_or("-");
-                                    let time = format_instant_for(
-                                        capture.at_ms,
-                                        event.date,
-                                        event.time_zone,
-                                    );
-                                    format!("ok {} {bib} {time}", capture.id)
-                                })
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
-            }
+            passings(file, point, station, &event, &lines, &mut tally).await
         };
-        match done {
-            Ok(ack) => {
-                let mut out = std::io::stdout().lock();
-                if writeln!(out, "{ack}").and_then(|()| out.flush()).is_err() {
-                    // The reader went away; what was captured is on disk.
-                    return Ok(());
-                }
+        let mut out = std::io::stdout().lock();
+        for ack in acks {
+            if writeln!(out, "{ack}").is_err() {
+                // The reader went away; what was captured is on disk.
+                return Ok(());
             }
-            Err(e) => {
-                eprintln!("line {number}: {e}; not captured");
-                if e.is_bad_input() {
-                    bad_lines += 1;
-                } else {
-                    failed += 1;
-                }
-            }
+        }
+        if out.flush().is_err() {
+            return Ok(());
         }
     }
-    if failed > 0 {
+    if tally.failed > 0 {
         Err(Failure::Other(format!(
-            "{failed} line(s) could not be written"
+            "{} line(s) could not be written",
+            tally.failed
         )))
-    } else if bad_lines > 0 {
+    } else if tally.bad_lines > 0 {
         Err(Failure::BadInput(format!(
-            "{bad_lines} line(s) were not captured"
+            "{} line(s) were not captured",
+            tally.bad_lines
         )))
     } else {
         Ok(())
     }
+}
+
+/// Most lines committed together.
+const BATCH: usize = 1000;
+
+/// Lines refused (bad input) and lines that could not be written.
+#[derive(Default)]
+struct Tally {
+    bad_lines: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn refused(&mut self, number: usize, e: &Error) {
+        eprintln!("line {number}: {e}; not captured");
+        if e.is_bad_input() {
+            self.bad_lines += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// The line as text; a line that is not UTF-8 is a bad line like any
+/// other, refused by its number.
+fn text_of(raw: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(trim_line_end(raw)).map_err(|e| {
+        format!(
+            "not text (a byte that is not UTF-8 at column {})",
+            e.valid_up_to() + 1
+        )
+    })
+}
+
+/// Passings: `BIB`, an empty line (a tap), or `BIB TIME` / `- TIME`.
+async fn passings(
+    file: &EventFile,
+    point: &str,
+    station: &Station,
+    event: &racedesk::model::Event,
+    lines: &[(usize, i64, Vec<u8>)],
+    tally: &mut Tally,
+) -> Vec<String> {
+    let mut wanted = Vec::new();
+    for (number, now, raw) in lines {
+        let line = match text_of(raw) {
+            Ok(line) => line,
+            Err(why) => {
+                eprintln!("line {number}: {why}; not captured");
+                tally.bad_lines += 1;
+                continue;
+            }
+        };
+        let mut words = line.split_whitespace();
+        // `-` stands for no bib, so a time with none can be given: `- TIME`.
+        let (bib, at) = (words.next().filter(|b| *b != "-"), words.next());
+        let at_ms = match at {
+            Some(text) => match parse_instant(text, event.date, event.time_zone) {
+                Ok(at_ms) => at_ms,
+                Err(reason) => {
+                    tally.refused(
+                        *number,
+                        &Error::Invalid {
+                            field: "time",
+                            reason,
+                        },
+                    );
+                    continue;
+                }
+            },
+            None => *now,
+        };
+        wanted.push((*number, at_ms, bib));
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let items: Vec<(i64, Option<&str>)> = wanted.iter().map(|(_, at, bib)| (*at, *bib)).collect();
+    let done = match timing::capture_all(file, point, &items, station).await {
+        Ok(done) => done,
+        Err(e) => {
+            // Nothing of the lot was written (a full disk): each line says so.
+            for (number, ..) in &wanted {
+                tally.refused(*number, &e);
+            }
+            return Vec::new();
+        }
+    };
+    let mut acks = Vec::new();
+    for ((number, ..), result) in wanted.iter().zip(done) {
+        match result {
+            Ok(capture) => {
+                let bib = capture.bib.as_deref().unwrap_or("-");
+                let time = format_instant_for(capture.at_ms, event.date, event.time_zone);
+                acks.push(format!("ok {} {bib} {time}", capture.id));
+            }
+            Err(e) => tally.refused(*number, &e),
+        }
+    }
+    acks
+}
+
+/// The crossing order: the n-th line is the n-th runner across; a line
+/// that is not a bib still takes its place, as a runner nobody caught, so
+/// every later bib stays paired with its own time.
+async fn crossings(
+    file: &EventFile,
+    point: &str,
+    station: &Station,
+    lines: &[(usize, i64, Vec<u8>)],
+    tally: &mut Tally,
+) -> Vec<String> {
+    let mut acks = Vec::new();
+    for (number, _, raw) in lines {
+        let typed = match text_of(raw) {
+            Ok(line) => Some(line.trim()).filter(|b| *b != "-" && !b.is_empty()),
+            Err(why) => {
+                eprintln!("line {number}: {why}; kept as an uncaught runner (-)");
+                tally.bad_lines += 1;
+                None
+            }
+        };
+        let typed = match typed.map(|t| (t, racedesk::model::Bib::parse(t))) {
+            Some((_, Ok(bib))) => Some(bib.to_string()),
+            Some((text, Err(e))) => {
+                eprintln!(
+                    "line {number}: {text:?} is not a bib ({e}); kept as an uncaught runner (-)"
+                );
+                tally.bad_lines += 1;
+                None
+            }
+            None => None,
+        };
+        match timing::enter_crossing(file, point, typed.as_deref(), station).await {
+            Ok(entry) => {
+                let bib = entry.bib.as_deref().unwrap_or("-");
+                acks.push(format!("ok {} {bib} crossing", entry.id));
+            }
+            Err(e) => tally.refused(*number, &e),
+        }
+    }
+    acks
 }
 
 /// A line without its `\n` or `\r\n`.

@@ -176,6 +176,7 @@ pub async fn import(
     };
     let table = read::read(path, options.sheet.as_deref(), &mut report.problems)?;
     report.sheet = table.sheet.clone();
+    let digest = table.sha256.clone();
     report.columns = columns::guess(&table.headers, &options.columns);
     // A choice for a column the file does not have would be ignored
     // silently, and the field read from another column or not at all.
@@ -331,12 +332,16 @@ pub async fn import(
     }
     check_cancel(options)?;
     let at = crate::store::now_ms();
-    store::insert_many(&mut tx, inserts, operator, at).await?;
+    // One audited change for the entrants added (the file, its digest and
+    // the counts: the file is the record of what each entrant was), and
+    // each changed entrant's old and new, as a desk's edit is.
+    store::insert_many(&mut tx, inserts).await?;
     for row in &updates {
         store::update(&mut tx, row, operator, None, at).await?;
     }
     let summary = serde_json::json!({
         "file": path.display().to_string(),
+        "sha256": digest,
         "sheet": report.sheet,
         "added": report.added,
         "changed": report.changed,

@@ -22,6 +22,9 @@ pub(crate) struct Table {
     pub rows: Vec<Row>,
     /// The sheet read, for workbooks.
     pub sheet: Option<String>,
+    /// SHA-256 of the file's bytes, hex: which file an import took, in
+    /// its audit row.
+    pub sha256: String,
 }
 
 pub(crate) struct Row {
@@ -57,6 +60,13 @@ pub(crate) fn read(path: &Path, sheet: Option<&str>, problems: &mut Vec<Problem>
     };
     let mut table = into_table(grid, problems).map_err(unreadable)?;
     table.sheet = sheet_name;
+    table.sha256 = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
     Ok(table)
 }
 
@@ -316,6 +326,7 @@ fn into_table(grid: Grid, problems: &mut Vec<Problem>) -> std::result::Result<Ta
         headers,
         rows: Vec::new(),
         sheet: None,
+        sha256: String::new(),
     };
     for (number, mut cells) in leading.chain(rows) {
         if cells.len() > width {
