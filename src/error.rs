@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use crate::model::ParseError;
-use crate::roster::ImportReport;
+use crate::model::roster_file::ImportReport;
 use crate::words::{Language, Said};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +34,7 @@ pub enum Error {
 
     /// An entrant's details have problems, each naming its field.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    InvalidEntrant(Vec<crate::roster::Problem>),
+    InvalidEntrant(Vec<crate::model::roster_file::Problem>),
 
     /// The person stopped it; nothing was written.
     #[error("{}", Language::En.word("error.cancelled"))]

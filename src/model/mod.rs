@@ -11,6 +11,7 @@ mod entrant;
 mod event;
 mod gender;
 mod race;
+pub mod roster_file;
 mod station;
 mod time;
 

@@ -10,6 +10,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod checkins;
+pub(crate) mod crossings;
 pub(crate) mod entrants;
 pub(crate) mod races;
 pub(crate) mod setup;

@@ -246,7 +246,7 @@ pub async fn assign_next(
     let point = parse_point(point)?;
     let bib = parse_bib(bib)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    if store::has_crossings(&mut *tx, &point).await? {
+    if crate::store::crossings::has_crossings(&mut *tx, &point).await? {
         return Err(Error::Conflict(crate::said!(
             "error.two_operator_point",
             point = point

@@ -6,6 +6,7 @@
 mod capture;
 mod clock;
 mod flag;
+mod import;
 mod order;
 mod reads;
 
@@ -16,9 +17,10 @@ pub use capture::{
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
 pub use flag::Flag;
+pub use import::{ReadsImport, import_reads};
 pub use order::{Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time};
 pub(crate) use reads::effective;
 pub use reads::{
-    Read, ReadsImport, RunnerStatus, Start, bibs_at, history, import_reads, latest_at, pairing,
-    reads, reads_at, starts, statuses, write_reads_csv,
+    Read, RunnerStatus, Start, bibs_at, history, latest_at, pairing, reads, reads_at, starts,
+    statuses, write_reads_csv,
 };

@@ -8,7 +8,7 @@ use super::capture::{captured, parse_bib, parse_point};
 use crate::error::{Error, Result};
 use crate::model::{ParseError, Station};
 use crate::store::EventFile;
-use crate::store::timing::{self as store, CrossingView};
+use crate::store::crossings::{self as store, CrossingView};
 
 /// A bib in the crossing order, once on disk.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -11,13 +11,13 @@ mod columns;
 mod read;
 mod rows;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use columns::{Column, ColumnUse, Field};
+pub use crate::model::roster_file::{Column, ColumnUse, Field, ImportReport, PreviewRow, Problem};
 
 use super::{from_entrant, strip_guard};
 use crate::error::{Error, Result};
@@ -25,7 +25,6 @@ use crate::model::{Entrant, fold};
 use crate::setup;
 use crate::store::entrants::{self as store, EntrantRow};
 use crate::store::{EventFile, audit};
-use crate::words::Said;
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -56,103 +55,6 @@ const PROGRESS_EVERY: usize = 2000;
 
 /// The first rows of the file as read, for a preview table.
 const PREVIEW_ROWS: usize = 100;
-
-/// One row of the file as read, for the preview.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub struct PreviewRow {
-    pub number: usize,
-    pub cells: Vec<String>,
-}
-
-/// One thing wrong with the file, located as precisely as it can be.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub struct Problem {
-    /// The spreadsheet row number; `None` for the file's layout.
-    pub row: Option<usize>,
-    /// The entrant field the problem is about, where it is about one.
-    pub field: Option<Field>,
-    /// `C "birth_date"`: the column letter and header.
-    pub column: Option<String>,
-    pub value: Option<String>,
-    /// What is wrong, in English (the CLI, the log).
-    pub message: String,
-    /// The same as a key of the dictionaries and its values: the app says
-    /// it in the volunteer's language.
-    pub key: String,
-    pub params: BTreeMap<String, String>,
-}
-
-impl Problem {
-    pub(crate) fn new(
-        row: Option<usize>,
-        field: Option<Field>,
-        column: Option<String>,
-        value: Option<String>,
-        said: Said,
-    ) -> Self {
-        Self {
-            row,
-            field,
-            column,
-            value,
-            message: said.to_string(),
-            key: said.key.to_owned(),
-            params: said
-                .params
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        }
-    }
-
-    pub(crate) fn at(row: usize, column: String, value: Option<String>, said: Said) -> Self {
-        Self::new(Some(row), None, Some(column), value, said)
-    }
-
-    pub(crate) fn row(row: usize, said: Said) -> Self {
-        Self::new(Some(row), None, None, None, said)
-    }
-
-    pub(crate) fn header(said: Said) -> Self {
-        Self::new(None, None, None, None, said)
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.row, &self.column) {
-            (Some(row), Some(column)) => write!(f, "row {row}, column {column}: ")?,
-            (Some(row), None) => write!(f, "row {row}: ")?,
-            (None, Some(column)) => write!(f, "column {column}: ")?,
-            (None, None) => write!(f, "header: ")?,
-        }
-        f.write_str(&self.message)
-    }
-}
-
-/// What an import found and did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "camelCase")]
-pub struct ImportReport {
-    pub dry_run: bool,
-    pub sheet: Option<String>,
-    pub columns: Vec<Column>,
-    /// The first rows as read, cell by cell under `columns`.
-    pub preview: Vec<PreviewRow>,
-    /// Entrant rows read (blank rows are not counted).
-    pub rows: usize,
-    pub added: usize,
-    pub changed: usize,
-    pub unchanged: usize,
-    pub problems: Vec<Problem>,
-    /// Things that did not stop the import but a person should know.
-    pub warnings: Vec<String>,
-}
 
 /// Imports a roster file, or with `dry_run` only checks it.
 ///
