@@ -61,6 +61,25 @@ pub async fn capture(
     write_passing(file, row, station).await
 }
 
+/// The timing points a station can capture at: finish and start, then
+/// every race's checkpoints from the start outwards (a name shared by two
+/// races, such as 10k, once).
+pub fn points(races: &[crate::model::Race]) -> Vec<String> {
+    let mut checkpoints: Vec<(u32, &str)> = races
+        .iter()
+        .flat_map(|r| r.checkpoints.iter())
+        .map(|c| (c.distance_m, c.point.as_str()))
+        .collect();
+    checkpoints.sort();
+    let mut points = vec![FINISH.to_owned(), START.to_owned()];
+    for (_, point) in checkpoints {
+        if !points.iter().any(|p| p == point) {
+            points.push(point.to_owned());
+        }
+    }
+    points
+}
+
 /// Records passings at `point` that arrived together (a pipe of captures,
 /// a decoder's burst) in one transaction: each is acknowledged after that
 /// one COMMIT, so a burst does not wait for one fsync per capture. Each
@@ -549,4 +568,43 @@ pub(crate) fn required_reason(reason: &str) -> Result<String> {
         ));
     }
     Ok(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AgeGroups, Checkpoint, Race, RaceCode};
+
+    fn race(code: &str, checkpoints: &[(&str, u32)]) -> Race {
+        Race {
+            code: RaceCode::parse(code).unwrap(),
+            name: code.into(),
+            distance_m: 42_195,
+            age_groups: AgeGroups::open(),
+            bibs: None,
+            waves: Vec::new(),
+            checkpoints: checkpoints
+                .iter()
+                .map(|(point, distance_m)| Checkpoint {
+                    point: (*point).into(),
+                    distance_m: *distance_m,
+                })
+                .collect(),
+            net_time: false,
+            cutoff_ms: None,
+        }
+    }
+
+    #[test]
+    fn points_are_finish_start_then_checkpoints_outwards_once_each() {
+        let races = [
+            race("MAR", &[("30k", 30_000), ("10k", 10_000), ("half", 21_098)]),
+            race("HALF", &[("10k", 10_000), ("5k", 5_000)]),
+        ];
+        assert_eq!(
+            points(&races),
+            ["finish", "start", "5k", "10k", "half", "30k"]
+        );
+        assert_eq!(points(&[]), ["finish", "start"]);
+    }
 }

@@ -13,7 +13,7 @@ mod reads;
 pub use crate::store::timing::HistoryEntry;
 pub use capture::{
     Capture, Correction, FINISH, START, Status, assign_next, capture, capture_all, correct,
-    insert_missed, set_status, start_race, undo_start,
+    insert_missed, points, set_status, start_race, undo_start,
 };
 pub use clock::{CaptureClock, SystemClock, WallClock};
 pub use flag::Flag;

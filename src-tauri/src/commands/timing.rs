@@ -41,18 +41,7 @@ pub struct TimingOverview {
 pub async fn timing_overview(state: State<'_, AppState>) -> CommandResult<TimingOverview> {
     let file = state.file().await;
     let races = racedesk::setup::races(&file).await?;
-    let mut checkpoints: Vec<(u32, String)> = races
-        .iter()
-        .flat_map(|r| r.race.checkpoints.iter())
-        .map(|c| (c.distance_m, c.point.clone()))
-        .collect();
-    checkpoints.sort();
-    let mut points = vec![timing::FINISH.to_owned(), timing::START.to_owned()];
-    for (_, point) in checkpoints {
-        if !points.contains(&point) {
-            points.push(point);
-        }
-    }
+    let points = timing::points(&races.iter().map(|r| r.race.clone()).collect::<Vec<_>>());
     let event = racedesk::setup::event(&file).await?;
     let now_ms = state.session.clock().now_ms();
     Ok(TimingOverview {
