@@ -856,7 +856,10 @@ async fn every_problem_of_a_row_is_said_and_the_date_order_is_the_one_used() {
     let report = event.dry_run(&path).await.unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert!(
-        report.warnings.iter().any(|w| w.contains("month/day/year")),
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("month/day/year") && w.key == "warning.dates_month_first"),
         "{:?}",
         report.warnings
     );

@@ -593,5 +593,7 @@ pub struct ImportReport {
     pub unchanged: usize,
     pub problems: Vec<Problem>,
     /// Things that did not stop the import but a person should know.
-    pub warnings: Vec<String>,
+    /// Said as problems are (the row and column unset), in the reader's
+    /// language on screen.
+    pub warnings: Vec<Problem>,
 }

@@ -124,7 +124,7 @@ pub fn print_report(report: &ImportReport) {
         println!("  {:<4} {:<24} -> {used}", column.letter, column.header);
     }
     for warning in &report.warnings {
-        println!("warning: {warning}");
+        println!("warning: {}", warning.message);
     }
     let verb = if report.dry_run { "would be" } else { "were" };
     if report.problems.is_empty() {

@@ -185,15 +185,12 @@ pub async fn import(
             .iter()
             .any(|row| is_ambiguous_date(&row.cells[i]))
     {
-        report.warnings.push(format!(
-            "column {}: dates such as 03/04/1990 were read as {}, for the whole column",
-            report.columns[i].label(),
-            if reader.day_first() {
-                "day/month/year (3 April)"
-            } else {
-                "month/day/year (4 March), as other dates in it can only be read that way"
-            }
-        ));
+        let column = report.columns[i].label();
+        report.warnings.push(Problem::header(if reader.day_first() {
+            crate::said!("warning.dates_day_first", column = column)
+        } else {
+            crate::said!("warning.dates_month_first", column = column)
+        }));
     }
 
     let race_ids: HashMap<String, i64> = crate::store::races::all(file.reader())

@@ -17,5 +17,7 @@ preview: Array<PreviewRow>,
 rows: number, added: number, changed: number, unchanged: number, problems: Array<Problem>, 
 /**
  * Things that did not stop the import but a person should know.
+ * Said as problems are (the row and column unset), in the reader's
+ * language on screen.
  */
-warnings: Array<string>, };
+warnings: Array<Problem>, };
