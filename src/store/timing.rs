@@ -219,7 +219,7 @@ pub(crate) async fn insert_reads(
              SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, ?2,
                     j.value ->> 5, ?3, j.value ->> 6, ?4, ?5
              FROM json_each(?1) j WHERE true
-             ON CONFLICT (import_key) DO NOTHING",
+             ON CONFLICT (import_key) WHERE import_key IS NOT NULL DO NOTHING",
             json,
             source,
             by.station,
