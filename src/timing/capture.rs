@@ -94,78 +94,64 @@ pub async fn capture_all(
     station: &Station,
 ) -> Result<Vec<Result<Capture>>> {
     let point = parse_point(point)?;
-    let (mut rows, mut refused) = (Vec::new(), Vec::new());
-    for (at_ms, bib) in items {
-        match bib.map(parse_bib).transpose() {
-            Ok(bib) => {
-                rows.push(Some(PassingRow {
-                    point: point.clone(),
-                    at_ms: *at_ms,
-                    source: if bib.is_some() { "bib" } else { "tap" },
-                    bib: bib.map(|b| b.to_string()),
-                    chip: None,
-                    import_key: None,
-                }));
-                refused.push(None);
+    let rows: Vec<Result<PassingRow>> = items
+        .iter()
+        .map(|(at_ms, bib)| {
+            let bib = bib.map(parse_bib).transpose()?;
+            Ok(PassingRow {
+                point: point.clone(),
+                at_ms: *at_ms,
+                source: if bib.is_some() { "bib" } else { "tap" },
+                bib: bib.map(|b| b.to_string()),
+                chip: None,
+                import_key: None,
+            })
+        })
+        .collect();
+    let valid: Vec<&PassingRow> = rows.iter().filter_map(|r| r.as_ref().ok()).collect();
+    if valid.len() > 1 {
+        match write_together(file, &valid, station).await {
+            // One capture per valid row, in order.
+            Ok(written) => {
+                let mut written = written.into_iter();
+                return Ok(rows
+                    .into_iter()
+                    .filter_map(|row| match row {
+                        Ok(_) => written.next().map(Ok),
+                        Err(e) => Some(Err(e)),
+                    })
+                    .collect());
             }
-            Err(e) => {
-                rows.push(None);
-                refused.push(Some(e));
-            }
+            Err(e) => tracing::warn!(error = %e, "captures written one by one"),
         }
     }
-    let written = match rows.iter().flatten().count() {
-        0 | 1 => None,
-        _ => match write_together(file, &rows, station).await {
-            Ok(written) => Some(written),
-            Err(e) => {
-                tracing::warn!(error = %e, "captures written one by one");
-                None
-            }
-        },
-    };
-    let mut done = Vec::with_capacity(items.len());
-    match written {
-        Some(written) => {
-            for (capture, refusal) in written.into_iter().zip(refused) {
-                done.push(capture.ok_or_else(|| refusal.unwrap_or(Error::Cancelled)));
-            }
-        }
-        None => {
-            for (row, refusal) in rows.into_iter().zip(refused) {
-                done.push(match (row, refusal) {
-                    (Some(row), _) => write_passing(file, row, station).await,
-                    (None, refusal) => Err(refusal.unwrap_or(Error::Cancelled)),
-                });
-            }
-        }
+    let mut done = Vec::with_capacity(rows.len());
+    for row in rows {
+        done.push(match row {
+            Ok(row) => write_passing(file, row, station).await,
+            Err(e) => Err(e),
+        });
     }
     Ok(done)
 }
 
-/// The rows in one transaction, numbered in order; `None` stays `None`.
+/// The rows in one transaction, numbered in order.
 async fn write_together(
     file: &EventFile,
-    rows: &[Option<PassingRow>],
+    rows: &[&PassingRow],
     station: &Station,
-) -> Result<Vec<Option<Capture>>> {
+) -> Result<Vec<Capture>> {
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let first = captured(&mut tx, station).await?;
     let mut done = Vec::with_capacity(rows.len());
-    let mut seq = first.seq;
-    for row in rows {
-        let Some(row) = row else {
-            done.push(None);
-            continue;
-        };
+    for (row, seq) in rows.iter().zip(first.seq..) {
         let by = Captured {
             id: uuid::Uuid::now_v7().to_string(),
             seq,
             ..first.clone()
         };
         store::insert_passing(&mut tx, row, &by).await?;
-        seq += 1;
-        done.push(Some(Capture::of(by, row.clone())));
+        done.push(Capture::of(by, (*row).clone()));
     }
     tx.commit().await?;
     Ok(done)
