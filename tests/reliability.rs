@@ -100,15 +100,33 @@ async fn check_file(db: &str, acknowledged: &[(String, String)]) {
     pool.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn record_killed_at_random_moments_loses_nothing_it_acknowledged() {
+/// A demo event of `entrants` made by the CLI in a new folder: the folder
+/// (removed when dropped) and the file's path.
+fn demo(entrants: usize) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("event.db").display().to_string();
-    assert!(
-        racedesk(&["--db", &db, "demo", "--entrants", "50"])
-            .status
-            .success()
-    );
+    let made = racedesk(&["--db", &db, "demo", "--entrants", &entrants.to_string()]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    (dir, db)
+}
+
+/// The file's size in pages: what a "disk" with room for a few more is
+/// measured against (RACEDESK_MAX_PAGES).
+async fn page_count(db: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    let pages = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn record_killed_at_random_moments_loses_nothing_it_acknowledged() {
+    let (_dir, db) = demo(50);
     let mut rng = fastrand::Rng::with_seed(2027);
     let mut acknowledged = Vec::new();
     let mut next = 1u32;
@@ -130,21 +148,8 @@ async fn record_killed_at_random_moments_loses_nothing_it_acknowledged() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_refuses_captures_clearly_and_capturing_resumes_with_space() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("event.db").display().to_string();
-    assert!(
-        racedesk(&["--db", &db, "demo", "--entrants", "20"])
-            .status
-            .success()
-    );
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
-        .await
-        .unwrap();
-    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let (_dir, db) = demo(20);
+    let pages = page_count(&db).await;
 
     // Room for a few pages of captures, then the "disk" is full.
     let lines: Vec<String> = (1..=1500).map(|n| format!("X{n}")).collect();
@@ -170,6 +175,53 @@ async fn a_full_disk_refuses_captures_clearly_and_capturing_resumes_with_space()
     assert_eq!(resumed.len(), 10, "{stderr}");
     let all: Vec<_> = full.into_iter().chain(resumed).collect();
     check_file(&db, &all).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_that_fills_the_disk_adds_nobody_and_imports_whole_with_space() {
+    let (dir, db) = demo(20);
+    let csv = dir.path().join("late.csv");
+    let mut rows = String::from("bib,first_name,last_name,gender,race,city\n");
+    // Bibs free in the demo's 10 km (2000-2999) and 5 km (3000-3999).
+    for n in 0..1600 {
+        let (race, bib) = if n < 800 {
+            ("10K", 2100 + n)
+        } else {
+            ("5K", 3100 + n - 800)
+        };
+        rows.push_str(&format!(
+            "{bib},Runner,Number {n},F,{race},A city long enough to take some room {n}\n"
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let csv = csv.display().to_string();
+    let count = || async {
+        let file = racedesk::EventFile::open(std::path::Path::new(&db))
+            .await
+            .unwrap();
+        let n = racedesk::roster::entrants(&file).await.unwrap().len();
+        file.close().await;
+        n
+    };
+
+    // Room for a few pages more, not for 1,600 entrants.
+    let pages = page_count(&db).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", &db, "roster", "import", &csv])
+        .env("RACEDESK_MAX_PAGES", (pages + 8).to_string())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("disk holding the event file is full"),
+        "{stderr}"
+    );
+    assert_eq!(count().await, 20, "nobody is added by a refused import");
+
+    let out = racedesk(&["--db", &db, "roster", "import", &csv]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count().await, 1620);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -147,6 +147,32 @@ impl Statement<'_> {
         self.bare.check(rc)
     }
 
+    /// Binds bytes to parameter `i` (from 1), copied by SQLite.
+    pub fn blob(&mut self, i: c_int, value: &[u8]) -> anyhow::Result<()> {
+        // SAFETY: a live statement; SQLITE_TRANSIENT makes SQLite copy the
+        // bytes, whose length is given.
+        let rc = unsafe {
+            ffi::sqlite3_bind_blob(
+                self.stmt,
+                i,
+                value.as_ptr().cast(),
+                c_int::try_from(value.len())?,
+                ffi::SQLITE_TRANSIENT(),
+            )
+        };
+        self.bare.check(rc)
+    }
+
+    /// Binds `value`, or NULL for an empty text.
+    pub fn text_or_null(&mut self, i: c_int, value: &str) -> anyhow::Result<()> {
+        if value.is_empty() {
+            // SAFETY: a live statement.
+            let rc = unsafe { ffi::sqlite3_bind_null(self.stmt, i) };
+            return self.bare.check(rc);
+        }
+        self.text(i, value)
+    }
+
     pub fn int(&mut self, i: c_int, value: i64) -> anyhow::Result<()> {
         // SAFETY: a live statement.
         let rc = unsafe { ffi::sqlite3_bind_int64(self.stmt, i, value) };

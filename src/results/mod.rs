@@ -66,7 +66,9 @@ pub async fn results(file: &EventFile) -> Result<Vec<RaceResults>> {
 /// Every entrant as scoring needs them: the display name, the age on race
 /// day, the wave from the roster's `wave` column.
 async fn runners(file: &EventFile, race_day: EventDate) -> Result<Vec<score::Runner>> {
-    let rows = crate::store::entrants::runners(file.reader()).await?;
+    let mut reader = file.reader().acquire().await?;
+    let rows = crate::store::entrants::runners(&mut reader).await?;
+    drop(reader);
     Ok(rows
         .into_iter()
         .map(

@@ -1,6 +1,8 @@
 //! Rows of the `entrant` table.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::bulk::Value;
 
 /// An entrant as stored: text and integer columns, with its race's code.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
@@ -121,10 +123,6 @@ macro_rules! entrant_json {
     };
 }
 
-/// Rows per INSERT: 17 values each stays under SQLite's 32,766
-/// parameters per statement.
-const CHUNK: usize = 1900;
-
 /// Inserts new entrants (their `id` is ignored) in the caller's
 /// transaction, and returns the largest entrant id before them: the rows
 /// added are those past it (see [`audit_added`]).
@@ -136,36 +134,39 @@ pub(crate) async fn insert_many(
         sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!: i64" FROM entrant"#)
             .fetch_one(&mut *db)
             .await?;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<EntrantRow> = rows.by_ref().take(CHUNK).collect();
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO entrant (uid, bib, race_id, given_name, family_name, native_name, gender, birth_date, age,
-             nationality, city, team, chip, phone, emergency_contact, medical_note, extra) ",
-        );
-        insert.push_values(chunk, |mut values, row| {
-            // The entrant's stable key (see the checkin migration).
-            values
-                .push_bind(uuid::Uuid::now_v7().into_bytes().to_vec())
-                .push_bind(row.bib)
-                .push_bind(row.race_id)
-                .push_bind(row.given_name)
-                .push_bind(row.family_name)
-                .push_bind(row.native_name)
-                .push_bind(row.gender)
-                .push_bind(row.birth_date)
-                .push_bind(row.age)
-                .push_bind(row.nationality)
-                .push_bind(row.city)
-                .push_bind(row.team)
-                .push_bind(row.chip)
-                .push_bind(row.phone)
-                .push_bind(row.emergency_contact)
-                .push_bind(row.medical_note)
-                .push_bind(row.extra);
-        });
-        insert.build().execute(&mut *db).await?;
-    }
+    // The entrant's stable key (see the checkin migration).
+    let uids: Vec<[u8; 16]> = rows
+        .iter()
+        .map(|_| uuid::Uuid::now_v7().into_bytes())
+        .collect();
+    super::bulk::run_rows(
+        db,
+        "INSERT INTO entrant (uid, bib, race_id, given_name, family_name, native_name, gender,
+         birth_date, age, nationality, city, team, chip, phone, emergency_contact, medical_note,
+         extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.iter().zip(&uids).map(|(row, uid)| {
+            [
+                Value::Blob(uid),
+                Value::Text(&row.bib),
+                Value::Int(row.race_id),
+                Value::Text(&row.given_name),
+                Value::Text(&row.family_name),
+                (&row.native_name).into(),
+                Value::Text(&row.gender),
+                (&row.birth_date).into(),
+                row.age.map_or(Value::Null, Value::Int),
+                (&row.nationality).into(),
+                (&row.city).into(),
+                (&row.team).into(),
+                (&row.chip).into(),
+                (&row.phone).into(),
+                (&row.emergency_contact).into(),
+                (&row.medical_note).into(),
+                Value::Text(&row.extra),
+            ]
+        }),
+    )
+    .await?;
     Ok(last_id)
 }
 
@@ -288,16 +289,31 @@ pub(crate) type RunnerRow = (
     Option<String>,
 );
 
-/// Every entrant, with only what results show, as one row of JSON.
-pub(crate) async fn runners(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RunnerRow>> {
-    let json = sqlx::query_scalar!(
-        r#"SELECT json_group_array(json_array(
-                  e.bib, r.code, e.given_name, e.family_name, e.native_name, e.gender,
-                  e.birth_date, e.age, e.nationality, e.team,
-                  CASE WHEN e.extra = '{}' THEN NULL ELSE e.extra END)) AS "json!: String"
-           FROM entrant e JOIN race r ON r.id = e.race_id"#
+/// Every entrant, with only what results show, read on the connection's
+/// own handle (see `bulk`).
+pub(crate) async fn runners(db: &mut SqliteConnection) -> sqlx::Result<Vec<RunnerRow>> {
+    super::bulk::select(
+        db,
+        "SELECT e.bib, r.code, e.given_name, e.family_name, e.native_name, e.gender,
+                e.birth_date, e.age, e.nationality, e.team,
+                CASE WHEN e.extra = '{}' THEN NULL ELSE e.extra END
+         FROM entrant e JOIN race r ON r.id = e.race_id",
+        [],
+        |r| {
+            (
+                r.text(0).unwrap_or_default(),
+                r.text(1).unwrap_or_default(),
+                r.text(2).unwrap_or_default(),
+                r.text(3).unwrap_or_default(),
+                r.text(4),
+                r.text(5).unwrap_or_default(),
+                r.text(6),
+                r.int_or_null(7),
+                r.text(8),
+                r.text(9),
+                r.text(10),
+            )
+        },
     )
-    .fetch_one(db)
-    .await?;
-    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    .await
 }

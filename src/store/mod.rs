@@ -9,6 +9,7 @@
 //! refused before anything touches it.
 
 pub(crate) mod audit;
+mod bulk;
 pub(crate) mod checkins;
 pub(crate) mod crossings;
 pub(crate) mod entrants;

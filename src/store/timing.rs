@@ -3,6 +3,8 @@
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
+use super::bulk::Value;
+
 /// Who captured a row, and when (wall clock of capture).
 #[derive(Debug, Clone)]
 pub(crate) struct Captured {
@@ -187,10 +189,6 @@ pub(crate) async fn record_passing(
     .ok_or(sqlx::Error::RowNotFound)
 }
 
-/// Rows per INSERT of imported reads, sent as one JSON array that SQLite
-/// unpacks itself: far fewer values to bind than a VALUES list.
-const CHUNK: usize = 10_000;
-
 /// One imported read: id, point, at_ms, bib, chip, import key, seq.
 pub(crate) type ReadRow = (
     String,
@@ -211,26 +209,28 @@ pub(crate) async fn insert_reads(
     source: &str,
     by: &Captured,
 ) -> sqlx::Result<u64> {
-    let mut added = 0;
-    for chunk in rows.chunks(CHUNK) {
-        let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-        added += sqlx::query!(
-            "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
-             SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, ?2,
-                    j.value ->> 5, ?3, j.value ->> 6, ?4, ?5
-             FROM json_each(?1) j WHERE true
-             ON CONFLICT (import_key) WHERE import_key IS NOT NULL DO NOTHING",
-            json,
-            source,
-            by.station,
-            by.operator,
-            by.captured_ms,
-        )
-        .execute(&mut *db)
-        .await?
-        .rows_affected();
-    }
-    Ok(added)
+    super::bulk::run_rows(
+        db,
+        "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (import_key) WHERE import_key IS NOT NULL DO NOTHING",
+        rows.iter().map(|(id, point, at_ms, bib, chip, key, seq)| {
+            [
+                Value::Text(id),
+                Value::Text(point),
+                Value::Int(*at_ms),
+                bib.into(),
+                chip.into(),
+                Value::Text(source),
+                Value::Text(key),
+                Value::Text(&by.station),
+                Value::Int(*seq),
+                Value::Text(&by.operator),
+                Value::Int(by.captured_ms),
+            ]
+        }),
+    )
+    .await
 }
 
 /// The oldest passing at `point` with no bib, no chip, no bib given by a
@@ -339,64 +339,50 @@ pub(crate) struct PassingView {
 
 /// The passings at `point` (all points with `None`), each with what its
 /// corrections make of it; `lean` leaves out the id, source, station and
-/// sequence (scoring needs none of them). Each table is read as one row of
-/// JSON that SQLite builds and serde reads, several times faster than a
-/// row at a time, and the corrections are joined here.
+/// sequence (scoring needs none of them). The passings are read on the
+/// connection's own handle (see `bulk`), and the corrections joined here.
 pub(crate) async fn passings(
     db: &mut SqliteConnection,
     point: Option<&str>,
     lean: bool,
 ) -> sqlx::Result<Vec<PassingView>> {
-    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let only = [point.map_or(Value::Null, Value::Text)];
     let mut passings: Vec<PassingView> = if lean {
-        let json = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_array(p.rowid, p.point, p.at_ms, p.bib, p.chip))
-               AS "json!: String"
-               FROM passing p WHERE ?1 IS NULL OR p.point = ?1"#,
-            point
+        super::bulk::select(
+            db,
+            "SELECT p.rowid, p.point, p.at_ms, p.bib, p.chip
+             FROM passing p WHERE ?1 IS NULL OR p.point = ?1",
+            only,
+            |r| {
+                let point = r.text(1).unwrap_or_default();
+                PassingView::new(
+                    r.int(0),
+                    String::new(),
+                    point,
+                    r.int(2),
+                    r.text(3),
+                    r.text(4),
+                )
+            },
         )
-        .fetch_one(&mut *db)
-        .await?;
-        type Row = (i64, String, i64, Option<String>, Option<String>);
-        serde_json::from_str::<Vec<Row>>(&json)
-            .map_err(decode)?
-            .into_iter()
-            .map(|(key, point, at_ms, bib, chip)| {
-                PassingView::new(key, String::new(), point, at_ms, bib, chip)
-            })
-            .collect()
+        .await?
     } else {
-        let json = sqlx::query_scalar!(
-            r#"SELECT json_group_array(json_array(p.rowid, p.id, p.point, p.at_ms, p.bib, p.chip,
-                                                  p.source, p.station, p.seq))
-               AS "json!: String"
-               FROM passing p WHERE ?1 IS NULL OR p.point = ?1"#,
-            point
-        )
-        .fetch_one(&mut *db)
-        .await?;
-        type Row = (
-            i64,
-            String,
-            String,
-            i64,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            i64,
-        );
-        serde_json::from_str::<Vec<Row>>(&json)
-            .map_err(decode)?
-            .into_iter()
-            .map(|(key, id, point, at_ms, bib, chip, source, station, seq)| {
-                let mut view = PassingView::new(key, id, point, at_ms, bib, chip);
-                view.source = source;
-                view.station = station;
-                view.seq = seq;
+        super::bulk::select(
+            db,
+            "SELECT p.rowid, p.id, p.point, p.at_ms, p.bib, p.chip, p.source, p.station, p.seq
+             FROM passing p WHERE ?1 IS NULL OR p.point = ?1",
+            only,
+            |r| {
+                let (id, point) = (r.text(1).unwrap_or_default(), r.text(2).unwrap_or_default());
+                let mut view =
+                    PassingView::new(r.int(0), id, point, r.int(3), r.text(4), r.text(5));
+                view.source = r.text(6).unwrap_or_default();
+                view.station = r.text(7).unwrap_or_default();
+                view.seq = r.int(8);
                 view
-            })
-            .collect()
+            },
+        )
+        .await?
     };
     let index: std::collections::HashMap<i64, usize> = passings
         .iter()

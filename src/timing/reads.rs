@@ -139,7 +139,11 @@ pub(crate) async fn effective(
     let mut captures: Vec<Effective> = passings
         .into_iter()
         .map(|p| Effective {
-            bib: p.bib_fix.clone().or(p.bib.clone()).or(p.chip_bib.clone()),
+            bib: p
+                .bib_fix
+                .clone()
+                .or_else(|| p.bib.clone())
+                .or_else(|| p.chip_bib.clone()),
             at_ms: p.time_fix.unwrap_or(p.at_ms),
             view: p,
         })
