@@ -10,6 +10,7 @@
 //! - [`session`]: an open event, its caches and the work beside it;
 //! - [`backup`]: copies of the event file while timing;
 //! - [`changes`]: when the file changed, whoever changed it, and what;
+//! - [`sync`]: one event shared by several stations (merging their facts);
 //! - [`files`]: what every file read or written gets (checks, atomic writes);
 //! - [`store`]: the event file, one SQLite file per event;
 //! - [`words`]: English and Korean, for files and messages;
@@ -26,6 +27,7 @@ pub mod roster;
 pub mod session;
 pub mod setup;
 pub mod store;
+pub mod sync;
 pub mod timing;
 pub mod words;
 

@@ -21,6 +21,8 @@ mod results;
 mod changes;
 // What a station captured, numbered in one sequence.
 mod stations;
+// Stations sharing one event: merging their files.
+mod sync;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

@@ -80,12 +80,12 @@ pub async fn check_in(
     let entrant = store::entrant_by_bib(file.reader(), bib.as_str())
         .await?
         .ok_or_else(|| Error::NotFound(crate::said!("error.no_runner", bib = bib)))?;
-    let standing = store::latest(file.reader(), &entrant.uid).await?;
+    let standing = store::standing(file.reader(), &entrant.uid, None).await?;
     Ok(Outcome {
         bib: entrant.bib,
         name: entrant.name,
         changed: false,
-        checked_in: standing.filter(|row| row.action == "in").map(shown),
+        checked_in: standing.map(shown),
     })
 }
 
@@ -105,8 +105,10 @@ pub async fn undo(file: &EventFile, bib: &str, desk: &Desk) -> Result<Outcome> {
     let bib = parse_bib(bib)?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let entrant = find(&mut tx, &bib).await?;
-    let latest = store::latest(&mut *tx, &entrant.uid).await?;
-    let Some(standing) = latest.filter(|row| row.action == "in") else {
+    // This desk's own check-in first: a runner checked in at two desks
+    // stays checked in at the other.
+    let standing = store::standing(&mut *tx, &entrant.uid, Some(&desk.id)).await?;
+    let Some(standing) = standing else {
         return Ok(Outcome {
             bib: entrant.bib,
             name: entrant.name,
@@ -116,12 +118,13 @@ pub async fn undo(file: &EventFile, bib: &str, desk: &Desk) -> Result<Outcome> {
     };
     let row = new_row(&mut tx, &entrant.uid, desk, "undo", Some(standing.id), None).await?;
     store::insert(&mut tx, &row).await?;
+    let still = store::standing(&mut *tx, &entrant.uid, None).await?;
     tx.commit().await?;
     Ok(Outcome {
         bib: entrant.bib,
         name: entrant.name,
         changed: true,
-        checked_in: None,
+        checked_in: still.map(shown),
     })
 }
 
@@ -209,10 +212,7 @@ async fn check_in_one(
     desk: &Desk,
     note: Option<&str>,
 ) -> Result<Outcome> {
-    if let Some(standing) = store::latest(&mut *tx, &entrant.uid)
-        .await?
-        .filter(|row| row.action == "in")
-    {
+    if let Some(standing) = store::standing(&mut *tx, &entrant.uid, None).await? {
         return Ok(Outcome {
             bib: entrant.bib.clone(),
             name: entrant.name.clone(),

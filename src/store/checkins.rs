@@ -44,16 +44,23 @@ pub(crate) struct CheckinRow {
     pub note: Option<String>,
 }
 
-/// The entrant's latest row, which says whether they are checked in.
-pub(crate) async fn latest(
+/// A check-in of the entrant that no undo names: they are checked in while
+/// there is one. With several (two desks), `prefer_station`'s, else the
+/// first made.
+pub(crate) async fn standing(
     db: impl SqliteExecutor<'_>,
     uid: &[u8],
+    prefer_station: Option<&str>,
 ) -> sqlx::Result<Option<CheckinRow>> {
     sqlx::query_as!(
         CheckinRow,
         "SELECT id, entrant_uid, action, undoes, station, seq, desk, operator, at_ms, note
-         FROM checkin WHERE entrant_uid = ? ORDER BY id DESC LIMIT 1",
-        uid
+         FROM checkin c
+         WHERE entrant_uid = ?1 AND action = 'in'
+           AND NOT EXISTS (SELECT 1 FROM checkin u WHERE u.undoes = c.id)
+         ORDER BY station IS ?2 DESC, id LIMIT 1",
+        uid,
+        prefer_station
     )
     .fetch_optional(db)
     .await
@@ -80,7 +87,7 @@ pub(crate) async fn insert(db: &mut SqliteConnection, row: &CheckinRow) -> sqlx:
 }
 
 /// Checks the runner of `bib` in with `row` (its entrant is found here)
-/// unless their latest row already is a check-in: one statement, its own
+/// unless a check-in of theirs stands already (see [`standing`]): one statement, its own
 /// transaction (the write lock is taken before anything is read), with
 /// the station's next number. The number given, the entrant's uid and
 /// name; `None` when nothing was written (no such bib, or in already).
@@ -102,8 +109,8 @@ pub(crate) async fn record_check_in(
              ?4, ?5, ?6, ?7
            FROM entrant e
            WHERE e.bib = ?2
-             AND coalesce((SELECT action FROM checkin c WHERE c.entrant_uid = e.uid
-                           ORDER BY c.id DESC LIMIT 1), 'undo') <> 'in'
+             AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.entrant_uid = e.uid AND c.action = 'in'
+                             AND NOT EXISTS (SELECT 1 FROM checkin u WHERE u.undoes = c.id))
            RETURNING seq AS "seq!: i64", entrant_uid AS "uid!: Vec<u8>",
              (SELECT CASE WHEN trim(given_name || ' ' || family_name) = '' THEN coalesce(native_name, '')
                           ELSE trim(given_name || ' ' || family_name) END
@@ -123,8 +130,9 @@ pub(crate) async fn record_check_in(
     Ok(rows.into_iter().next().map(|r| (r.seq, r.uid, r.name)))
 }
 
-/// The latest row of each entrant whose bib is in `bibs` (a JSON array),
-/// for those that have any: (bib, row).
+/// The standing check-in (see [`standing`]; the first made) of each
+/// entrant whose bib is in `bibs` (a JSON array), for those that have one:
+/// (bib, row).
 pub(crate) async fn latest_for_bibs(
     db: impl SqliteExecutor<'_>,
     bibs_json: &str,
@@ -133,7 +141,8 @@ pub(crate) async fn latest_for_bibs(
         r#"SELECT e.bib, c.id, c.entrant_uid, c.action, c.undoes, c.station, c.seq, c.desk,
                   c.operator, c.at_ms, c.note
            FROM entrant e JOIN checkin c ON c.id =
-                (SELECT max(id) FROM checkin WHERE entrant_uid = e.uid)
+                (SELECT min(s.id) FROM checkin s WHERE s.entrant_uid = e.uid AND s.action = 'in'
+                   AND NOT EXISTS (SELECT 1 FROM checkin u WHERE u.undoes = s.id))
            WHERE e.bib IN (SELECT value FROM json_each(?))"#,
         bibs_json
     )
@@ -171,12 +180,12 @@ pub(crate) struct CountRow {
 }
 
 pub(crate) async fn counts(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<CountRow>> {
-    // SQLite takes the bare column `action` from the row holding max(id).
     sqlx::query_as!(
         CountRow,
-        r#"WITH latest AS (SELECT entrant_uid, action, max(id) FROM checkin GROUP BY entrant_uid),
-           status AS (SELECT e.race_id, e.team, coalesce(l.action = 'in', 0) AS present
-                      FROM entrant e LEFT JOIN latest l ON l.entrant_uid = e.uid)
+        r#"WITH standing AS (SELECT DISTINCT c.entrant_uid FROM checkin c WHERE c.action = 'in'
+                            AND NOT EXISTS (SELECT 1 FROM checkin u WHERE u.undoes = c.id)),
+           status AS (SELECT e.race_id, e.team, (s.entrant_uid IS NOT NULL) AS present
+                      FROM entrant e LEFT JOIN standing s ON s.entrant_uid = e.uid)
            SELECT kind AS "kind!: String", name AS "name!: String",
                   checked_in AS "checked_in!: i64", expected AS "expected!: i64"
            FROM (SELECT 'race' AS kind, r.code AS name, coalesce(sum(s.present), 0) AS checked_in,
@@ -200,13 +209,12 @@ pub(crate) async fn missing(
 ) -> sqlx::Result<Vec<super::entrants::EntrantRow>> {
     sqlx::query_as!(
         super::entrants::EntrantRow,
-        r#"WITH latest AS (SELECT entrant_uid, action, max(id) FROM checkin GROUP BY entrant_uid)
-           SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
+        r#"SELECT e.id, e.bib, e.race_id, r.code AS race, e.given_name, e.family_name, e.native_name,
                   e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
                   e.emergency_contact, e.medical_note, e.extra
            FROM entrant e JOIN race r ON r.id = e.race_id
-           LEFT JOIN latest l ON l.entrant_uid = e.uid
-           WHERE coalesce(l.action, 'undo') <> 'in'
+           WHERE NOT EXISTS (SELECT 1 FROM checkin c WHERE c.entrant_uid = e.uid AND c.action = 'in'
+                             AND NOT EXISTS (SELECT 1 FROM checkin u WHERE u.undoes = c.id))
              AND (?1 IS NULL OR r.code = ?1) AND (?2 IS NULL OR e.team = ?2)
            ORDER BY e.race_id, length(e.bib), e.bib"#,
         race,

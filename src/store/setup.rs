@@ -20,9 +20,20 @@ pub(crate) async fn get(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<Even
     .await
 }
 
+/// What makes the event the same in every copy: its uid, or for a file
+/// made before events had one, its name, race day and time zone.
+pub(crate) async fn identity(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT coalesce(hex(uid), name || '|' || date || '|' || time_zone) AS "identity!: String"
+           FROM event WHERE id = 1"#
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &EventRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO event (id, name, date, time_zone, place) VALUES (1, ?, ?, ?, ?)",
+        "INSERT INTO event (id, name, date, time_zone, place, uid) VALUES (1, ?, ?, ?, ?, randomblob(16))",
         row.name,
         row.date,
         row.time_zone,

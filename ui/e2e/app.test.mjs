@@ -244,4 +244,28 @@ describe("racedesk in its window", () => {
     const settings = JSON.parse(readFileSync(path.join(dir, "settings.json"), "utf8"));
     assert.match(settings.lastEvent, /backups\/stick-.*\.racedesk$/, "the backup is the event file now");
   });
+
+  it("merges another station's copy of the event from a stick, once", async () => {
+    const dir = tempDir("merge");
+    const db = path.join(dir, "event.racedesk");
+    execFileSync(CLI, ["--db", db, "demo", "--entrants", "40"]);
+    // The other desk's copy, with a check-in this laptop has not seen.
+    const other = path.join(dir, "desk-b.racedesk");
+    copyFileSync(db, other);
+    const runner = JSON.parse(execFileSync(CLI, ["--db", other, "roster", "list", "--format", "json"], { encoding: "utf8" }))[0];
+    execFileSync(CLI, ["--db", other, "checkin", runner.bib], { env: { ...process.env, RACEDESK_STATION: "desk-b" } });
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "director" } }));
+    const app = await start(dir);
+    const { session } = app;
+    await waitText(session, "event-title", "Pyongyang", 20000);
+    await click(session, "tab-event");
+    await type(session, "open-path", other);
+    await click(session, "open-merge");
+    await waitText(session, "event-message", "1 new (1 check-ins and undos), 0 already here");
+    const counts = JSON.parse(execFileSync(CLI, ["--db", db, "checkin", "status", "--format", "json"], { encoding: "utf8" }));
+    assert.equal(counts.total.checkedIn, 1, "the other desk's check-in is in this event now");
+    await click(session, "open-merge");
+    await waitText(session, "event-message", "0 new (nothing new), 1 already here");
+    await stop(app);
+  });
 });

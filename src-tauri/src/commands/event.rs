@@ -67,6 +67,18 @@ pub async fn event_open_copy(state: State<'_, AppState>, path: String) -> Comman
     Ok(copy)
 }
 
+/// Brings in every check-in, capture, correction, start and status that
+/// another station's copy of this event (a file on a stick) holds and
+/// this one lacks; that file is only read. Merging it again adds nothing.
+#[tauri::command]
+pub async fn event_merge(
+    state: State<'_, AppState>,
+    path: String,
+) -> CommandResult<racedesk::sync::Added> {
+    let other = event_path(&path)?;
+    Ok(racedesk::sync::merge_file(&state.file().await, &other).await?)
+}
+
 #[tauri::command]
 pub async fn pick_event_file(app: tauri::AppHandle, new: bool) -> CommandResult<Option<String>> {
     let dialog = app

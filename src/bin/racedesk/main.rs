@@ -1,7 +1,7 @@
 //! `racedesk`: the headless command line over the racedesk core, for
 //! scripts, tests, benchmarks and the race director's terminal. One file
 //! per area, as the app's screens are: setup, roster, checkin, timing,
-//! results; `common` is what they share.
+//! results, sync; `common` is what they share.
 //!
 //! Exit status: 0 on success, 2 on bad input (the problems go to stderr),
 //! 1 on any other failure.
@@ -11,6 +11,7 @@ mod common;
 mod results;
 mod roster;
 mod setup;
+mod sync;
 mod timing;
 mod watch;
 
@@ -86,6 +87,13 @@ enum Command {
     /// file (whoever made it) as a line of JSON, and backs it up every few
     /// minutes with --backup-to, until stopped (Ctrl+C).
     Watch(watch::WatchArgs),
+    /// Adds every check-in, capture, correction, start and status that
+    /// another station's copy of this event (a file on a USB stick) holds
+    /// and this file lacks; merging the same file again adds nothing.
+    Merge {
+        /// The other station's event file (only read).
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -144,5 +152,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Results(args) => results::results(db, args).await,
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,
+        Command::Merge { file } => sync::merge(db, &file).await,
     }
 }

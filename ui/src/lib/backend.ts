@@ -3,6 +3,7 @@
 // tested with a fake one.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { Added } from "./bindings/Added";
 import type { Change } from "./bindings/Change";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { Counts } from "./bindings/Counts";
@@ -87,6 +88,8 @@ export interface Backend {
   pickResultsFolder(): Promise<string | null>;
   resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
   eventOpenCopy(path: string): Promise<string>;
+  /** Merges another station's copy of this event into it. */
+  eventMerge(path: string): Promise<Added>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
@@ -151,5 +154,6 @@ export const tauriBackend: Backend = {
   pickResultsFolder: () => invoke("pick_results_folder"),
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),
+  eventMerge: (path) => invoke("event_merge", { path }),
   onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };

@@ -1,0 +1,253 @@
+//! The captured facts of an event file as rows that travel between copies
+//! of it, and their writing into a file: each row once (its UUID), however
+//! often and in whatever order it arrives.
+//!
+//! A table's rows travel as one JSON array of rows, each row an array of
+//! the table's columns in the order of [`TABLES`] (a BLOB as hex). SQLite
+//! writes that text itself when reading and unpacks it when writing
+//! (`json_each`), so a row is never decoded field by field on the way.
+
+use sqlx::SqliteConnection;
+
+/// A table of captured facts and its columns, as they travel.
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// What the table holds, in words of the CLI (plural).
+    pub what: &'static str,
+    columns: &'static [&'static str],
+    /// Whether [`CAPTURED`] follows the columns.
+    captured: bool,
+    /// Columns that hold bytes: hex on the way.
+    blobs: &'static [&'static str],
+}
+
+/// Who captured a fact and when: the last columns of most fact tables.
+const CAPTURED: [&str; 4] = ["station", "seq", "operator", "captured_ms"];
+
+/// The fact tables in the order they are written: a row names only rows of
+/// tables before it (an undo its start, a correction its passing) or of
+/// its own table written before it.
+pub(crate) const TABLES: [Table; 7] = [
+    Table {
+        name: "race_start",
+        what: "starts",
+        columns: &[
+            "id", "race_uid", "wave", "at_ms", "source", "replaces", "reason",
+        ],
+        captured: true,
+        blobs: &["race_uid"],
+    },
+    Table {
+        name: "start_undo",
+        what: "undone starts",
+        columns: &["id", "start", "reason"],
+        captured: true,
+        blobs: &[],
+    },
+    Table {
+        name: "checkin",
+        what: "check-ins and undos",
+        columns: &[
+            "id",
+            "entrant_uid",
+            "action",
+            "undoes",
+            "station",
+            "seq",
+            "desk",
+            "operator",
+            "at_ms",
+            "note",
+        ],
+        captured: false,
+        blobs: &["entrant_uid"],
+    },
+    Table {
+        name: "passing",
+        what: "captures and reads",
+        columns: &[
+            "id",
+            "point",
+            "at_ms",
+            "bib",
+            "chip",
+            "source",
+            "import_key",
+        ],
+        captured: true,
+        blobs: &[],
+    },
+    Table {
+        name: "correction",
+        what: "corrections",
+        columns: &["id", "passing", "kind", "bib", "at_ms", "reason"],
+        captured: true,
+        blobs: &[],
+    },
+    Table {
+        name: "crossing",
+        what: "crossing-order entries",
+        columns: &["id", "point", "kind", "ord", "bib", "drops", "reason"],
+        captured: true,
+        blobs: &[],
+    },
+    Table {
+        name: "runner_status",
+        what: "runner statuses",
+        columns: &["id", "bib", "status", "reason"],
+        captured: true,
+        blobs: &[],
+    },
+];
+
+impl Table {
+    fn columns(&self) -> Vec<&'static str> {
+        let tail: &[&'static str] = if self.captured { &CAPTURED } else { &[] };
+        self.columns.iter().chain(tail).copied().collect()
+    }
+
+    fn is_blob(&self, column: &str) -> bool {
+        self.blobs.contains(&column)
+    }
+
+    /// Every row of the table as one JSON array, in the order the rows
+    /// were written here (so a row comes after the rows it names).
+    fn select_all(&self) -> String {
+        let values: Vec<String> = self
+            .columns()
+            .iter()
+            .map(|c| {
+                if self.is_blob(c) {
+                    format!("hex({c})")
+                } else {
+                    (*c).to_owned()
+                }
+            })
+            .collect();
+        format!(
+            "SELECT json_group_array(json_array({})) FROM (SELECT * FROM {} ORDER BY rowid)",
+            values.join(", "),
+            self.name
+        )
+    }
+
+    /// Writes the rows of a JSON array, each once: a row whose id is
+    /// already here is left as it is, as is one a unique key says is here
+    /// under another id (the same file of reads imported at two stations,
+    /// a start undone at two).
+    fn insert_new(&self) -> String {
+        let columns = self.columns();
+        let values: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if self.is_blob(c) {
+                    format!("unhex(j.value ->> {i})")
+                } else {
+                    format!("j.value ->> {i}")
+                }
+            })
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM json_each(?) j WHERE true ON CONFLICT DO NOTHING",
+            self.name,
+            columns.join(", "),
+            values.join(", ")
+        )
+    }
+}
+
+/// Every fact of a file: for each table of [`TABLES`], its rows as a JSON
+/// array.
+pub(crate) async fn read_all(db: &mut SqliteConnection) -> sqlx::Result<Vec<String>> {
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for table in &TABLES {
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(table.select_all()))
+            .fetch_one(&mut *db)
+            .await?;
+        tables.push(rows);
+    }
+    Ok(tables)
+}
+
+/// How many facts of each table were new to a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+pub struct Added {
+    /// In the order of the fact tables.
+    pub tables: Vec<TableAdded>,
+}
+
+/// One table's part of [`Added`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+pub struct TableAdded {
+    /// The table: `checkin`, `passing`, ... (the UI's words are `fact.TABLE`).
+    pub table: String,
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub added: u64,
+    /// How many were offered: the rest were here already.
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub offered: u64,
+}
+
+impl Added {
+    /// Facts that were new.
+    pub fn added(&self) -> u64 {
+        self.tables.iter().map(|t| t.added).sum()
+    }
+
+    /// Facts that were here already.
+    pub fn already(&self) -> u64 {
+        self.tables
+            .iter()
+            .map(|t| t.offered.saturating_sub(t.added))
+            .sum()
+    }
+
+    /// What was added, in the CLI's words: "12 check-ins and undos, 3
+    /// captures and reads"; "nothing new" when nothing was.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|t| t.added > 0)
+            .map(|t| {
+                let what = TABLES
+                    .iter()
+                    .find(|table| table.name == t.table)
+                    .map_or(t.table.as_str(), |table| table.what);
+                format!("{} {what}", t.added)
+            })
+            .collect();
+        if parts.is_empty() {
+            "nothing new".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Writes `tables` (as [`read_all`] gives them) into the caller's
+/// transaction, each row once. A row that names a row this file does not
+/// have (a start of a race it does not know) fails the whole write.
+pub(crate) async fn write_all(db: &mut SqliteConnection, tables: &[String]) -> sqlx::Result<Added> {
+    let mut added = Added::default();
+    for (table, rows) in TABLES.iter().zip(tables) {
+        let offered: i64 = sqlx::query_scalar("SELECT json_array_length(?)")
+            .bind(rows)
+            .fetch_one(&mut *db)
+            .await?;
+        let new = sqlx::query(sqlx::AssertSqlSafe(table.insert_new()))
+            .bind(rows)
+            .execute(&mut *db)
+            .await?
+            .rows_affected();
+        added.tables.push(TableAdded {
+            table: table.name.to_owned(),
+            added: new,
+            offered: u64::try_from(offered).unwrap_or(0),
+        });
+    }
+    Ok(added)
+}

@@ -1,0 +1,296 @@
+//! Stations sharing one event without a network: each station's copy of
+//! the event file carried to the other and merged. Merging is a union of
+//! facts: both ways, any number of times, the same rows and results.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use racedesk::checkin::{self, Desk};
+use racedesk::timing::{self, Correction};
+use racedesk::{Error, EventFile};
+
+use crate::support::{TestEvent, at, racedesk, station, text};
+
+fn desk(id: &str) -> Desk {
+    Desk {
+        id: id.into(),
+        name: format!("Desk {id}"),
+        operator: "volunteer".into(),
+    }
+}
+
+fn finish(id: &str) -> racedesk::model::Station {
+    racedesk::model::Station {
+        id: id.into(),
+        ..station()
+    }
+}
+
+/// Every fact's id in the file, by table.
+async fn facts(path: &Path) -> Vec<(String, BTreeSet<String>)> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for table in [
+        "race_start",
+        "start_undo",
+        "checkin",
+        "passing",
+        "correction",
+        "crossing",
+        "runner_status",
+    ] {
+        let ids: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM {table}")))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        all.push((table.to_owned(), ids.into_iter().collect()));
+    }
+    pool.close().await;
+    all
+}
+
+/// What every screen derives from the facts: who is checked in, the
+/// counts, the results.
+async fn derived(file: &EventFile) -> String {
+    let bibs: Vec<String> = ["2001", "2002", "2003"].map(String::from).to_vec();
+    let mut checked_in: Vec<_> = checkin::status_of(file, &bibs)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(bib, c)| (bib, c.id))
+        .collect();
+    checked_in.sort();
+    format!(
+        "{checked_in:?}\n{}\n{}",
+        serde_json::to_string(&checkin::counts(file).await.unwrap()).unwrap(),
+        serde_json::to_string(&racedesk::results::results(file).await.unwrap()).unwrap()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_stations_merged_both_ways_hold_the_same_facts_and_results() {
+    let a = TestEvent::new().await;
+    for bib in ["2001", "2002", "2003"] {
+        a.add_runner(bib, "10K").await;
+    }
+    timing::start_race(
+        &a.file,
+        "10K",
+        None,
+        at("09:00:00"),
+        true,
+        None,
+        &finish("finish-a"),
+    )
+    .await
+    .unwrap();
+    // The second station's file is a copy of the first, as a joined
+    // station's is.
+    let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
+        .await
+        .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap();
+
+    // Each captures on its own, the same runner at both desks.
+    checkin::check_in(&a.file, "2001", &desk("desk-a"), None)
+        .await
+        .unwrap();
+    checkin::check_in(&b, "2001", &desk("desk-b"), None)
+        .await
+        .unwrap();
+    checkin::check_in(&b, "2002", &desk("desk-b"), None)
+        .await
+        .unwrap();
+    checkin::undo(&b, "2002", &desk("desk-b")).await.unwrap();
+    let tapped = timing::capture(
+        &b,
+        "finish",
+        at("09:40:00"),
+        Some("2001"),
+        &finish("finish-b"),
+    )
+    .await
+    .unwrap();
+    timing::capture(
+        &a.file,
+        "finish",
+        at("09:41:00"),
+        Some("2003"),
+        &finish("finish-a"),
+    )
+    .await
+    .unwrap();
+
+    let into_a = racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    assert_eq!(into_a.added(), 4, "{into_a:?}");
+    assert_eq!(
+        into_a.describe(),
+        "3 check-ins and undos, 1 captures and reads"
+    );
+    // The start and the two runners' rows were there already.
+    assert_eq!(into_a.already(), 1, "{into_a:?}");
+
+    // A correction at the first station of a capture the second made.
+    timing::correct(
+        &a.file,
+        &tapped.id,
+        Correction::Time(at("09:40:01")),
+        Some("the video"),
+        &finish("finish-a"),
+    )
+    .await
+    .unwrap();
+    let into_b = racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    assert_eq!(into_b.added(), 3, "{into_b:?}");
+
+    assert_eq!(facts(&a.path()).await, facts(&b_path).await);
+    assert_eq!(derived(&a.file).await, derived(&b).await);
+
+    // Again, both ways: nothing new.
+    let again = racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    assert_eq!((again.added(), again.describe()), (0, "nothing new".into()));
+    let again = racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    assert_eq!(again.added(), 0);
+    assert_eq!(facts(&a.path()).await, facts(&b_path).await);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
+    let a = TestEvent::new().await;
+    a.add_runner("2001", "10K").await;
+    let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
+        .await
+        .unwrap();
+
+    // Another event, even with the same name and races.
+    let other = TestEvent::new().await;
+    checkin::check_in(&a.file, "2001", &desk("desk-a"), None)
+        .await
+        .unwrap();
+    let refused = racedesk::sync::merge_file(&other.file, &a.path())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Conflict(_)), "{refused}");
+    assert!(refused.to_string().contains("another event"), "{refused}");
+    assert_eq!(
+        facts(&other.path()).await,
+        facts(&TestEvent::new().await.path()).await
+    );
+
+    // The copy gets a race the first station does not have, and starts it.
+    let b = EventFile::open(&b_path).await.unwrap();
+    let mut race = racedesk::setup::races(&b).await.unwrap().remove(0).race;
+    race.code = racedesk::model::RaceCode::parse("1K").unwrap();
+    race.bibs = None;
+    racedesk::setup::add_race(&b, &race, "director")
+        .await
+        .unwrap();
+    timing::start_race(
+        &b,
+        "1K",
+        None,
+        at("09:00:00"),
+        true,
+        None,
+        &finish("finish-b"),
+    )
+    .await
+    .unwrap();
+    checkin::check_in(&b, "2001", &desk("desk-b"), None)
+        .await
+        .unwrap();
+    b.close().await;
+    let before = facts(&a.path()).await;
+    let refused = racedesk::sync::merge_file(&a.file, &b_path)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("does not have"), "{refused}");
+    assert_eq!(facts(&a.path()).await, before, "nothing half-written");
+}
+
+#[test]
+fn merge_from_the_command_line_says_what_it_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.racedesk");
+    let a = a.to_str().unwrap();
+    assert!(
+        racedesk(&["--db", a, "demo", "--entrants", "30"])
+            .status
+            .success()
+    );
+    let b = dir.path().join("b.racedesk");
+    std::fs::copy(a, &b).unwrap();
+    let b = b.to_str().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_racedesk"))
+        .args(["--db", b, "checkin", "1000"])
+        .env("RACEDESK_STATION", "desk-b")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = racedesk(&["--db", a, "merge", b]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("1 new (1 check-ins and undos)"), "{said}");
+    let out = racedesk(&["--db", a, "merge", b]);
+    assert!(
+        text(&out.stdout).contains("0 new (nothing new)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let missing = racedesk(&["--db", a, "merge", "/nonexistent/b.racedesk"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runner_checked_in_at_two_desks_stays_in_until_both_are_undone() {
+    let a = TestEvent::new().await;
+    a.add_runner("2001", "10K").await;
+    let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
+        .await
+        .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap();
+    let at_a = checkin::check_in(&a.file, "2001", &desk("desk-a"), None)
+        .await
+        .unwrap();
+    checkin::check_in(&b, "2001", &desk("desk-b"), None)
+        .await
+        .unwrap();
+    racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+
+    // Desk B takes back its own check-in; desk A's stands.
+    let undone = checkin::undo(&b, "2001", &desk("desk-b")).await.unwrap();
+    assert!(undone.changed);
+    let still = undone.checked_in.expect("still checked in at desk A");
+    assert_eq!(still.desk, "Desk desk-a");
+    assert_eq!(Some(still.id.clone()), at_a.checked_in.map(|c| c.id));
+    racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    for file in [&a.file, &b] {
+        let counts = serde_json::to_value(checkin::counts(file).await.unwrap()).unwrap();
+        assert_eq!(counts["total"]["checkedIn"], 1, "{counts}");
+        let shown = checkin::status_of(file, &["2001".into()]).await.unwrap();
+        assert_eq!(shown["2001"].id, still.id);
+    }
+
+    // Desk A takes back its own: nobody's check-in stands.
+    let undone = checkin::undo(&a.file, "2001", &desk("desk-a"))
+        .await
+        .unwrap();
+    assert!(undone.changed && undone.checked_in.is_none(), "{undone:?}");
+    racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    for file in [&a.file, &b] {
+        assert!(
+            checkin::status_of(file, &["2001".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert_eq!(derived(&a.file).await, derived(&b).await);
+    b.close().await;
+}
