@@ -315,7 +315,7 @@ pub(crate) async fn insert_status(
     Ok(())
 }
 
-/// Every passing with what its corrections make of it, in crossing order.
+/// A passing with what its corrections make of it.
 #[derive(Debug, Clone)]
 pub(crate) struct PassingView {
     /// The row's rowid: what corrections are matched by.
@@ -424,8 +424,8 @@ pub(crate) async fn passings(
             p.chip_bib = p.chip.as_ref().and_then(|c| holders.get(c).cloned());
         }
     }
-    // The crossing order; rowids follow the order captures were written.
-    passings.sort_by_key(|p| (p.at_ms, p.key));
+    // In no particular order: the caller orders them once, by the times
+    // the corrections give.
     Ok(passings)
 }
 

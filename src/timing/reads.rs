@@ -148,8 +148,10 @@ pub(crate) async fn effective(
             view: p,
         })
         .collect();
-    // A corrected time may move a capture in the crossing order.
-    captures.sort_by_key(|c| c.at_ms);
+    // The crossing order, as corrected times put it; a tie keeps the order
+    // of the times as captured, then of the writing (rowids). Sorted by
+    // keys taken once, so the captures themselves move once.
+    captures.sort_by_cached_key(|c| (c.at_ms, c.view.at_ms, c.view.key));
 
     // Two operators: the n-th bib typed at a point goes to its n-th time
     // there, a time that came with no bib of its own and is not void.
