@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use racedesk::checkin::{self, Desk};
+use racedesk::roster::EntrantForm;
 use racedesk::timing::{self, Correction};
 use racedesk::{Error, EventFile};
 
@@ -124,7 +125,10 @@ async fn two_stations_merged_both_ways_hold_the_same_facts_and_results() {
     .await
     .unwrap();
 
-    let into_a = racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    let into_a = racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap()
+        .facts;
     assert_eq!(into_a.added(), 4, "{into_a:?}");
     assert_eq!(
         into_a.describe(),
@@ -143,17 +147,25 @@ async fn two_stations_merged_both_ways_hold_the_same_facts_and_results() {
     )
     .await
     .unwrap();
-    let into_b = racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    let into_b = racedesk::sync::merge_file(&b, &a.path(), "director")
+        .await
+        .unwrap()
+        .facts;
     assert_eq!(into_b.added(), 3, "{into_b:?}");
 
     assert_eq!(facts(&a.path()).await, facts(&b_path).await);
     assert_eq!(derived(&a.file).await, derived(&b).await);
 
     // Again, both ways: nothing new.
-    let again = racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    let again = racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap()
+        .facts;
     assert_eq!((again.added(), again.describe()), (0, "nothing new".into()));
-    let again = racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
-    assert_eq!(again.added(), 0);
+    let again = racedesk::sync::merge_file(&b, &a.path(), "director")
+        .await
+        .unwrap();
+    assert_eq!((again.facts.added(), again.entrants.added), (0, 0));
     assert_eq!(facts(&a.path()).await, facts(&b_path).await);
     b.close().await;
 }
@@ -171,7 +183,7 @@ async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
     checkin::check_in(&a.file, "2001", &desk("desk-a"), None)
         .await
         .unwrap();
-    let refused = racedesk::sync::merge_file(&other.file, &a.path())
+    let refused = racedesk::sync::merge_file(&other.file, &a.path(), "director")
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::Conflict(_)), "{refused}");
@@ -205,7 +217,7 @@ async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
         .unwrap();
     b.close().await;
     let before = facts(&a.path()).await;
-    let refused = racedesk::sync::merge_file(&a.file, &b_path)
+    let refused = racedesk::sync::merge_file(&a.file, &b_path, "director")
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("does not have"), "{refused}");
@@ -261,7 +273,9 @@ async fn a_runner_checked_in_at_two_desks_stays_in_until_both_are_undone() {
     checkin::check_in(&b, "2001", &desk("desk-b"), None)
         .await
         .unwrap();
-    racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    racedesk::sync::merge_file(&b, &a.path(), "director")
+        .await
+        .unwrap();
 
     // Desk B takes back its own check-in; desk A's stands.
     let undone = checkin::undo(&b, "2001", &desk("desk-b")).await.unwrap();
@@ -269,7 +283,9 @@ async fn a_runner_checked_in_at_two_desks_stays_in_until_both_are_undone() {
     let still = undone.checked_in.expect("still checked in at desk A");
     assert_eq!(still.desk, "Desk desk-a");
     assert_eq!(Some(still.id.clone()), at_a.checked_in.map(|c| c.id));
-    racedesk::sync::merge_file(&a.file, &b_path).await.unwrap();
+    racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap();
     for file in [&a.file, &b] {
         let counts = serde_json::to_value(checkin::counts(file).await.unwrap()).unwrap();
         assert_eq!(counts["total"]["checkedIn"], 1, "{counts}");
@@ -282,7 +298,9 @@ async fn a_runner_checked_in_at_two_desks_stays_in_until_both_are_undone() {
         .await
         .unwrap();
     assert!(undone.changed && undone.checked_in.is_none(), "{undone:?}");
-    racedesk::sync::merge_file(&b, &a.path()).await.unwrap();
+    racedesk::sync::merge_file(&b, &a.path(), "director")
+        .await
+        .unwrap();
     for file in [&a.file, &b] {
         assert!(
             checkin::status_of(file, &["2001".into()])
@@ -293,4 +311,70 @@ async fn a_runner_checked_in_at_two_desks_stays_in_until_both_are_undone() {
     }
     assert_eq!(derived(&a.file).await, derived(&b).await);
     b.close().await;
+}
+
+fn walk_up(bib: &str, first: &str) -> EntrantForm {
+    EntrantForm {
+        bib: bib.into(),
+        first_name: first.into(),
+        last_name: "Walkup".into(),
+        gender: "F".into(),
+        age: "30".into(),
+        race: "5K".into(),
+        ..EntrantForm::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_up_registered_at_another_desk_comes_with_its_check_in() {
+    let a = TestEvent::new().await;
+    let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
+        .await
+        .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap();
+    // Desk B registers two walk-ups; desk A gave one of the same bibs to
+    // someone else meanwhile.
+    checkin::register_walk_up(&b, &walk_up("3500", "Wendy"), &desk("desk-b"), None)
+        .await
+        .unwrap();
+    checkin::register_walk_up(&b, &walk_up("3501", "Vera"), &desk("desk-b"), None)
+        .await
+        .unwrap();
+    checkin::register_walk_up(&a.file, &walk_up("3501", "Olga"), &desk("desk-a"), None)
+        .await
+        .unwrap();
+    b.close().await;
+
+    let merged = racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap();
+    assert_eq!(merged.entrants.added, 1, "{merged:?}");
+    assert_eq!(merged.entrants.conflicts, ["3501"]);
+    let shown = checkin::status_of(&a.file, &["3500".into(), "3501".into()])
+        .await
+        .unwrap();
+    assert_eq!(shown.len(), 2, "Wendy comes checked in: {shown:?}");
+    let roster = racedesk::roster::entrants(&a.file).await.unwrap();
+    let names: Vec<_> = roster
+        .iter()
+        .filter(|e| e.bib.as_str().starts_with("350"))
+        .map(|e| (e.bib.to_string(), e.given_name.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("3500".into(), "Wendy".into()),
+            ("3501".into(), "Olga".into())
+        ],
+        "bib 3501 stays Olga's here; Vera is named for the director"
+    );
+
+    // Again: nothing new, the same conflict named.
+    let again = racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.entrants.added, again.entrants.conflicts.len()),
+        (0, 1)
+    );
 }

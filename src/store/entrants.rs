@@ -130,10 +130,7 @@ pub(crate) async fn insert_many(
     db: &mut SqliteConnection,
     rows: Vec<EntrantRow>,
 ) -> sqlx::Result<i64> {
-    let last_id: i64 =
-        sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!: i64" FROM entrant"#)
-            .fetch_one(&mut *db)
-            .await?;
+    let last_id = last_id(&mut *db).await?;
     // The entrant's stable key (see the checkin migration).
     let uids: Vec<[u8; 16]> = rows
         .iter()
@@ -168,6 +165,13 @@ pub(crate) async fn insert_many(
     )
     .await?;
     Ok(last_id)
+}
+
+/// The largest entrant id: the rows added after it are those above it.
+pub(crate) async fn last_id(db: &mut SqliteConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!: i64" FROM entrant"#)
+        .fetch_one(db)
+        .await
 }
 
 /// Writes a `create` audit row with the whole record for each entrant

@@ -251,3 +251,72 @@ pub(crate) async fn write_all(db: &mut SqliteConnection, tables: &[String]) -> s
     }
     Ok(added)
 }
+
+/// Every entrant of a file as a JSON array of rows: uid (hex), bib, race
+/// uid (hex), and the fields of the roster, in the order [`add_entrants`]
+/// reads them.
+pub(crate) async fn read_entrants(db: &mut SqliteConnection) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "SELECT json_group_array(json_array(hex(e.uid), e.bib, hex(r.uid), e.given_name,
+                e.family_name, e.native_name, e.gender, e.birth_date, e.age, e.nationality,
+                e.city, e.team, e.chip, e.phone, e.emergency_contact, e.medical_note, e.extra))
+         FROM entrant e JOIN race r ON r.id = e.race_id",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// What [`add_entrants`] did: how many entrants were new here, and the
+/// bibs of those it could not add (their bib or chip is another
+/// runner's here, or their race is not in this file), which stay in the
+/// other file for the director to settle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+pub struct EntrantsAdded {
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub added: u64,
+    pub conflicts: Vec<String>,
+}
+
+/// Adds the entrants of `rows` ([`read_entrants`]) that this file does not
+/// have (by uid), in the caller's transaction, each audited as a creation.
+/// An entrant whose bib or chip another runner holds here, or whose race
+/// this file lacks, is not added and is named in `conflicts`.
+pub(crate) async fn add_entrants(
+    db: &mut SqliteConnection,
+    rows: &str,
+    operator: &str,
+    at_ms: i64,
+) -> sqlx::Result<EntrantsAdded> {
+    let last_id = crate::store::entrants::last_id(&mut *db).await?;
+    let conflicts: Vec<String> = sqlx::query_scalar(
+        "SELECT j.value ->> 1 FROM json_each(?) j
+         WHERE NOT EXISTS (SELECT 1 FROM entrant e WHERE e.uid = unhex(j.value ->> 0))
+           AND (EXISTS (SELECT 1 FROM entrant e WHERE e.bib = j.value ->> 1)
+                OR EXISTS (SELECT 1 FROM entrant e WHERE e.chip = j.value ->> 12)
+                OR NOT EXISTS (SELECT 1 FROM race r WHERE r.uid = unhex(j.value ->> 2)))
+         ORDER BY length(j.value ->> 1), j.value ->> 1",
+    )
+    .bind(rows)
+    .fetch_all(&mut *db)
+    .await?;
+    let added = sqlx::query(
+        "INSERT INTO entrant (uid, bib, race_id, given_name, family_name, native_name, gender,
+             birth_date, age, nationality, city, team, chip, phone, emergency_contact,
+             medical_note, extra)
+         SELECT unhex(j.value ->> 0), j.value ->> 1, r.id, j.value ->> 3, j.value ->> 4,
+             j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9,
+             j.value ->> 10, j.value ->> 11, j.value ->> 12, j.value ->> 13, j.value ->> 14,
+             j.value ->> 15, j.value ->> 16
+         FROM json_each(?) j JOIN race r ON r.uid = unhex(j.value ->> 2)
+         WHERE NOT EXISTS (SELECT 1 FROM entrant e WHERE e.uid = unhex(j.value ->> 0))
+           AND NOT EXISTS (SELECT 1 FROM entrant e WHERE e.bib = j.value ->> 1)
+           AND NOT EXISTS (SELECT 1 FROM entrant e WHERE e.chip = j.value ->> 12)",
+    )
+    .bind(rows)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    crate::store::entrants::audit_added(db, last_id, operator, at_ms).await?;
+    Ok(EntrantsAdded { added, conflicts })
+}

@@ -8,14 +8,26 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::store::EventFile;
 
-use super::facts::{self, Added};
+use super::facts::{self, Added, EntrantsAdded};
+
+/// What a merge brought in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+pub struct Merged {
+    /// Entrants registered at the other station (walk-ups).
+    pub entrants: EntrantsAdded,
+    /// What the other station captured.
+    pub facts: Added,
+}
 
 /// Adds to `file` every fact that the event file at `other` holds and
 /// `file` lacks, in one transaction. The other file is only read (from a
 /// copy, so a stick may be read-only and the file of an older racedesk).
-/// A file of another event is refused, as is one whose facts name races
-/// this file does not have.
-pub async fn merge_file(file: &EventFile, other: &Path) -> Result<Added> {
+/// Entrants registered there (walk-ups) come too, each audited as made by
+/// `operator`; one whose bib or chip another runner holds here is not
+/// added and is named for the director. A file of another event is
+/// refused, as is one whose facts name races this file does not have.
+pub async fn merge_file(file: &EventFile, other: &Path, operator: &str) -> Result<Merged> {
     let scratch = tempfile::tempdir().map_err(|e| Error::Unreadable {
         path: other.to_owned(),
         reason: e.to_string(),
@@ -24,12 +36,13 @@ pub async fn merge_file(file: &EventFile, other: &Path) -> Result<Added> {
     let theirs = async {
         let mut reader = copy.reader().acquire().await?;
         let identity = crate::store::setup::identity(&mut *reader).await?;
+        let entrants = facts::read_entrants(&mut reader).await?;
         let tables = facts::read_all(&mut reader).await?;
-        Ok::<_, sqlx::Error>((identity, tables))
+        Ok::<_, sqlx::Error>((identity, entrants, tables))
     }
     .await;
     copy.close().await;
-    let (identity, tables) = theirs?;
+    let (identity, entrants, tables) = theirs?;
     let mine = crate::store::setup::identity(file.reader()).await?;
     if identity.is_none() || identity != mine {
         return Err(Error::Conflict(crate::said!(
@@ -38,6 +51,8 @@ pub async fn merge_file(file: &EventFile, other: &Path) -> Result<Added> {
         )));
     }
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let at = crate::store::now_ms();
+    let entrants = facts::add_entrants(&mut tx, &entrants, operator, at).await?;
     let added = match facts::write_all(&mut tx, &tables).await {
         Err(e)
             if e.as_database_error()
@@ -51,5 +66,8 @@ pub async fn merge_file(file: &EventFile, other: &Path) -> Result<Added> {
         done => done?,
     };
     tx.commit().await?;
-    Ok(added)
+    Ok(Merged {
+        entrants,
+        facts: added,
+    })
 }

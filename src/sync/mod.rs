@@ -12,5 +12,5 @@
 pub mod facts;
 pub mod merge;
 
-pub use facts::Added;
-pub use merge::merge_file;
+pub use facts::{Added, EntrantsAdded, TableAdded};
+pub use merge::{Merged, merge_file};

@@ -74,9 +74,9 @@ pub async fn event_open_copy(state: State<'_, AppState>, path: String) -> Comman
 pub async fn event_merge(
     state: State<'_, AppState>,
     path: String,
-) -> CommandResult<racedesk::sync::Added> {
+) -> CommandResult<racedesk::sync::Merged> {
     let other = event_path(&path)?;
-    Ok(racedesk::sync::merge_file(&state.file().await, &other).await?)
+    Ok(racedesk::sync::merge_file(&state.file().await, &other, &state.operator()).await?)
 }
 
 #[tauri::command]

@@ -89,7 +89,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Adds every check-in, capture, correction, start and status that
     /// another station's copy of this event (a file on a USB stick) holds
-    /// and this file lacks; merging the same file again adds nothing.
+    /// and this file lacks, and the entrants registered there (walk-ups);
+    /// merging the same file again adds nothing.
     Merge {
         /// The other station's event file (only read).
         file: PathBuf,
@@ -152,6 +153,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Results(args) => results::results(db, args).await,
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,
-        Command::Merge { file } => sync::merge(db, &file).await,
+        Command::Merge { file } => sync::merge(db, &file, operator).await,
     }
 }

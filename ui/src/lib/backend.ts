@@ -3,12 +3,12 @@
 // tested with a fake one.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { Added } from "./bindings/Added";
 import type { Change } from "./bindings/Change";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { Counts } from "./bindings/Counts";
 import type { Found } from "./bindings/Found";
 import type { GroupOutcome } from "./bindings/GroupOutcome";
+import type { Merged } from "./bindings/Merged";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
 import type { Capture } from "./bindings/Capture";
@@ -89,7 +89,7 @@ export interface Backend {
   resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
   eventOpenCopy(path: string): Promise<string>;
   /** Merges another station's copy of this event into it. */
-  eventMerge(path: string): Promise<Added>;
+  eventMerge(path: string): Promise<Merged>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
