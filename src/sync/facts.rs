@@ -110,9 +110,10 @@ impl Table {
         self.blobs.contains(&column)
     }
 
-    /// Every row of the table as one JSON array, in the order the rows
-    /// were written here (so a row comes after the rows it names).
-    fn select_all(&self) -> String {
+    /// The table's rows stored after a rowid (`?1`), at most `?2` of them,
+    /// as one JSON array in the order the file stored them (so a row comes
+    /// after the rows it names), with the last rowid and the count.
+    fn select_after(&self) -> String {
         let values: Vec<String> = self
             .columns()
             .iter()
@@ -125,7 +126,8 @@ impl Table {
             })
             .collect();
         format!(
-            "SELECT json_group_array(json_array({})) FROM (SELECT * FROM {} ORDER BY rowid)",
+            "SELECT json_group_array(json_array({})), coalesce(max(rowid), ?1), count(*)
+             FROM (SELECT rowid, * FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
             values.join(", "),
             self.name
         )
@@ -160,14 +162,53 @@ impl Table {
 /// Every fact of a file: for each table of [`TABLES`], its rows as a JSON
 /// array.
 pub(crate) async fn read_all(db: &mut SqliteConnection) -> sqlx::Result<Vec<String>> {
-    let mut tables = Vec::with_capacity(TABLES.len());
-    for table in &TABLES {
-        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(table.select_all()))
-            .fetch_one(&mut *db)
-            .await?;
-        tables.push(rows);
+    Ok(read_after(db, &Cursor::default(), i64::MAX).await?.0)
+}
+
+/// How far a reader of a file's facts got: for each fact table, the
+/// largest rowid read. Facts are never changed or removed, so a table's
+/// rowids are the order the file stored its rows in, and what lies past a
+/// cursor is what was stored since: the numbering a hub gives what it
+/// holds, which stations pull above.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cursor(pub Vec<i64>);
+
+impl Cursor {
+    fn at(&self, table: usize) -> i64 {
+        self.0.get(table).copied().unwrap_or(0)
     }
-    Ok(tables)
+}
+
+/// The facts stored past `after`, at most `limit` rows in all, and the
+/// cursor past them. Tables are read in order, and one that fills the
+/// batch ends it (the later tables come in the next), so a row never comes
+/// before a row it names: a correction after its passing, an undo after
+/// its check-in.
+pub(crate) async fn read_after(
+    db: &mut SqliteConnection,
+    after: &Cursor,
+    limit: i64,
+) -> sqlx::Result<(Vec<String>, Cursor)> {
+    let mut tables = Vec::with_capacity(TABLES.len());
+    let mut cursor = Cursor(Vec::with_capacity(TABLES.len()));
+    let mut left = limit.max(0);
+    for (i, table) in TABLES.iter().enumerate() {
+        if left == 0 {
+            tables.push("[]".to_owned());
+            cursor.0.push(after.at(i));
+            continue;
+        }
+        let (rows, last, count): (String, i64, i64) =
+            sqlx::query_as(sqlx::AssertSqlSafe(table.select_after()))
+                .bind(after.at(i))
+                .bind(left)
+                .fetch_one(&mut *db)
+                .await?;
+        tables.push(rows);
+        cursor.0.push(last);
+        left -= count;
+    }
+    Ok((tables, cursor))
 }
 
 /// How many facts of each table were new to a file.
@@ -319,4 +360,120 @@ pub(crate) async fn add_entrants(
     .rows_affected();
     crate::store::entrants::audit_added(db, last_id, operator, at_ms).await?;
     Ok(EntrantsAdded { added, conflicts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkin::{self, Desk};
+    use crate::model::Station;
+    use crate::store::EventFile;
+    use crate::timing::{self, Correction};
+
+    async fn all_facts(file: &EventFile) -> Vec<String> {
+        let mut reader = file.reader().acquire().await.unwrap();
+        read_all(&mut reader).await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn facts_read_in_batches_past_a_cursor_write_whole_into_another_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = EventFile::create(&dir.path().join("a.racedesk"))
+            .await
+            .unwrap();
+        crate::roster::demo(&a, 30, "test").await.unwrap();
+        let b_path = crate::backup::backup(&a, &dir.path().join("b"))
+            .await
+            .unwrap();
+        let b = EventFile::open(&b_path).await.unwrap();
+
+        // Facts of every kind, some naming others.
+        let station = Station {
+            id: "finish-a".into(),
+            name: "Finish".into(),
+            operator: "timer".into(),
+        };
+        let desk = Desk {
+            id: "desk-a".into(),
+            name: "Desk A".into(),
+            operator: "volunteer".into(),
+        };
+        let bibs: Vec<String> = crate::roster::entrants(&a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.bib.to_string())
+            .take(4)
+            .collect();
+        let event = crate::setup::event(&a).await.unwrap();
+        let gun = crate::model::parse_instant("07:30:00", event.date, event.time_zone).unwrap();
+        timing::start_race(&a, "MAR", None, gun, true, None, &station)
+            .await
+            .unwrap();
+        timing::undo_start(&a, "MAR", None, Some("pressed early"), &station)
+            .await
+            .unwrap();
+        timing::start_race(&a, "MAR", None, gun + 1000, true, None, &station)
+            .await
+            .unwrap();
+        for bib in &bibs {
+            checkin::check_in(&a, bib, &desk, None).await.unwrap();
+        }
+        checkin::undo(&a, &bibs[0], &desk).await.unwrap();
+        let mut captured = Vec::new();
+        for (n, bib) in bibs.iter().enumerate() {
+            let at = gun + 3_600_000 + i64::try_from(n).unwrap() * 1000;
+            captured.push(
+                timing::capture(&a, "finish", at, Some(bib), &station)
+                    .await
+                    .unwrap(),
+            );
+        }
+        timing::correct(
+            &a,
+            &captured[1].id,
+            Correction::Void,
+            Some("a double tap"),
+            &station,
+        )
+        .await
+        .unwrap();
+
+        // Read in batches of two, each written into the copy on its own.
+        let mut cursor = Cursor::default();
+        let mut batches = 0;
+        loop {
+            let mut reader = a.reader().acquire().await.unwrap();
+            let (tables, next) = read_after(&mut reader, &cursor, 2).await.unwrap();
+            drop(reader);
+            if next == cursor {
+                assert!(tables.iter().all(|t| t == "[]"), "{tables:?}");
+                break;
+            }
+            let mut tx = b.writer().begin().await.unwrap();
+            let added = write_all(&mut tx, &tables).await.unwrap();
+            tx.commit().await.unwrap();
+            assert!(added.added() <= 2, "{added:?}");
+            cursor = next;
+            batches += 1;
+            assert!(batches < 20, "the cursor moves on");
+        }
+        // 3 starts and undos, 5 check-ins and undos, 4 captures, 1 correction.
+        assert_eq!(batches, 7);
+        assert_eq!(all_facts(&a).await, all_facts(&b).await);
+
+        // Nothing past the cursor now; a new fact is.
+        let mut reader = a.reader().acquire().await.unwrap();
+        let (tables, same) = read_after(&mut reader, &cursor, 100).await.unwrap();
+        assert!(tables.iter().all(|t| t == "[]") && same == cursor);
+        drop(reader);
+        checkin::undo(&a, &bibs[1], &desk).await.unwrap();
+        let mut reader = a.reader().acquire().await.unwrap();
+        let (tables, next) = read_after(&mut reader, &cursor, 100).await.unwrap();
+        assert_eq!(tables.iter().filter(|t| *t != "[]").count(), 1);
+        assert!(tables[2].contains("undo"), "{tables:?}");
+        assert_ne!(next, cursor);
+        drop(reader);
+        b.close().await;
+    }
 }
