@@ -43,12 +43,8 @@ pub(crate) async fn run_rows<'r, const N: usize>(
     sql: &str,
     rows: impl IntoIterator<Item = [Value<'r>; N]>,
 ) -> sqlx::Result<u64> {
-    let sql = CString::new(sql).map_err(|_| RawError::generic("a NUL in the statement"))?;
     let mut handle = db.lock_handle().await?;
-    let statement = Statement::prepare(handle.as_raw_handle(), &sql)?;
-    if statement.parameters() != N {
-        return Err(RawError::generic("the rows do not fit the statement's parameters").into());
-    }
+    let statement = Statement::prepare(handle.as_raw_handle(), sql, N)?;
     let mut changed = 0;
     for row in rows {
         changed += statement.run(&row)?;
@@ -65,12 +61,8 @@ pub(crate) async fn select<T, const N: usize>(
     parameters: [Value<'_>; N],
     mut read: impl FnMut(&Row<'_>) -> T,
 ) -> sqlx::Result<Vec<T>> {
-    let sql = CString::new(sql).map_err(|_| RawError::generic("a NUL in the statement"))?;
     let mut handle = db.lock_handle().await?;
-    let statement = Statement::prepare(handle.as_raw_handle(), &sql)?;
-    if statement.parameters() != N {
-        return Err(RawError::generic("the values do not fit the statement's parameters").into());
-    }
+    let statement = Statement::prepare(handle.as_raw_handle(), sql, N)?;
     statement.bind(&parameters)?;
     let mut rows = Vec::new();
     loop {
@@ -138,7 +130,10 @@ struct Statement {
 }
 
 impl Statement {
-    fn prepare(db: NonNull<ffi::sqlite3>, sql: &CStr) -> Result<Self, RawError> {
+    /// Prepares `sql`, which must have `parameters` parameters: a row of
+    /// another width is refused before anything runs.
+    fn prepare(db: NonNull<ffi::sqlite3>, sql: &str, parameters: usize) -> Result<Self, RawError> {
+        let sql = CString::new(sql).map_err(|_| RawError::generic("a NUL in the statement"))?;
         let mut stmt = std::ptr::null_mut();
         // SAFETY: a handle locked for us, a NUL-terminated statement, an
         // out-pointer; on failure nothing is allocated.
@@ -155,7 +150,13 @@ impl Statement {
             return Err(RawError::from_handle(db));
         }
         let stmt = NonNull::new(stmt).ok_or_else(|| RawError::generic("an empty statement"))?;
-        Ok(Self { db, stmt })
+        let statement = Self { db, stmt };
+        if statement.parameters() != parameters {
+            return Err(RawError::generic(
+                "the values do not fit the statement's parameters",
+            ));
+        }
+        Ok(statement)
     }
 
     fn parameters(&self) -> usize {

@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
-import { CLI, byTest, choose, click, closeAll, find, memoryMiB, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, byTest, choose, click, closeAll, find, memoryMiB, pressOn, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -259,13 +259,19 @@ describe("racedesk in its window", () => {
     const { session } = app;
     await waitText(session, "event-title", "Pyongyang", 20000);
     await click(session, "tab-event");
-    await type(session, "open-path", other);
-    await click(session, "open-merge");
-    await waitText(session, "event-message", "1 new (1 check-ins and undos), 0 already here");
+    // As a director types: into the field that has the focus, then Tab to
+    // the merge button and Enter.
+    await click(session, "open-path");
+    const press = pressOn(session);
+    await press(other);
+    for (let i = 0; i < 6 && (await session.switchTo().activeElement().getAttribute("data-testid")) !== "open-merge"; i++) await press(Key.TAB);
+    assert.equal(await session.switchTo().activeElement().getAttribute("data-testid"), "open-merge", "Tab reaches the merge button");
+    await press(Key.ENTER);
+    await waitText(session, "merge-message", "1 new (1 check-ins and undos), 0 already here");
     const counts = JSON.parse(execFileSync(CLI, ["--db", db, "checkin", "status", "--format", "json"], { encoding: "utf8" }));
     assert.equal(counts.total.checkedIn, 1, "the other desk's check-in is in this event now");
-    await click(session, "open-merge");
-    await waitText(session, "event-message", "0 new (nothing new), 1 already here");
+    await press(Key.ENTER);
+    await waitText(session, "merge-message", "0 new (nothing new), 1 already here");
     await stop(app);
   });
 });
