@@ -23,6 +23,8 @@ mod changes;
 mod stations;
 // Stations sharing one event: merging their files.
 mod sync;
+// Stations sharing one event over the network: hub, join, refusals.
+mod share;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

@@ -26,7 +26,7 @@ use sqlx::sqlite::{
 
 use crate::error::OpenError;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// `PRAGMA application_id` of every racedesk file ("RACE"), so another
 /// program's SQLite file is recognised and left alone.

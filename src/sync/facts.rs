@@ -151,10 +151,42 @@ impl Table {
             })
             .collect();
         format!(
-            "INSERT INTO {} ({}) SELECT {} FROM json_each(?) j WHERE true ON CONFLICT DO NOTHING",
+            "INSERT INTO {} ({}) SELECT {} FROM json_each(?1) j WHERE {} ON CONFLICT DO NOTHING",
             self.name,
             columns.join(", "),
-            values.join(", ")
+            values.join(", "),
+            self.not_forged()
+        )
+    }
+
+    /// Where a row's station is, in the row as it travels.
+    fn station(&self) -> usize {
+        self.columns()
+            .iter()
+            .position(|c| *c == "station")
+            .unwrap_or(0)
+    }
+
+    /// A row a hub stores from the station sending it (`?2`; none for a
+    /// merge): its own, or one of a station that never joined this hub (a
+    /// station of an earlier hub, whose rows another brings along). A new
+    /// row in the name of another joined station is forged and left out.
+    fn not_forged(&self) -> String {
+        let s = self.station();
+        format!(
+            "(?2 IS NULL OR j.value ->> {s} = ?2
+              OR j.value ->> {s} NOT IN (SELECT id FROM sync_station))"
+        )
+    }
+
+    /// How many rows of a JSON array (`?1`) [`Table::insert_new`] leaves
+    /// out as forged: new here, in the name of another joined station.
+    fn count_forged(&self) -> String {
+        format!(
+            "SELECT count(*) FROM json_each(?1) j
+             WHERE NOT {} AND NOT EXISTS (SELECT 1 FROM {} t WHERE t.id = j.value ->> 0)",
+            self.not_forged(),
+            self.name
         )
     }
 }
@@ -174,7 +206,7 @@ pub(crate) async fn read_all(db: &mut SqliteConnection) -> sqlx::Result<Vec<Stri
 pub struct Cursor(pub Vec<i64>);
 
 impl Cursor {
-    fn at(&self, table: usize) -> i64 {
+    pub(crate) fn at(&self, table: usize) -> i64 {
         self.0.get(table).copied().unwrap_or(0)
     }
 }
@@ -189,6 +221,16 @@ pub(crate) async fn read_after(
     after: &Cursor,
     limit: i64,
 ) -> sqlx::Result<(Vec<String>, Cursor)> {
+    let (tables, cursor, _) = read_batch(db, after, limit).await?;
+    Ok((tables, cursor))
+}
+
+/// [`read_after`], with the number of rows read.
+pub(crate) async fn read_batch(
+    db: &mut SqliteConnection,
+    after: &Cursor,
+    limit: i64,
+) -> sqlx::Result<(Vec<String>, Cursor, i64)> {
     let mut tables = Vec::with_capacity(TABLES.len());
     let mut cursor = Cursor(Vec::with_capacity(TABLES.len()));
     let mut left = limit.max(0);
@@ -208,7 +250,7 @@ pub(crate) async fn read_after(
         cursor.0.push(last);
         left -= count;
     }
-    Ok((tables, cursor))
+    Ok((tables, cursor, limit.max(0) - left))
 }
 
 /// How many facts of each table were new to a file.
@@ -273,14 +315,43 @@ impl Added {
 /// transaction, each row once. A row that names a row this file does not
 /// have (a start of a race it does not know) fails the whole write.
 pub(crate) async fn write_all(db: &mut SqliteConnection, tables: &[String]) -> sqlx::Result<Added> {
+    Ok(write_from(db, tables, None).await?.0)
+}
+
+/// [`write_all`] at a hub, from the station `sender`: rows new here in the
+/// name of another station that joined this hub are left out, and counted
+/// (the second of the pair).
+pub(crate) async fn write_from(
+    db: &mut SqliteConnection,
+    tables: &[String],
+    sender: Option<&str>,
+) -> sqlx::Result<(Added, u64)> {
     let mut added = Added::default();
+    let mut forged = 0u64;
     for (table, rows) in TABLES.iter().zip(tables) {
         let offered: i64 = sqlx::query_scalar("SELECT json_array_length(?)")
             .bind(rows)
             .fetch_one(&mut *db)
             .await?;
+        if offered == 0 {
+            added.tables.push(TableAdded {
+                table: table.name.to_owned(),
+                added: 0,
+                offered: 0,
+            });
+            continue;
+        }
+        if sender.is_some() {
+            let left_out: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(table.count_forged()))
+                .bind(rows)
+                .bind(sender)
+                .fetch_one(&mut *db)
+                .await?;
+            forged += u64::try_from(left_out).unwrap_or(0);
+        }
         let new = sqlx::query(sqlx::AssertSqlSafe(table.insert_new()))
             .bind(rows)
+            .bind(sender)
             .execute(&mut *db)
             .await?
             .rows_affected();
@@ -290,19 +361,74 @@ pub(crate) async fn write_all(db: &mut SqliteConnection, tables: &[String]) -> s
             offered: u64::try_from(offered).unwrap_or(0),
         });
     }
-    Ok(added)
+    Ok((added, forged))
+}
+
+/// How many facts a file stored past `after`, table by table (in the
+/// order of [`TABLES`]): what a station holds that its hub has not
+/// confirmed.
+pub(crate) async fn count_after(
+    db: &mut SqliteConnection,
+    after: &Cursor,
+) -> sqlx::Result<Vec<u64>> {
+    let mut counts = Vec::with_capacity(TABLES.len());
+    for (i, table) in TABLES.iter().enumerate() {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {} WHERE rowid > ?",
+            table.name
+        )))
+        .bind(after.at(i))
+        .fetch_one(&mut *db)
+        .await?;
+        counts.push(u64::try_from(count).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// The newest rowid of each fact table: a cursor past everything.
+pub(crate) async fn cursor_at_end(db: &mut SqliteConnection) -> sqlx::Result<Cursor> {
+    let mut cursor = Cursor(Vec::with_capacity(TABLES.len()));
+    for table in &TABLES {
+        let last: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(max(rowid), 0) FROM {}",
+            table.name
+        )))
+        .fetch_one(&mut *db)
+        .await?;
+        cursor.0.push(last);
+    }
+    Ok(cursor)
+}
+
+/// The names of the fact tables with their words, in order.
+pub(crate) fn table_words() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TABLES.iter().map(|t| (t.name, t.what))
 }
 
 /// Every entrant of a file as a JSON array of rows: uid (hex), bib, race
 /// uid (hex), and the fields of the roster, in the order [`add_entrants`]
 /// reads them.
 pub(crate) async fn read_entrants(db: &mut SqliteConnection) -> sqlx::Result<String> {
-    sqlx::query_scalar(
+    Ok(read_entrants_after(db, 0, i64::MAX).await?.0)
+}
+
+/// The entrants added to a file after the entrant id `after`, at most
+/// `limit`, with the last id read and the count.
+pub(crate) async fn read_entrants_after(
+    db: &mut SqliteConnection,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<(String, i64, i64)> {
+    sqlx::query_as(
         "SELECT json_group_array(json_array(hex(e.uid), e.bib, hex(r.uid), e.given_name,
                 e.family_name, e.native_name, e.gender, e.birth_date, e.age, e.nationality,
-                e.city, e.team, e.chip, e.phone, e.emergency_contact, e.medical_note, e.extra))
-         FROM entrant e JOIN race r ON r.id = e.race_id",
+                e.city, e.team, e.chip, e.phone, e.emergency_contact, e.medical_note, e.extra)),
+                coalesce(max(e.id), ?1), count(*)
+         FROM (SELECT * FROM entrant WHERE id > ?1 ORDER BY id LIMIT ?2) e
+         JOIN race r ON r.id = e.race_id",
     )
+    .bind(after)
+    .bind(limit.max(0))
     .fetch_one(db)
     .await
 }

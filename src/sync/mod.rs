@@ -7,10 +7,21 @@
 //! - [`facts`]: the fact tables, read out as rows that travel and written
 //!   in once each;
 //! - [`merge`]: another station's copy of the event (a file on a stick)
-//!   brought into this one.
+//!   brought into this one;
+//! - [`hub`]: a station sharing its event on the venue's network;
+//! - [`station`]: a station's link to the hub it joined;
+//! - [`trust`]: the join code, and the hub's certificate it pins;
+//! - [`wire`]: what travels between them.
 
 pub mod facts;
+pub mod hub;
 pub mod merge;
+pub mod station;
+pub mod trust;
+pub mod wire;
 
 pub use facts::{Added, EntrantsAdded, TableAdded};
+pub use hub::{Sharing, StationSeen, remove_station, share, stations};
 pub use merge::{Merged, merge_file};
+pub use station::{LinkStatus, join, run, status};
+pub use trust::JoinCode;

@@ -95,6 +95,18 @@ enum Command {
         /// The other station's event file (only read).
         file: PathBuf,
     },
+    /// Shares this event on the venue's network until stopped: its first
+    /// line is `hub ADDRESS CODE`, what a station joins with.
+    Hub(sync::HubArgs),
+    /// Joins the hub at ADDRESS with the CODE it shows, copying its event
+    /// into --db FILE when the file does not exist yet, and keeps this
+    /// file in step with it until stopped.
+    Join(sync::JoinArgs),
+    /// The link to the hub: connected, last heard, facts waiting, clock.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
+    /// The stations that joined this hub (list, remove).
+    Stations(sync::StationsArgs),
 }
 
 fn main() -> ExitCode {
@@ -105,10 +117,16 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // A hub serves many stations at once: all the machine's cores. The
+    // other commands start faster on one thread.
+    let runtime = if matches!(cli.command, Command::Hub(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -154,5 +172,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,
         Command::Merge { file } => sync::merge(db, &file, operator).await,
+        Command::Hub(args) => sync::hub(db, args).await,
+        Command::Join(args) => sync::join(db, args).await,
+        Command::Sync(command) => sync::sync(db, command).await,
+        Command::Stations(args) => sync::stations(db, args).await,
     }
 }

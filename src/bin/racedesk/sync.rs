@@ -1,12 +1,20 @@
-//! Sharing the event between stations: `merge` brings in another
-//! station's copy of the event carried on a stick.
+//! Sharing the event between stations: `hub` shares it on the network,
+//! `join` keeps a station's copy in step with a hub, `sync status` and
+//! `stations` say how that goes, and `merge` brings in another station's
+//! copy of the event carried on a stick.
 
+use std::net::SocketAddr;
 use std::path::Path;
+
+use clap::{Args, Subcommand, ValueEnum};
 
 use crate::common::*;
 
 /// `merge FILE`: every fact of FILE that this file lacks, added once.
 pub async fn merge(db: &Path, other: &Path, operator: &str) -> Result<(), Failure> {
+    if other.is_dir() {
+        return Err(bad("FILE", format!("{} is a folder", other.display())));
+    }
     let file = open(db).await?;
     let merged = racedesk::sync::merge_file(&file, other, operator).await?;
     let facts = &merged.facts;
@@ -25,4 +33,223 @@ pub async fn merge(db: &Path, other: &Path, operator: &str) -> Result<(), Failur
         );
     }
     Ok(())
+}
+
+#[derive(Args)]
+pub struct HubArgs {
+    /// Where to listen: an address of this machine and a port (0.0.0.0
+    /// for every network it is on).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:7420")]
+    listen: SocketAddr,
+}
+
+/// `hub`: shares the event until Ctrl+C or SIGTERM.
+pub async fn hub(db: &Path, args: HubArgs) -> Result<(), Failure> {
+    let file = open(db).await?;
+    let sharing = racedesk::sync::share(&file, args.listen).await?;
+    let addresses = racedesk::sync::hub::reachable_at(sharing.address());
+    let first = addresses.first().copied().unwrap_or(sharing.address());
+    emit(format!("hub {first} {}\n", sharing.code()).as_bytes())?;
+    for other in addresses.iter().skip(1) {
+        eprintln!("also reachable at {other}");
+    }
+    stopped().await;
+    sharing.stop();
+    Ok(())
+}
+
+/// Until Ctrl+C, or SIGTERM where there is one.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[derive(Args)]
+pub struct JoinArgs {
+    /// The hub's address and port, as it shows them.
+    address: String,
+    /// The join code the hub shows (dashes and case do not matter).
+    code: String,
+    /// This station's name on the director's Stations view.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+/// `join ADDRESS CODE`: joins, says so, and keeps in step until stopped.
+pub async fn join(db: &Path, args: JoinArgs) -> Result<(), Failure> {
+    let station = station_id();
+    let name = args.name.unwrap_or_else(|| station.clone());
+    let file = racedesk::sync::join(db, &args.address, &args.code, &station, &name).await?;
+    let file = opened(db, file);
+    emit(format!("joined {} as {station}\n", args.address.trim()).as_bytes())?;
+    tokio::select! {
+        outcome = racedesk::sync::run(file, &station) => outcome.map_err(Failure::from),
+        () = stopped() => Ok(()),
+    }
+}
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Whether the link is connected, when the hub was last heard, how
+    /// many facts it has not confirmed, the clock's offset.
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub async fn sync(db: &Path, command: SyncCommand) -> Result<(), Failure> {
+    let SyncCommand::Status { format } = command;
+    let file = open_to_read(db).await?;
+    let status = racedesk::sync::status(&file).await?;
+    match (format, status) {
+        (Format::Json, status) => {
+            let mut out = Vec::new();
+            json_to(&mut out, &status_json(status.as_ref()))?;
+            emit(&out)
+        }
+        (Format::Text, None) => emit(b"not joined to a hub\n"),
+        (Format::Text, Some(status)) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let heard = status.last_heard_ms.map_or("never".to_owned(), |t| {
+                format!("{:.1} s ago", (now - t) as f64 / 1000.0)
+            });
+            let waiting = if status.waiting == 0 {
+                "nothing waiting to be sent".to_owned()
+            } else {
+                let parts: Vec<String> = status
+                    .waiting_by_kind
+                    .iter()
+                    .map(|w| format!("{} {}", w.count, kind_words(&w.kind)))
+                    .collect();
+                format!("{} waiting to be sent", parts.join(", "))
+            };
+            let offset = status
+                .offset_ms
+                .map_or("not measured".to_owned(), |o| format!("{o:+} ms"));
+            let mut text = format!(
+                "hub {}: {}; last heard {heard}; {waiting}; clock {offset}\n",
+                status.hub,
+                if status.connected {
+                    "connected"
+                } else {
+                    "not connected"
+                },
+            );
+            if let Some(error) = &status.error {
+                text.push_str(&format!("last problem: {error}\n"));
+            }
+            emit(text.as_bytes())
+        }
+    }
+}
+
+/// The JSON of `sync status`: `connected`, `last_heard_ms`, `waiting`,
+/// `offset_ms` (and what is waiting, by kind); `joined: false` when this
+/// file never joined a hub.
+fn status_json(status: Option<&racedesk::sync::LinkStatus>) -> serde_json::Value {
+    match status {
+        None => serde_json::json!({ "joined": false, "connected": false, "waiting": 0 }),
+        Some(s) => serde_json::json!({
+            "joined": true,
+            "hub": s.hub,
+            "connected": s.connected,
+            "last_heard_ms": s.last_heard_ms,
+            "waiting": s.waiting,
+            "waiting_by_kind": s.waiting_by_kind.iter()
+                .map(|w| (w.kind.clone(), serde_json::Value::from(w.count)))
+                .collect::<serde_json::Map<_, _>>(),
+            "offset_ms": s.offset_ms,
+            "error": s.error,
+        }),
+    }
+}
+
+fn kind_words(kind: &str) -> &str {
+    match kind {
+        "checkin" => "check-ins",
+        "passing" => "captures",
+        "correction" => "corrections",
+        "race_start" => "starts",
+        "start_undo" => "undone starts",
+        "crossing" => "crossing entries",
+        "runner_status" => "statuses",
+        "entrant" => "walk-ups",
+        other => other,
+    }
+}
+
+#[derive(Args)]
+pub struct StationsArgs {
+    #[command(subcommand)]
+    command: Option<StationsCommand>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum StationsCommand {
+    /// Refuses a station from now on (a lost or stolen laptop).
+    Remove { station: String },
+}
+
+/// `stations`: the hub's stations, or `stations remove ID`.
+pub async fn stations(db: &Path, args: StationsArgs) -> Result<(), Failure> {
+    if let Some(StationsCommand::Remove { station }) = args.command {
+        let file = open(db).await?;
+        racedesk::sync::remove_station(&file, &station).await?;
+        return emit(format!("removed {station}\n").as_bytes());
+    }
+    let file = open_to_read(db).await?;
+    let stations = racedesk::sync::stations(&file).await?;
+    let mut out = Vec::new();
+    match args.format {
+        Format::Json => json_to(&mut out, &stations)?,
+        Format::Text => {
+            let now = chrono::Utc::now().timestamp_millis();
+            for s in &stations {
+                let seen = s.last_seen_ms.map_or("never".to_owned(), |t| {
+                    format!("{:.0} s ago", (now - t) as f64 / 1000.0)
+                });
+                let offset = s.offset_ms.map_or("-".to_owned(), |o| format!("{o:+} ms"));
+                let mut marks = Vec::new();
+                if s.removed {
+                    marks.push("REMOVED");
+                } else if s.silent {
+                    marks.push("SILENT");
+                }
+                if s.clock_off {
+                    marks.push("CLOCK OFF");
+                }
+                out.extend_from_slice(
+                    format!(
+                        "{}\t{}\tlast seen {seen}\t{} waiting\tclock {offset}\t{}\t{}\n",
+                        s.id,
+                        s.name,
+                        s.waiting,
+                        s.version,
+                        marks.join(" ")
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+    }
+    emit(&out)
 }

@@ -1,0 +1,530 @@
+//! Stations sharing one event over the network: a hub and stations as
+//! separate `racedesk` processes on loopback, with real files, real TLS
+//! and real TCP; and the hub's refusals, asked by a raw HTTPS client as a
+//! stranger or a misbehaving station would.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{TestEvent, text};
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn command(db: &Path, station: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_racedesk"));
+    command
+        .arg("--db")
+        .arg(db)
+        .env_remove("RACEDESK_DB")
+        .env("RACEDESK_STATION", station);
+    command
+}
+
+/// Starts a process and waits (at most 30 s) for its first line on stdout.
+fn start(mut command: Command) -> (Running, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start racedesk");
+    let stdout = child.stdout.take().expect("stdout");
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    let line = receive
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a first line within 30 s");
+    (Running(child), line.trim().to_owned())
+}
+
+/// `racedesk hub`: the process, its address and its code.
+fn hub(db: &Path, listen: &str) -> (Running, String, String) {
+    let mut command = command(db, "hub");
+    command.args(["hub", "--listen", listen]);
+    let (running, line) = start(command);
+    let parts: Vec<&str> = line.split(' ').collect();
+    assert_eq!(parts.len(), 3, "hub ADDRESS CODE: {line}");
+    assert_eq!(parts[0], "hub", "{line}");
+    (running, parts[1].to_owned(), parts[2].to_owned())
+}
+
+fn join(db: &Path, station: &str, address: &str, code: &str) -> Running {
+    let mut command = command(db, station);
+    command.args(["join", address, code, "--name", station]);
+    let (running, line) = start(command);
+    assert_eq!(line, format!("joined {address} as {station}"));
+    running
+}
+
+/// Waits (at most `seconds`) until `done` holds; says whether it did.
+fn until(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done()
+}
+
+/// Runs a future on a runtime of its own: the process tests here are
+/// synchronous.
+fn blocking<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(work)
+}
+
+/// A query's one number, on a file another process is writing.
+fn number(db: &Path, sql: &str) -> i64 {
+    blocking(scalar(db, sql))
+}
+
+/// The ids of a file's check-ins, in order.
+fn checkin_ids(db: &Path) -> Vec<String> {
+    let ids: String = blocking(scalar(
+        db,
+        "SELECT coalesce(group_concat(id, ' '), '') FROM (SELECT id FROM checkin ORDER BY id)",
+    ));
+    ids.split(' ')
+        .filter(|id| !id.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn demo(dir: &Path, entrants: &str) -> PathBuf {
+    let db = dir.join("hub.racedesk");
+    let out = crate::support::racedesk(&[
+        "--db",
+        &db.to_string_lossy(),
+        "demo",
+        "--entrants",
+        entrants,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    db
+}
+
+fn check_in(db: &Path, station: &str, bib: &str) {
+    let out = command(db, station)
+        .args(["checkin", bib, "--desk", station])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+fn sync_status(db: &Path) -> serde_json::Value {
+    let out = command(db, "any")
+        .args(["sync", "status", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn stations_joined_to_a_hub_see_each_others_check_ins_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "300");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    let _a = join(&a, "desk-a", &address, &code);
+    let _b = join(&b, "desk-b", &address, &code);
+    // Each joined with a whole copy of the event.
+    assert_eq!(number(&a, "SELECT count(*) FROM entrant"), 300);
+    assert_eq!(number(&b, "SELECT count(*) FROM entrant"), 300);
+    // Nothing of the hub's secrets or stations travelled.
+    assert_eq!(number(&a, "SELECT count(*) FROM hub_identity"), 0);
+    assert_eq!(number(&a, "SELECT count(*) FROM sync_station"), 0);
+
+    for bib in ["1", "2", "3"] {
+        check_in(&a, "desk-a", bib);
+    }
+    check_in(&b, "desk-b", "4");
+    check_in(&hub_db, "hub", "5");
+    let all_there = until(20, || {
+        [&hub_db, &a, &b]
+            .iter()
+            .all(|db| number(db, "SELECT count(*) FROM checkin") == 5)
+    });
+    assert!(all_there, "five check-ins on every station");
+    assert_eq!(checkin_ids(&a), checkin_ids(&b));
+    assert_eq!(checkin_ids(&a), checkin_ids(&hub_db));
+
+    // The station says it is connected, with nothing waiting, and its
+    // clock (the same machine's) within a second of the hub's.
+    let status = sync_status(&a);
+    assert_eq!(status["joined"], true, "{status}");
+    assert!(until(5, || sync_status(&a)["waiting"] == 0));
+    let status = sync_status(&a);
+    assert_eq!(status["connected"], true, "{status}");
+    assert!(status["last_heard_ms"].as_i64().is_some(), "{status}");
+    assert!(
+        status["offset_ms"].as_i64().is_some_and(|o| o.abs() < 1000),
+        "{status}"
+    );
+
+    // The hub lists both stations, heard from just now.
+    let out = command(&hub_db, "hub")
+        .args(["stations", "--format", "json"])
+        .output()
+        .unwrap();
+    let stations: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = stations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{stations}");
+    assert!(
+        ids.contains(&"desk-a") && ids.contains(&"desk-b"),
+        "{stations}"
+    );
+    assert!(
+        stations
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["silent"] == false && s["removed"] == false),
+        "{stations}"
+    );
+}
+
+#[test]
+fn a_desk_keeps_checking_in_while_its_hub_is_killed_and_all_arrives_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "200");
+    let (hub_process, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let _a = join(&a, "desk-a", &address, &code);
+    let mut hub_process = Some(hub_process);
+    let mut bib = 1;
+    for round in 0..5 {
+        // The hub dies without a word (SIGKILL); the desk goes on, each
+        // check-in acknowledged from its own file.
+        if let Some(running) = hub_process.take() {
+            running.kill();
+        }
+        for _ in 0..4 {
+            check_in(&a, "desk-a", &bib.to_string());
+            bib += 1;
+        }
+        assert!(
+            until(15, || sync_status(&a)["connected"] == false),
+            "round {round}: the desk says it lost the hub"
+        );
+        assert!(sync_status(&a)["waiting"].as_u64().unwrap_or(0) > 0);
+        // The hub comes back on the same address, with a new code: the
+        // desk is trusted by its credential, and sends what waited.
+        let (running, again, _new_code) = hub(&hub_db, &address);
+        assert_eq!(again, address);
+        hub_process = Some(running);
+        let expected = i64::from(bib - 1);
+        assert!(
+            until(20, || number(&hub_db, "SELECT count(*) FROM checkin")
+                == expected),
+            "round {round}: every check-in reached the hub"
+        );
+    }
+    assert!(until(10, || sync_status(&a)["waiting"] == 0));
+    assert_eq!(checkin_ids(&a), checkin_ids(&hub_db));
+    assert_eq!(checkin_ids(&a).len(), 20);
+    for db in [&a, &hub_db] {
+        let out = Command::new(env!("CARGO_BIN_EXE_racedesk"))
+            .arg("--db")
+            .arg(db)
+            .args(["checkin", "status", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+}
+
+/// A raw HTTPS client that trusts any certificate: a stranger on the
+/// venue's WiFi, or a station whose requests we write by hand.
+fn stranger() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// One value a query gives, read from a file another part of the test
+/// (or another process) may be writing.
+async fn scalar<T>(db: &Path, sql: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + Unpin,
+{
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let value = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    value
+}
+
+/// A station's credential, as its file keeps it.
+async fn credential(db: &Path) -> String {
+    scalar(db, "SELECT credential FROM sync_link").await
+}
+
+async fn count(file: &racedesk::EventFile, table: &str) -> i64 {
+    scalar(file.path(), &format!("SELECT count(*) FROM {table}")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_serving() {
+    let event = TestEvent::new().await;
+    event.add_runner("1", "MAR").await;
+    event.add_runner("2", "MAR").await;
+    let hub = racedesk::sync::share(&event.file, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("https://{}", hub.address());
+    let code = hub.code().to_string();
+    let protocol = racedesk::sync::wire::protocol();
+    let event_id: String = scalar(&event.path(), "SELECT hex(uid) FROM event").await;
+
+    // Two real stations join.
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    let address = hub.address().to_string();
+    let a_file = racedesk::sync::join(&a, &address, &code, "desk-a", "Desk A")
+        .await
+        .unwrap();
+    let b_file = racedesk::sync::join(&b, &address, &code, "desk-b", "Desk B")
+        .await
+        .unwrap();
+    a_file.close().await;
+    b_file.close().await;
+    let a_credential = credential(&a).await;
+
+    // A code typed wrong, and a code of the same hub that is not the
+    // current one: refused, nothing joined.
+    let mut wrong = code.clone().into_bytes();
+    let last = wrong.len() - 1;
+    wrong[last] = if wrong[last] == b'0' { b'1' } else { b'0' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let refused = racedesk::sync::join(
+        &dir.path().join("c.racedesk"),
+        &address,
+        &wrong,
+        "desk-c",
+        "C",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("join code") || refused.to_string().contains("not the hub"),
+        "{refused}"
+    );
+    assert!(!dir.path().join("c.racedesk").exists());
+
+    let client = stranger();
+    let rows_of = |station: &str, id: &str| {
+        // A check-in row as it travels (see sync::facts::TABLES).
+        let checkin = serde_json::json!([[
+            id,
+            "00",
+            "in",
+            null,
+            station,
+            999,
+            "Desk",
+            "volunteer",
+            1_800_000_000_000i64,
+            null
+        ]]);
+        serde_json::json!({
+            "event": event_id,
+            "report": { "sent_ms": 0, "offset_ms": null, "waiting": 0 },
+            "rows": {
+                "entrants": "[]",
+                "tables": ["[]", "[]", checkin.to_string(), "[]", "[]", "[]", "[]"],
+            },
+        })
+    };
+    let push = |credential: &str, station: &str, body: serde_json::Value, protocol: &str| {
+        client
+            .post(format!("{base}/v1/push"))
+            .header("x-racedesk-protocol", protocol)
+            .header("x-racedesk-station", station)
+            .bearer_auth(credential)
+            .json(&body)
+            .send()
+    };
+    let before = count(&event.file, "checkin").await;
+
+    // A device that never joined.
+    let answer = push("", "desk-x", rows_of("desk-x", "x1"), &protocol)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    // A joined station's id with another's credential.
+    let answer = push(&a_credential, "desk-b", rows_of("desk-b", "x2"), &protocol)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    // Another racedesk version.
+    let answer = push(
+        &a_credential,
+        "desk-a",
+        rows_of("desk-a", "x3"),
+        "racedesk 0.0.1 schema 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 409);
+    let refusal: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(refusal["code"], "version", "{refusal}");
+    // Rows of another event.
+    let mut other = rows_of("desk-a", "x4");
+    other["event"] = serde_json::json!("00112233445566778899AABBCCDDEEFF");
+    let answer = push(&a_credential, "desk-a", other, &protocol)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 409);
+    // Rows that are not rows.
+    let mut junk = rows_of("desk-a", "x5");
+    junk["rows"]["tables"][2] = serde_json::json!("this is not JSON");
+    let answer = push(&a_credential, "desk-a", junk, &protocol)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400, "{:?}", answer.text().await);
+    // A station forging a row in another joined station's name: the row
+    // is left out and counted.
+    let answer = push(&a_credential, "desk-a", rows_of("desk-b", "x6"), &protocol)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let pushed: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(pushed["refused"], 1, "{pushed}");
+    assert_eq!(pushed["added"], 0, "{pushed}");
+    // 100 MB in one request: refused before it is read whole.
+    let flood = vec![b' '; 100 * 1024 * 1024];
+    let answer = client
+        .post(format!("{base}/v1/push"))
+        .header("x-racedesk-protocol", &protocol)
+        .header("x-racedesk-station", "desk-a")
+        .bearer_auth(&a_credential)
+        .header("content-type", "application/json")
+        .body(flood)
+        .send()
+        .await;
+    if let Ok(answer) = answer {
+        assert_eq!(answer.status(), 413);
+    }
+    assert_eq!(
+        count(&event.file, "checkin").await,
+        before,
+        "nothing written"
+    );
+
+    // The station's own row, sent three times and out of order with
+    // another: stored once each, the hub's numbering grows by two.
+    let uid: String = scalar(&event.path(), "SELECT hex(uid) FROM entrant LIMIT 1").await;
+    let row = |id: &str, seq: i64| {
+        serde_json::json!([
+            id,
+            uid,
+            "in",
+            null,
+            "desk-a",
+            seq,
+            "Desk",
+            "v",
+            1_800_000_000_000i64,
+            null
+        ])
+    };
+    let batch = |rows: Vec<serde_json::Value>| {
+        let mut body = rows_of("desk-a", "unused");
+        body["rows"]["tables"][2] = serde_json::json!(serde_json::Value::Array(rows).to_string());
+        body
+    };
+    let first = "01900000-0000-7000-8000-000000000001";
+    let second = "01900000-0000-7000-8000-000000000002";
+    for body in [
+        batch(vec![row(second, 2), row(first, 1)]),
+        batch(vec![row(first, 1)]),
+        batch(vec![row(first, 1), row(second, 2)]),
+    ] {
+        let answer = push(&a_credential, "desk-a", body, &protocol)
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{:?}", answer.text().await);
+    }
+    assert_eq!(count(&event.file, "checkin").await, before + 2);
+    let numbering = count(&event.file, "checkin WHERE rowid > 0").await;
+    assert_eq!(numbering, before + 2);
+
+    // The director removes desk A: refused from then on; desk B is served.
+    racedesk::sync::remove_station(&event.file, "desk-a")
+        .await
+        .unwrap();
+    let answer = push(
+        &a_credential,
+        "desk-a",
+        batch(vec![row(first, 1)]),
+        &protocol,
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 403);
+    let b_credential = credential(&b).await;
+    let answer = client
+        .post(format!("{base}/v1/pull"))
+        .header("x-racedesk-protocol", &protocol)
+        .header("x-racedesk-station", "desk-b")
+        .bearer_auth(&b_credential)
+        .json(&serde_json::json!({
+            "event": event_id,
+            "report": { "sent_ms": 0, "offset_ms": null, "waiting": 0 },
+            "after": { "facts": [], "entrants": 0 },
+            "limit": 100,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let pulled: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        pulled["rows"]["tables"][2]
+            .as_str()
+            .unwrap()
+            .contains(first),
+        "{pulled}"
+    );
+    hub.stop();
+}
