@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::results::RaceResults;
 use crate::roster::RosterTable;
 use crate::store::EventFile;
+use crate::sync::Sharing;
 use crate::timing::CaptureClock;
 
 /// How often the backup loop looks at the clock and its interval.
@@ -55,6 +56,19 @@ pub struct Session {
     backups: Mutex<Option<Backups>>,
     last_backup: Mutex<Option<(PathBuf, i64)>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// This event shared on the network, while it is.
+    sharing: tokio::sync::Mutex<Option<Sharing>>,
+    /// The link to the hub this file joined, while it runs.
+    link: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// The event as this station shares it: where stations reach it, and the
+/// code they join with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+pub struct Shared {
+    pub addresses: Vec<String>,
+    pub code: String,
 }
 
 impl Session {
@@ -74,6 +88,8 @@ impl Session {
             backups: Mutex::new(None),
             last_backup: Mutex::new(None),
             tasks: Mutex::new(Vec::new()),
+            sharing: Default::default(),
+            link: Mutex::new(None),
         });
         let weak = Arc::downgrade(&session);
         let tasks = vec![
@@ -110,8 +126,11 @@ impl Session {
     }
 
     /// Switches to another event file; the old one is closed. The next
-    /// change said is a change of everything.
+    /// change said is a change of everything. Sharing and the link to a
+    /// hub belong to the old file: they stop.
     pub async fn switch_to(&self, file: EventFile) {
+        self.stop_sharing().await;
+        self.stop_link();
         let path = file.path().to_owned();
         let old = std::mem::replace(&mut *self.file.write().await, file);
         if old.path() != path {
@@ -177,9 +196,86 @@ impl Session {
         self.last_backup.lock().ok().and_then(|l| l.clone())
     }
 
+    /// Shares the open event on the network at `listen`; sharing already
+    /// on is stopped first (a new code).
+    pub async fn share(&self, listen: std::net::SocketAddr) -> Result<Shared> {
+        let mut sharing = self.sharing.lock().await;
+        if let Some(old) = sharing.take() {
+            old.stop();
+        }
+        let shared = crate::sync::share(&self.file().await, listen).await?;
+        let said = Shared {
+            addresses: crate::sync::hub::reachable_at(shared.address())
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            code: shared.code().to_string(),
+        };
+        *sharing = Some(shared);
+        Ok(said)
+    }
+
+    /// Where and with which code the event is shared; none when it is not.
+    pub async fn shared(&self) -> Option<Shared> {
+        self.sharing.lock().await.as_ref().map(|s| Shared {
+            addresses: crate::sync::hub::reachable_at(s.address())
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            code: s.code().to_string(),
+        })
+    }
+
+    /// Stops listening; the stations keep their copies and wait.
+    pub async fn stop_sharing(&self) {
+        if let Some(sharing) = self.sharing.lock().await.take() {
+            sharing.stop();
+        }
+    }
+
+    /// Keeps the open file in step with the hub it joined (from now, and
+    /// until the file is switched or the hub refuses this station).
+    pub fn start_link(self: &Arc<Self>) {
+        self.stop_link();
+        let weak = Arc::downgrade(self);
+        let task = tokio::spawn(async move {
+            let Some(session) = weak.upgrade() else {
+                return;
+            };
+            let file = session.file().await;
+            let station = session.station.clone();
+            drop(session);
+            // Why it stopped (the hub refused this station) is in the
+            // file's link, for every screen.
+            if let Err(e) = crate::sync::run(file, &station).await {
+                tracing::warn!(error = %e, "the link to the hub stopped");
+            }
+        });
+        if let Ok(mut link) = self.link.lock() {
+            *link = Some(task);
+        }
+    }
+
+    /// Whether the link to a hub runs now.
+    pub fn linked(&self) -> bool {
+        self.link
+            .lock()
+            .ok()
+            .is_some_and(|l| l.as_ref().is_some_and(|t| !t.is_finished()))
+    }
+
+    /// Stops keeping in step with the hub (the file stays as it is).
+    pub fn stop_link(&self) {
+        if let Some(task) = self.link.lock().ok().and_then(|mut l| l.take()) {
+            task.abort();
+        }
+    }
+
     /// Stops the work beside the event and closes the file (checkpointed,
     /// so the file alone holds everything when it is copied).
     pub async fn close(&self) {
+        self.stop_sharing().await;
+        self.stop_link();
         self.stop();
         self.file().await.close().await;
     }

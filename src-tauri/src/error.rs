@@ -23,6 +23,17 @@ impl CommandError {
             details: Value::Null,
         }
     }
+
+    /// Names the form field to fix.
+    pub fn with_field(mut self, field: &str) -> Self {
+        if !self.details.is_object() {
+            self.details = json!({});
+        }
+        if let Some(map) = self.details.as_object_mut() {
+            map.insert("field".into(), Value::String(field.into()));
+        }
+        self
+    }
 }
 
 impl From<racedesk::Error> for CommandError {

@@ -48,6 +48,9 @@ pub struct Settings {
     pub backup_minutes: Option<u32>,
     /// Where results are exported; the data folder's `results` if unset.
     pub results_folder: Option<PathBuf>,
+    /// The address the open event was shared on, shared again at start
+    /// (a hub that restarts serves its stations again); none if not.
+    pub sharing: Option<String>,
 }
 
 impl Settings {

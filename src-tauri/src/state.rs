@@ -75,6 +75,7 @@ impl AppState {
             notice: Mutex::new(notice),
         };
         state.session.set_backups(Some(state.backups()));
+        state.resume_network().await;
         Ok(state)
     }
 
@@ -93,11 +94,30 @@ impl AppState {
         Ok(self.session.finder().await?)
     }
 
+    /// After a restart: shares the event again if it was shared, and keeps
+    /// it in step with the hub it joined. A failure is said on the network
+    /// panel, never stops the app.
+    async fn resume_network(&self) {
+        let sharing = self.settings.lock().ok().and_then(|s| s.sharing.clone());
+        if let Some(listen) = sharing.and_then(|l| l.parse().ok())
+            && let Err(e) = self.session.share(listen).await
+        {
+            tracing::warn!(error = %e, "the event could not be shared again");
+        }
+        if let Ok(Some(_)) = racedesk::sync::status(&self.file().await).await {
+            self.session.start_link();
+        }
+    }
+
     /// Switches to another event file and remembers it for the next start.
     pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
         let path = file.path().to_owned();
         self.session.switch_to(file).await;
-        self.update_settings(|s| s.last_event = Some(path))
+        // Sharing was the old file's.
+        self.update_settings(|s| {
+            s.last_event = Some(path);
+            s.sharing = None;
+        })
     }
 
     pub fn data_dir(&self) -> &Path {

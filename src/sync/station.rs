@@ -419,7 +419,20 @@ async fn listen(client: Client, announced: Arc<Notify>) {
 }
 
 async fn note_error(file: &EventFile, e: &Error) {
-    let text = e.to_string();
+    // The message, and its dictionary key for the app to say it in the
+    // volunteer's language.
+    let said = e.said();
+    let text = serde_json::json!({
+        "message": e.to_string(),
+        "key": said.as_ref().map(|s| s.key),
+        "params": said.map(|s| {
+            s.params
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)))
+                .collect::<serde_json::Map<_, _>>()
+        }),
+    })
+    .to_string();
     if let Err(e) = sqlx::query("UPDATE sync_link SET error = ? WHERE one = 1")
         .bind(&text)
         .execute(file.writer())
@@ -611,6 +624,9 @@ pub struct LinkStatus {
     pub offset_ms: Option<i64>,
     /// What went wrong last, until the next exchange that worked.
     pub error: Option<String>,
+    /// The same as a key of the dictionaries, and its values.
+    pub error_key: Option<String>,
+    pub error_params: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -648,6 +664,26 @@ pub async fn status(file: &EventFile) -> Result<Option<LinkStatus>> {
             count: entrants,
         });
     }
+    let noted: Option<serde_json::Value> = error.as_deref().map(|text| {
+        serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({ "message": text }))
+    });
+    let field = |name: &str| {
+        noted
+            .as_ref()
+            .and_then(|n| n.get(name))
+            .and_then(|v| v.as_str())
+            .map(String::from)
+    };
+    let error_params = noted
+        .as_ref()
+        .and_then(|n| n.get("params"))
+        .and_then(|p| p.as_object())
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let now = crate::store::now_ms();
     Ok(Some(LinkStatus {
         hub,
@@ -656,6 +692,8 @@ pub async fn status(file: &EventFile) -> Result<Option<LinkStatus>> {
         waiting: by_kind.iter().map(|w| w.count).sum(),
         waiting_by_kind: by_kind,
         offset_ms,
-        error,
+        error: field("message"),
+        error_key: field("key"),
+        error_params,
     }))
 }

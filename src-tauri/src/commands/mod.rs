@@ -5,6 +5,7 @@ pub mod app;
 pub mod checkin;
 mod dialog;
 pub mod event;
+pub mod network;
 pub mod races;
 pub mod results;
 pub mod roster;

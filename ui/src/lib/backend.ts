@@ -9,6 +9,7 @@ import type { Counts } from "./bindings/Counts";
 import type { Found } from "./bindings/Found";
 import type { GroupOutcome } from "./bindings/GroupOutcome";
 import type { Merged } from "./bindings/Merged";
+import type { NetworkState } from "./bindings/NetworkState";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
 import type { Capture } from "./bindings/Capture";
@@ -90,6 +91,13 @@ export interface Backend {
   eventOpenCopy(path: string): Promise<string>;
   /** Merges another station's copy of this event into it. */
   eventMerge(path: string): Promise<Merged>;
+  /** This laptop on the venue's network: the event it shares, its
+   *  stations, its link to the hub it joined. */
+  networkState(): Promise<NetworkState>;
+  networkShare(listen: string): Promise<NetworkState>;
+  networkStopSharing(): Promise<NetworkState>;
+  networkJoin(address: string, code: string, name: string): Promise<NetworkState>;
+  networkRemoveStation(station: string): Promise<NetworkState>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
@@ -155,5 +163,10 @@ export const tauriBackend: Backend = {
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),
   eventMerge: (path) => invoke("event_merge", { path }),
+  networkState: () => invoke("network_state"),
+  networkShare: (listen) => invoke("network_share", { listen }),
+  networkStopSharing: () => invoke("network_stop_sharing"),
+  networkJoin: (address, code, name) => invoke("network_join", { address, code, name }),
+  networkRemoveStation: (station) => invoke("network_remove_station", { station }),
   onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };

@@ -29,4 +29,8 @@ offsetMs: number | null,
 /**
  * What went wrong last, until the next exchange that worked.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The same as a key of the dictionaries, and its values.
+ */
+errorKey: string | null, errorParams: { [key in string]: string }, };

@@ -1,0 +1,141 @@
+//! Sharing the event between laptops on the venue's network: this laptop
+//! as the hub (share, stop, its stations), or as a station that joined a
+//! hub. The work itself runs in the core's session.
+
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+/// What the network panel and the status bar show.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkState {
+    /// This laptop shares the open event: where, and the join code.
+    pub shared: Option<racedesk::session::Shared>,
+    /// The code as a QR code: rows of dark (true) and light modules.
+    pub qr: Vec<Vec<bool>>,
+    /// The stations that joined this laptop's hub.
+    pub stations: Vec<racedesk::sync::StationSeen>,
+    /// This laptop's link to the hub it joined.
+    pub link: Option<racedesk::sync::LinkStatus>,
+    /// Whether the link runs (it stops when the hub refuses this laptop).
+    pub linked: bool,
+}
+
+async fn network(state: &AppState) -> CommandResult<NetworkState> {
+    let file = state.file().await;
+    let shared = state.session.shared().await;
+    let qr = shared.as_ref().map(|s| qr(&s.code)).unwrap_or_default();
+    Ok(NetworkState {
+        qr,
+        shared,
+        stations: racedesk::sync::stations(&file).await?,
+        link: racedesk::sync::status(&file).await?,
+        linked: state.session.linked(),
+    })
+}
+
+/// The modules of a QR code holding `text` (medium error correction).
+fn qr(text: &str) -> Vec<Vec<bool>> {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) else {
+        return Vec::new();
+    };
+    let width = code.width();
+    let modules: Vec<bool> = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    modules.chunks(width).map(<[bool]>::to_vec).collect()
+}
+
+#[tauri::command]
+pub async fn network_state(state: State<'_, AppState>) -> CommandResult<NetworkState> {
+    network(&state).await
+}
+
+/// Shares the open event on `listen` (an address and port; 0.0.0.0 for
+/// every network this laptop is on), and again after a restart.
+#[tauri::command]
+pub async fn network_share(
+    state: State<'_, AppState>,
+    listen: String,
+) -> CommandResult<NetworkState> {
+    let address: std::net::SocketAddr = listen.trim().parse().map_err(|_| {
+        CommandError::new(
+            "invalid",
+            format!("{listen}: an address and a port, such as 0.0.0.0:7420"),
+        )
+        .with_field("listen")
+    })?;
+    state.session.share(address).await?;
+    state.update_settings(|s| s.sharing = Some(address.to_string()))?;
+    network(&state).await
+}
+
+#[tauri::command]
+pub async fn network_stop_sharing(state: State<'_, AppState>) -> CommandResult<NetworkState> {
+    state.session.stop_sharing().await;
+    state.update_settings(|s| s.sharing = None)?;
+    network(&state).await
+}
+
+/// Joins the hub at `address` with its `code`. The open event is kept in
+/// step with it when it is the hub's event; otherwise the hub's event is
+/// copied into a new file here, which is opened.
+#[tauri::command]
+pub async fn network_join(
+    state: State<'_, AppState>,
+    address: String,
+    code: String,
+    name: String,
+) -> CommandResult<NetworkState> {
+    if address.trim().is_empty() {
+        return Err(
+            CommandError::new("invalid", "the hub's address is needed").with_field("address")
+        );
+    }
+    let station = state.session.station().to_owned();
+    let name = if name.trim().is_empty() {
+        state.preferences().desk
+    } else {
+        name
+    };
+    let current = state.file().await;
+    let joined = racedesk::sync::join(current.path(), &address, &code, &station, &name).await;
+    match joined {
+        Ok(_) => {}
+        Err(e) if e.said().is_some_and(|s| s.key == "sync.another_event") => {
+            let folder = state.data_dir().join("joined");
+            std::fs::create_dir_all(&folder).map_err(|e| {
+                CommandError::new("unwritable", format!("{}: {e}", folder.display()))
+            })?;
+            let path = folder.join(format!("event-{}.racedesk", state.session.clock().now_ms()));
+            let file = racedesk::sync::join(&path, &address, &code, &station, &name).await?;
+            state.switch_to(file).await?;
+        }
+        Err(e) => {
+            // The form marks the field to fix.
+            let field = match e.said().map(|s| s.key) {
+                Some("sync.bad_code" | "sync.wrong_code") => "code",
+                _ => "address",
+            };
+            return Err(CommandError::from(e).with_field(field));
+        }
+    }
+    state.session.start_link();
+    network(&state).await
+}
+
+/// Refuses a station from now on (a lost laptop); what it sent stays.
+#[tauri::command]
+pub async fn network_remove_station(
+    state: State<'_, AppState>,
+    station: String,
+) -> CommandResult<NetworkState> {
+    racedesk::sync::remove_station(&state.file().await, &station).await?;
+    network(&state).await
+}

@@ -1,0 +1,86 @@
+// End-to-end tests of sharing an event between laptops, in real windows:
+// two apps (two processes, two data folders) on one machine, one the hub
+// and one a desk that joins it over TLS on loopback.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { Key } from "selenium-webdriver";
+import { CLI, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+
+after(closeAll);
+
+const cli = (db, ...args) => execFileSync(CLI, ["--db", db, ...args], { encoding: "utf8" });
+
+/** A data folder whose app opens a fresh demo event in `role`. */
+function laptop(name, entrants, role, desk) {
+  const dir = tempDir(name);
+  const db = path.join(dir, "event.racedesk");
+  cli(db, "demo", "--entrants", String(entrants));
+  writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role, desk } }));
+  return { dir, db };
+}
+
+describe("laptops sharing one event", () => {
+  it("a desk joins the hub with its code; a check-in at the desk shows checked in at the hub", async () => {
+    const hubLaptop = laptop("hub", 120, "director", "Finish");
+    const deskLaptop = laptop("desk", 10, "desk", "Desk B");
+    const runner = JSON.parse(cli(hubLaptop.db, "roster", "list", "--format", "json"))[3];
+
+    // The director shares the event from the network panel.
+    const hub = await start(hubLaptop.dir, "event-title");
+    await click(hub.session, "nav-setup");
+    await click(hub.session, "tab-network");
+    await type(hub.session, "share-listen", "127.0.0.1:0");
+    await click(hub.session, "share");
+    const address = await (await find(hub.session, "share-address")).getText();
+    const code = await (await find(hub.session, "share-code")).getText();
+    assert.match(address, /^127\.0\.0\.1:\d+$/);
+    assert.match(code, /^([0-9A-Z]{4}-){5}[0-9A-Z]{4}$/);
+    await find(hub.session, "share-qr");
+    await waitText(hub.session, "network-sharing", "Sharing this event");
+
+    // A volunteer at another laptop (its own, other event) joins it by
+    // typing what the hub shows: the hub's event is copied and opened.
+    const desk = await start(deskLaptop.dir, "desk-search");
+    await click(desk.session, "nav-setup");
+    await click(desk.session, "tab-network");
+    await type(desk.session, "join-address", address);
+    await type(desk.session, "join-code", code.toLowerCase().replaceAll("-", " "));
+    await type(desk.session, "join-name", "Desk B");
+    await (await find(desk.session, "join-name")).sendKeys(Key.ENTER);
+    await waitText(desk.session, "link", "Connected", 20000);
+    await waitText(desk.session, "network-link", "Connected to the hub");
+    await waitText(desk.session, "event-title", "Pyongyang");
+
+    // The hub's Stations view lists the desk, heard from just now.
+    await waitText(hub.session, "stations", "Desk B", 15000);
+
+    // A check-in at the desk, by bib and Enter, as a volunteer does.
+    await click(desk.session, "nav-checkin");
+    const box = await find(desk.session, "desk-search");
+    await box.sendKeys(runner.bib);
+    await find(desk.session, `desk-row-${runner.bib}`);
+    await box.sendKeys(Key.ENTER);
+    await waitText(desk.session, "desk-banner-in", runner.bib);
+    await waitText(desk.session, "network-waiting", "Nothing waiting to be sent", 10000);
+
+    // The hub's own desk shows the runner checked in.
+    await click(hub.session, "nav-checkin");
+    const hubBox = await find(hub.session, "desk-search");
+    await hubBox.sendKeys(runner.bib);
+    await waitText(hub.session, `desk-row-${runner.bib}`, "Checked in", 10000);
+    const counts = JSON.parse(cli(hubLaptop.db, "checkin", "status", "--format", "json"));
+    assert.equal(counts.total.checkedIn, 1, "the hub's file holds the desk's check-in");
+
+    // The desk's window closed, the hub's shows: its Stations view, for
+    // the README.
+    await stop(desk);
+    await click(hub.session, "nav-setup");
+    await click(hub.session, "tab-network");
+    await waitText(hub.session, "stations", "Desk B");
+    screenshot("60-stations", [1400, 900]);
+    await stop(hub);
+  });
+});
