@@ -69,8 +69,15 @@ fn hub(db: &Path, listen: &str) -> (Running, String, String) {
 }
 
 fn join(db: &Path, station: &str, address: &str, code: &str) -> Running {
+    join_with_clock(db, station, address, code, 0)
+}
+
+/// A station whose clock is `offset_ms` off the true time.
+fn join_with_clock(db: &Path, station: &str, address: &str, code: &str, offset_ms: i64) -> Running {
     let mut command = command(db, station);
-    command.args(["join", address, code, "--name", station]);
+    command
+        .env("RACEDESK_CLOCK_OFFSET_MS", offset_ms.to_string())
+        .args(["join", address, code, "--name", station]);
     let (running, line) = start(command);
     assert_eq!(line, format!("joined {address} as {station}"));
     running
@@ -263,6 +270,248 @@ fn a_desk_keeps_checking_in_while_its_hub_is_killed_and_all_arrives_once() {
             .unwrap();
         assert!(out.status.success());
     }
+}
+
+#[test]
+fn each_station_s_clock_offset_is_measured_and_finish_times_stay_as_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "50");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    // The finish laptop (the hub) captures a runner before anyone joins.
+    let mut record = command(&hub_db, "hub")
+        .args(["record", "--station", "Finish"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut input = record.stdin.take().unwrap();
+        writeln!(input, "1").unwrap();
+    }
+    assert!(record.wait_with_output().unwrap().status.success());
+    let finish_times = |db: &Path| number(db, "SELECT coalesce(sum(at_ms), 0) FROM passing");
+    let captured = finish_times(&hub_db);
+    assert!(captured > 0);
+
+    // One desk 90 s ahead, one 3 minutes behind.
+    let ahead = dir.path().join("ahead.racedesk");
+    let behind = dir.path().join("behind.racedesk");
+    let _ahead = join_with_clock(&ahead, "ahead", &address, &code, 90_000);
+    let _behind = join_with_clock(&behind, "behind", &address, &code, -180_000);
+    let offset_of = |id: &str| -> Option<i64> {
+        let out = command(&hub_db, "hub")
+            .args(["stations", "--format", "json"])
+            .output()
+            .unwrap();
+        let stations: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        stations
+            .as_array()?
+            .iter()
+            .find(|s| s["id"] == id)?
+            .get("offsetMs")?
+            .as_i64()
+    };
+    let near = |value: Option<i64>, target: i64| value.is_some_and(|v| (v - target).abs() <= 50);
+    assert!(
+        until(20, || near(offset_of("ahead"), 90_000)
+            && near(offset_of("behind"), -180_000)),
+        "the hub sees +90 s and -180 s within 50 ms: {:?} {:?}",
+        offset_of("ahead"),
+        offset_of("behind")
+    );
+    assert!(near(sync_status(&ahead)["offset_ms"].as_i64(), 90_000));
+    assert!(near(sync_status(&behind)["offset_ms"].as_i64(), -180_000));
+    let out = command(&hub_db, "hub").args(["stations"]).output().unwrap();
+    assert_eq!(
+        text(&out.stdout).matches("CLOCK OFF").count(),
+        2,
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The finish time is the finish laptop's, on every copy.
+    assert!(until(10, || finish_times(&ahead) == captured
+        && finish_times(&behind) == captured));
+    assert_eq!(finish_times(&hub_db), captured);
+}
+
+/// Two hosts made for a test: network namespaces joined by a veth pair,
+/// 10.77.N.1 (the hub) and 10.77.N.2 (a desk). Removed when dropped.
+struct Hosts {
+    hub: String,
+    desk: String,
+    desk_link: String,
+}
+
+fn ip(args: &[&str]) -> bool {
+    Command::new("ip")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl Hosts {
+    /// None where namespaces cannot be made (not root): CI runs as root,
+    /// and there the test must run.
+    fn make() -> Option<Self> {
+        let id = std::process::id() % 10_000;
+        let net = id % 250;
+        let hosts = Self {
+            hub: format!("rdhub{id}"),
+            desk: format!("rddesk{id}"),
+            desk_link: format!("rdd{id}"),
+        };
+        let hub_link = format!("rdh{id}");
+        let hub_ip = format!("10.77.{net}.1/24");
+        let desk_ip = format!("10.77.{net}.2/24");
+        let made = ip(&["netns", "add", &hosts.hub])
+            && ip(&["netns", "add", &hosts.desk])
+            && ip(&[
+                "link",
+                "add",
+                &hub_link,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &hosts.desk_link,
+            ])
+            && ip(&["link", "set", &hub_link, "netns", &hosts.hub])
+            && ip(&["link", "set", &hosts.desk_link, "netns", &hosts.desk])
+            && ip(&["-n", &hosts.hub, "addr", "add", &hub_ip, "dev", &hub_link])
+            && ip(&[
+                "-n",
+                &hosts.desk,
+                "addr",
+                "add",
+                &desk_ip,
+                "dev",
+                &hosts.desk_link,
+            ])
+            && ip(&["-n", &hosts.hub, "link", "set", &hub_link, "up"])
+            && ip(&["-n", &hosts.desk, "link", "set", &hosts.desk_link, "up"])
+            && ip(&["-n", &hosts.hub, "link", "set", "lo", "up"])
+            && ip(&["-n", &hosts.desk, "link", "set", "lo", "up"]);
+        if made {
+            Some(hosts)
+        } else {
+            drop(hosts);
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI runs as root and must be able to make network namespaces"
+            );
+            None
+        }
+    }
+
+    fn hub_address(&self) -> String {
+        let net = (std::process::id() % 10_000) % 250;
+        format!("10.77.{net}.1:7420")
+    }
+
+    /// `racedesk` run on one of the hosts.
+    fn racedesk(&self, host: &str, db: &Path, station: &str) -> Command {
+        let mut command = Command::new("ip");
+        command
+            .args([
+                "netns",
+                "exec",
+                host,
+                env!("CARGO_BIN_EXE_racedesk"),
+                "--db",
+            ])
+            .arg(db)
+            .env_remove("RACEDESK_DB")
+            .env("RACEDESK_STATION", station);
+        command
+    }
+
+    /// The desk's cable pulled out, or plugged back in.
+    fn desk_link(&self, up: bool) {
+        assert!(ip(&[
+            "-n",
+            &self.desk,
+            "link",
+            "set",
+            &self.desk_link,
+            if up { "up" } else { "down" },
+        ]));
+    }
+}
+
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        // Removing a namespace removes its end of the veth, and the pair.
+        ip(&["netns", "del", &self.hub]);
+        ip(&["netns", "del", &self.desk]);
+    }
+}
+
+#[test]
+fn a_desk_on_another_host_checks_in_through_a_pulled_cable_and_catches_up() {
+    let Some(hosts) = Hosts::make() else {
+        eprintln!("skipped: network namespaces need root");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "100");
+    let mut hub_command = hosts.racedesk(&hosts.hub.clone(), &hub_db, "hub");
+    hub_command.args(["hub", "--listen", &hosts.hub_address()]);
+    let (_hub, address, code) = {
+        let (running, line) = start(hub_command);
+        let parts: Vec<String> = line.split(' ').map(String::from).collect();
+        assert_eq!(parts.len(), 3, "{line}");
+        (running, parts[1].clone(), parts[2].clone())
+    };
+    assert_eq!(address, hosts.hub_address());
+    let desk = dir.path().join("desk.racedesk");
+    let mut join_command = hosts.racedesk(&hosts.desk.clone(), &desk, "desk-far");
+    join_command.args(["join", &address, &code]);
+    let (_desk, line) = start(join_command);
+    assert_eq!(line, format!("joined {address} as desk-far"));
+
+    for bib in 1..=3 {
+        check_in(&desk, "desk-far", &bib.to_string());
+    }
+    assert!(until(20, || number(
+        &hub_db,
+        "SELECT count(*) FROM checkin"
+    ) == 3));
+
+    // The cable is pulled mid-morning: the desk goes on checking runners
+    // in, each acknowledged from its own file, and says what waits.
+    hosts.desk_link(false);
+    for bib in 4..=13 {
+        check_in(&desk, "desk-far", &bib.to_string());
+    }
+    assert!(
+        until(30, || sync_status(&desk)["connected"] == false),
+        "the desk says it lost the hub: {}",
+        sync_status(&desk)
+    );
+    assert_eq!(sync_status(&desk)["waiting_by_kind"]["checkin"], 10);
+    assert_eq!(number(&hub_db, "SELECT count(*) FROM checkin"), 3);
+
+    // Plugged back in: everything arrives, once, without anyone's help.
+    hosts.desk_link(true);
+    assert!(
+        until(30, || number(&hub_db, "SELECT count(*) FROM checkin") == 13),
+        "the hub has every check-in: {}",
+        number(&hub_db, "SELECT count(*) FROM checkin")
+    );
+    assert!(until(10, || sync_status(&desk)["waiting"] == 0));
+    assert_eq!(sync_status(&desk)["connected"], true);
+    assert_eq!(checkin_ids(&desk), checkin_ids(&hub_db));
+    assert_eq!(
+        number(
+            &hub_db,
+            "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"
+        ),
+        1
+    );
 }
 
 /// A raw HTTPS client that trusts any certificate: a stranger on the

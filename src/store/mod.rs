@@ -559,5 +559,5 @@ pub(crate) async fn captured_rows_of(path: &Path) -> sqlx::Result<(Option<String
 }
 
 pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::timing::wall_ms()
 }

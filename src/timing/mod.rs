@@ -15,7 +15,7 @@ pub use capture::{
     Capture, Correction, FINISH, START, Status, assign_next, capture, capture_all, correct,
     insert_missed, points, set_status, start_race, undo_start,
 };
-pub use clock::{CaptureClock, SystemClock, WallClock};
+pub use clock::{CaptureClock, SystemClock, WallClock, wall_ms};
 pub use flag::Flag;
 pub use import::{ReadsImport, import_reads};
 pub use order::{Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time};

@@ -126,7 +126,7 @@ pub async fn sync(db: &Path, command: SyncCommand) -> Result<(), Failure> {
         }
         (Format::Text, None) => emit(b"not joined to a hub\n"),
         (Format::Text, Some(status)) => {
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = racedesk::timing::wall_ms();
             let heard = status.last_heard_ms.map_or("never".to_owned(), |t| {
                 format!("{:.1} s ago", (now - t) as f64 / 1000.0)
             });
@@ -222,7 +222,7 @@ pub async fn stations(db: &Path, args: StationsArgs) -> Result<(), Failure> {
     match args.format {
         Format::Json => json_to(&mut out, &stations)?,
         Format::Text => {
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = racedesk::timing::wall_ms();
             for s in &stations {
                 let seen = s.last_seen_ms.map_or("never".to_owned(), |t| {
                     format!("{:.0} s ago", (now - t) as f64 / 1000.0)
