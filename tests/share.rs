@@ -514,6 +514,44 @@ fn a_desk_on_another_host_checks_in_through_a_pulled_cable_and_catches_up() {
     );
 }
 
+#[test]
+fn a_new_hub_chosen_when_the_old_one_is_gone_for_good_gets_the_union_of_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_hub_db = demo(dir.path(), "100");
+    let (old_hub, address, code) = hub(&old_hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    let a_link = join(&a, "desk-a", &address, &code);
+    let b_link = join(&b, "desk-b", &address, &code);
+    check_in(&a, "desk-a", "1");
+    check_in(&b, "desk-b", "2");
+    check_in(&old_hub_db, "hub", "3");
+    assert!(until(20, || number(&a, "SELECT count(*) FROM checkin")
+        == 3
+        && number(&b, "SELECT count(*) FROM checkin") == 3));
+    // The old hub's laptop dies for good; the desks go on alone, and
+    // each captures what the other has not seen.
+    old_hub.kill();
+    a_link.kill();
+    b_link.kill();
+    check_in(&a, "desk-a", "4");
+    check_in(&b, "desk-b", "5");
+    check_in(&b, "desk-b", "6");
+
+    // The director makes desk A the hub; desk B joins it with its code,
+    // keeping its own file: a new epoch, so it brings everything it has.
+    let (_new_hub, new_address, new_code) = hub(&a, "127.0.0.1:0");
+    let _b_again = join(&b, "desk-b", &new_address, &new_code);
+    assert!(
+        until(20, || number(&a, "SELECT count(*) FROM checkin") == 6
+            && number(&b, "SELECT count(*) FROM checkin") == 6),
+        "the new hub and the desk hold all six: {} {}",
+        number(&a, "SELECT count(*) FROM checkin"),
+        number(&b, "SELECT count(*) FROM checkin")
+    );
+    assert_eq!(checkin_ids(&a), checkin_ids(&b));
+}
+
 /// A raw HTTPS client that trusts any certificate: a stranger on the
 /// venue's WiFi, or a station whose requests we write by hand.
 fn stranger() -> reqwest::Client {
