@@ -377,4 +377,30 @@ async fn a_walk_up_registered_at_another_desk_comes_with_its_check_in() {
         (again.entrants.added, again.entrants.conflicts.len()),
         (0, 1)
     );
+
+    // Vera is kept aside, once, for the director, who gives her a free
+    // bib: she is added, and her check-in at desk B counts.
+    let waiting = racedesk::sync::conflicts(&a.file).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].bib, "3501");
+    assert_eq!(waiting[0].name, "Vera Walkup");
+    assert_eq!(waiting[0].holder.as_deref(), Some("Olga Walkup"));
+    let taken = racedesk::sync::resolve(&a.file, &waiting[0].uid, "3500", "director")
+        .await
+        .unwrap_err();
+    assert!(taken.to_string().contains("3500"), "{taken}");
+    racedesk::sync::resolve(&a.file, &waiting[0].uid, "3502", "director")
+        .await
+        .unwrap();
+    assert!(racedesk::sync::conflicts(&a.file).await.unwrap().is_empty());
+    let vera = checkin::status_of(&a.file, &["3502".into()]).await.unwrap();
+    assert_eq!(
+        vera.len(),
+        1,
+        "Vera is checked in under her new bib: {vera:?}"
+    );
+    let unknown = racedesk::sync::resolve(&a.file, &waiting[0].uid, "3503", "director")
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, Error::NotFound(_)), "{unknown}");
 }

@@ -467,6 +467,20 @@ pub(crate) async fn add_entrants(
     .bind(rows)
     .fetch_all(&mut *db)
     .await?;
+    // Kept whole for the director to settle, never dropped.
+    sqlx::query(
+        "INSERT INTO entrant_conflict (uid, bib, row, found_ms)
+         SELECT unhex(j.value ->> 0), j.value ->> 1, j.value, ?2 FROM json_each(?1) j
+         WHERE NOT EXISTS (SELECT 1 FROM entrant e WHERE e.uid = unhex(j.value ->> 0))
+           AND (EXISTS (SELECT 1 FROM entrant e WHERE e.bib = j.value ->> 1)
+                OR EXISTS (SELECT 1 FROM entrant e WHERE e.chip = j.value ->> 12)
+                OR NOT EXISTS (SELECT 1 FROM race r WHERE r.uid = unhex(j.value ->> 2)))
+         ON CONFLICT (uid) DO NOTHING",
+    )
+    .bind(rows)
+    .bind(at_ms)
+    .execute(&mut *db)
+    .await?;
     let added = sqlx::query(
         "INSERT INTO entrant (uid, bib, race_id, given_name, family_name, native_name, gender,
              birth_date, age, nationality, city, team, chip, phone, emergency_contact,

@@ -6,6 +6,8 @@
 //!
 //! - [`facts`]: the fact tables, read out as rows that travel and written
 //!   in once each;
+//! - [`conflicts`]: walk-ups registered under one bib at two stations,
+//!   kept for the director to settle;
 //! - [`merge`]: another station's copy of the event (a file on a stick)
 //!   brought into this one;
 //! - [`hub`]: a station sharing its event on the venue's network;
@@ -13,6 +15,7 @@
 //! - [`trust`]: the join code, and the hub's certificate it pins;
 //! - [`wire`]: what travels between them.
 
+pub mod conflicts;
 pub mod facts;
 pub mod hub;
 pub mod merge;
@@ -20,6 +23,7 @@ pub mod station;
 pub mod trust;
 pub mod wire;
 
+pub use conflicts::{WalkUpConflict, conflicts, resolve};
 pub use facts::{Added, EntrantsAdded, TableAdded};
 pub use hub::{Sharing, StationSeen, remove_station, share, stations};
 pub use merge::{Merged, merge_file};

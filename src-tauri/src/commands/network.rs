@@ -23,6 +23,8 @@ pub struct NetworkState {
     pub link: Option<racedesk::sync::LinkStatus>,
     /// Whether the link runs (it stops when the hub refuses this laptop).
     pub linked: bool,
+    /// Walk-ups registered elsewhere under a bib a runner holds here.
+    pub conflicts: Vec<racedesk::sync::WalkUpConflict>,
 }
 
 async fn network(state: &AppState) -> CommandResult<NetworkState> {
@@ -35,6 +37,7 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
         stations: racedesk::sync::stations(&file).await?,
         link: racedesk::sync::status(&file).await?,
         linked: state.session.linked(),
+        conflicts: racedesk::sync::conflicts(&file).await?,
     })
 }
 
@@ -137,5 +140,19 @@ pub async fn network_remove_station(
     station: String,
 ) -> CommandResult<NetworkState> {
     racedesk::sync::remove_station(&state.file().await, &station).await?;
+    network(&state).await
+}
+
+/// Registers a walk-up kept aside (its bib was another runner's) under a
+/// free bib.
+#[tauri::command]
+pub async fn network_resolve(
+    state: State<'_, AppState>,
+    uid: String,
+    bib: String,
+) -> CommandResult<NetworkState> {
+    racedesk::sync::resolve(&state.file().await, &uid, &bib, &state.operator())
+        .await
+        .map_err(|e| CommandError::from(e).with_field("bib"))?;
     network(&state).await
 }

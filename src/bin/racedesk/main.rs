@@ -107,6 +107,9 @@ enum Command {
     Sync(sync::SyncCommand),
     /// The stations that joined this hub (list, remove).
     Stations(sync::StationsArgs),
+    /// Walk-ups registered at two stations under one bib: list them, or
+    /// give one runner another bib (`conflicts resolve UID --bib N`).
+    Conflicts(sync::ConflictsArgs),
 }
 
 fn main() -> ExitCode {
@@ -176,5 +179,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Join(args) => sync::join(db, args).await,
         Command::Sync(command) => sync::sync(db, command).await,
         Command::Stations(args) => sync::stations(db, args).await,
+        Command::Conflicts(args) => sync::conflicts(db, args, operator).await,
     }
 }

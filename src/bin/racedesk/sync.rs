@@ -253,3 +253,52 @@ pub async fn stations(db: &Path, args: StationsArgs) -> Result<(), Failure> {
     }
     emit(&out)
 }
+
+#[derive(Args)]
+pub struct ConflictsArgs {
+    #[command(subcommand)]
+    command: Option<ConflictsCommand>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum ConflictsCommand {
+    /// Adds the runner under a free bib.
+    Resolve {
+        /// The runner's uid, as `conflicts` lists it.
+        uid: String,
+        #[arg(long)]
+        bib: String,
+    },
+}
+
+/// `conflicts`: walk-ups waiting for a bib, or `conflicts resolve`.
+pub async fn conflicts(db: &Path, args: ConflictsArgs, operator: &str) -> Result<(), Failure> {
+    if let Some(ConflictsCommand::Resolve { uid, bib }) = args.command {
+        let file = open(db).await?;
+        racedesk::sync::resolve(&file, &uid, &bib, operator).await?;
+        return emit(format!("registered {uid} with bib {bib}\n").as_bytes());
+    }
+    let file = open_to_read(db).await?;
+    let conflicts = racedesk::sync::conflicts(&file).await?;
+    let mut out = Vec::new();
+    match args.format {
+        Format::Json => json_to(&mut out, &conflicts)?,
+        Format::Text => {
+            for c in &conflicts {
+                out.extend_from_slice(
+                    format!(
+                        "{}\tbib {}\t{}\theld here by {}\n",
+                        c.uid,
+                        c.bib,
+                        c.name,
+                        c.holder.as_deref().unwrap_or("-")
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+    }
+    emit(&out)
+}

@@ -98,6 +98,8 @@ export interface Backend {
   networkStopSharing(): Promise<NetworkState>;
   networkJoin(address: string, code: string, name: string): Promise<NetworkState>;
   networkRemoveStation(station: string): Promise<NetworkState>;
+  /** Registers a walk-up kept aside (its bib was taken) under a free bib. */
+  networkResolve(uid: string, bib: string): Promise<NetworkState>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
@@ -168,5 +170,6 @@ export const tauriBackend: Backend = {
   networkStopSharing: () => invoke("network_stop_sharing"),
   networkJoin: (address, code, name) => invoke("network_join", { address, code, name }),
   networkRemoveStation: (station) => invoke("network_remove_station", { station }),
+  networkResolve: (uid, bib) => invoke("network_resolve", { uid, bib }),
   onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };

@@ -2,6 +2,7 @@
 import type { LinkStatus } from "./LinkStatus";
 import type { Shared } from "./Shared";
 import type { StationSeen } from "./StationSeen";
+import type { WalkUpConflict } from "./WalkUpConflict";
 
 /**
  * What the network panel and the status bar show.
@@ -26,4 +27,8 @@ link: LinkStatus | null,
 /**
  * Whether the link runs (it stops when the hub refuses this laptop).
  */
-linked: boolean, };
+linked: boolean, 
+/**
+ * Walk-ups registered elsewhere under a bib a runner holds here.
+ */
+conflicts: Array<WalkUpConflict>, };
