@@ -231,13 +231,13 @@ fn a_desk_keeps_checking_in_while_its_hub_is_killed_and_all_arrives_once() {
     let _a = join(&a, "desk-a", &address, &code);
     let mut hub_process = Some(hub_process);
     let mut bib = 1;
-    for round in 0..5 {
+    for round in 0..20 {
         // The hub dies without a word (SIGKILL); the desk goes on, each
         // check-in acknowledged from its own file.
         if let Some(running) = hub_process.take() {
             running.kill();
         }
-        for _ in 0..4 {
+        for _ in 0..2 {
             check_in(&a, "desk-a", &bib.to_string());
             bib += 1;
         }
@@ -260,7 +260,7 @@ fn a_desk_keeps_checking_in_while_its_hub_is_killed_and_all_arrives_once() {
     }
     assert!(until(10, || sync_status(&a)["waiting"] == 0));
     assert_eq!(checkin_ids(&a), checkin_ids(&hub_db));
-    assert_eq!(checkin_ids(&a).len(), 20);
+    assert_eq!(checkin_ids(&a).len(), 40);
     for db in [&a, &hub_db] {
         let out = Command::new(env!("CARGO_BIN_EXE_racedesk"))
             .arg("--db")
@@ -550,6 +550,116 @@ fn a_new_hub_chosen_when_the_old_one_is_gone_for_good_gets_the_union_of_everythi
         number(&b, "SELECT count(*) FROM checkin")
     );
     assert_eq!(checkin_ids(&a), checkin_ids(&b));
+}
+
+#[test]
+fn a_station_killed_mid_sync_five_times_sends_everything_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "300");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    join(&a, "desk-a", &address, &code).kill();
+    // 3,000 reads taken in while the link was down: a push of several
+    // batches, cut by SIGKILL five times.
+    let mut csv = String::from("bib,time\n");
+    for i in 0..3_000 {
+        csv.push_str(&format!(
+            "{},10:{:02}:{:02}.{:03}\n",
+            1 + i % 300,
+            i / 3600,
+            (i / 60) % 60,
+            i % 1000
+        ));
+    }
+    let reads = dir.path().join("reads.csv");
+    std::fs::write(&reads, csv).unwrap();
+    let out = command(&a, "desk-a")
+        .args(["reads", "import"])
+        .arg(&reads)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let taken = number(&a, "SELECT count(*) FROM passing");
+    assert_eq!(taken, 3_000);
+    for round in 0..5 {
+        let link = join(&a, "desk-a", &address, &code);
+        std::thread::sleep(Duration::from_millis(40 * (round + 1)));
+        link.kill();
+    }
+    let _link = join(&a, "desk-a", &address, &code);
+    assert!(
+        until(30, || number(&hub_db, "SELECT count(*) FROM passing")
+            == taken),
+        "every read reached the hub once: {}",
+        number(&hub_db, "SELECT count(*) FROM passing")
+    );
+    assert!(until(10, || sync_status(&a)["waiting"] == 0));
+    for db in [&a, &hub_db] {
+        assert_eq!(
+            number(
+                db,
+                "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"
+            ),
+            1
+        );
+        assert_eq!(number(db, "SELECT count(DISTINCT id) FROM passing"), taken);
+    }
+}
+
+/// Who is checked in, as the desk's status says it.
+fn checked_in(db: &Path) -> String {
+    let out = command(db, "any")
+        .args(["checkin", "status", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    status["total"].to_string()
+}
+
+#[test]
+fn two_offline_desks_check_in_one_runner_and_an_undo_at_one_leaves_the_other_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "60");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    // Both desks check the same runner in while neither reaches the hub.
+    join(&a, "desk-a", &address, &code).kill();
+    join(&b, "desk-b", &address, &code).kill();
+    check_in(&a, "desk-a", "7");
+    check_in(&b, "desk-b", "7");
+    let _a = join(&a, "desk-a", &address, &code);
+    let _b = join(&b, "desk-b", &address, &code);
+    assert!(until(20, || [&a, &b, &hub_db]
+        .iter()
+        .all(|db| number(db, "SELECT count(*) FROM checkin") == 2)));
+    // Checked in once everywhere, both rows kept.
+    for db in [&a, &b, &hub_db] {
+        assert!(
+            checked_in(db).contains("\"checkedIn\":1"),
+            "{}",
+            checked_in(db)
+        );
+    }
+    // Desk A takes its check-in back: desk B's still stands, everywhere.
+    let out = command(&a, "desk-a")
+        .args(["checkin", "7", "--undo", "--desk", "desk-a"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(until(20, || [&a, &b, &hub_db]
+        .iter()
+        .all(|db| number(db, "SELECT count(*) FROM checkin") == 3)));
+    for db in [&a, &b, &hub_db] {
+        assert!(
+            checked_in(db).contains("\"checkedIn\":1"),
+            "{}",
+            checked_in(db)
+        );
+    }
+    assert_eq!(checked_in(&a), checked_in(&hub_db));
+    assert_eq!(checked_in(&b), checked_in(&hub_db));
 }
 
 /// A raw HTTPS client that trusts any certificate: a stranger on the
