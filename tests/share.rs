@@ -467,6 +467,19 @@ fn a_desk_on_another_host_checks_in_through_a_pulled_cable_and_catches_up() {
         (running, parts[1].clone(), parts[2].clone())
     };
     assert_eq!(address, hosts.hub_address());
+    // The desk finds the hub by mDNS on its network, without typing.
+    let desk_ip = hosts.hub_address().replace(".1:7420", ".2");
+    let found = hosts
+        .racedesk(&hosts.desk.clone(), Path::new("unused"), "desk-far")
+        .args(["hubs", "--wait", "3", "--on", &desk_ip])
+        .output()
+        .unwrap();
+    assert!(
+        text(&found.stdout).contains(&format!("{address} Pyongyang")),
+        "found: {} {}",
+        text(&found.stdout),
+        text(&found.stderr)
+    );
     let desk = dir.path().join("desk.racedesk");
     let mut join_command = hosts.racedesk(&hosts.desk.clone(), &desk, "desk-far");
     join_command.args(["join", &address, &code]);
@@ -924,4 +937,23 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
         "{pulled}"
     );
     hub.stop();
+
+    // Sharing again gives a new code (the same certificate, a new
+    // secret): the old code is refused, and nothing is joined.
+    let again = racedesk::sync::share(&event.file, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    assert_ne!(again.code().to_string(), code);
+    let reused = racedesk::sync::join(
+        &dir.path().join("d.racedesk"),
+        &again.address().to_string(),
+        &code,
+        "desk-d",
+        "D",
+    )
+    .await
+    .unwrap_err();
+    assert!(reused.to_string().contains("join code"), "{reused}");
+    assert!(!dir.path().join("d.racedesk").exists());
+    again.stop();
 }

@@ -41,6 +41,8 @@ pub struct Sharing {
     code: JoinCode,
     handle: axum_server::Handle<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
+    /// The hub's mDNS announcement, while it shares.
+    announced: Option<super::discover::Announced>,
 }
 
 impl Sharing {
@@ -60,6 +62,7 @@ impl Sharing {
     }
 
     fn shut(&mut self) {
+        self.announced = None;
         self.handle.shutdown();
         for task in self.tasks.drain(..) {
             task.abort();
@@ -133,11 +136,16 @@ pub async fn share(file: &EventFile, listen: SocketAddr) -> Result<Sharing> {
         }
     });
     let watch = tokio::spawn(announce_loop(hub));
+    let name = crate::setup::event(file).await?.name;
+    let ips: Vec<std::net::IpAddr> = reachable_at(address).iter().map(SocketAddr::ip).collect();
+    let only = (!listen.ip().is_unspecified()).then_some(listen.ip());
+    let announced = super::discover::announce(&name, &ips, address.port(), only);
     Ok(Sharing {
         address,
         code: JoinCode::new(&cert, secret),
         handle,
         tasks: vec![serve, watch],
+        announced,
     })
 }
 

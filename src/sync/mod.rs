@@ -12,10 +12,12 @@
 //!   brought into this one;
 //! - [`hub`]: a station sharing its event on the venue's network;
 //! - [`station`]: a station's link to the hub it joined;
+//! - [`discover`]: finding a hub by mDNS, without typing its address;
 //! - [`trust`]: the join code, and the hub's certificate it pins;
 //! - [`wire`]: what travels between them.
 
 pub mod conflicts;
+pub mod discover;
 pub mod facts;
 pub mod hub;
 pub mod merge;
@@ -24,6 +26,7 @@ pub mod trust;
 pub mod wire;
 
 pub use conflicts::{WalkUpConflict, conflicts, resolve};
+pub use discover::{FoundHub, find_hubs};
 pub use facts::{Added, EntrantsAdded, TableAdded};
 pub use hub::{Sharing, StationSeen, remove_station, share, stations};
 pub use merge::{Merged, merge_file};

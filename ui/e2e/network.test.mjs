@@ -26,7 +26,9 @@ describe("laptops sharing one event", () => {
   it("a desk joins the hub with its code; a check-in at the desk shows checked in at the hub", async () => {
     const hubLaptop = laptop("hub", 120, "director", "Finish");
     const deskLaptop = laptop("desk", 10, "desk", "Desk B");
-    const runner = JSON.parse(cli(hubLaptop.db, "roster", "list", "--format", "json"))[3];
+    const roster = JSON.parse(cli(hubLaptop.db, "roster", "list", "--format", "json"));
+    const runner = roster[3];
+    const finisher = roster.find((r) => r.race === "10K");
 
     // The director shares the event from the network panel.
     const hub = await start(hubLaptop.dir, "event-title");
@@ -73,6 +75,17 @@ describe("laptops sharing one event", () => {
     await waitText(hub.session, `desk-row-${runner.bib}`, "Checked in", 10000);
     const counts = JSON.parse(cli(hubLaptop.db, "checkin", "status", "--format", "json"));
     assert.equal(counts.total.checkedIn, 1, "the hub's file holds the desk's check-in");
+
+    // The finish laptop (the hub) starts the 10K and captures a finisher:
+    // the other laptop's live results show them.
+    cli(hubLaptop.db, "start", "10K", "--at", "07:30:00");
+    execFileSync(CLI, ["--db", hubLaptop.db, "record", "--station", "Finish"], { input: `${finisher.bib} 08:12:34\n`, encoding: "utf8" });
+    await click(desk.session, "nav-results");
+    await click(desk.session, "results-race-10K");
+    // The row's text, as the results test reads it (a virtual list's
+    // cells are read by their content).
+    const row = await find(desk.session, `result-${finisher.bib}`, 15000);
+    await desk.session.wait(async () => (await row.getAttribute("textContent")).includes("0:42:34"), 10000);
 
     // The desk's window closed, the hub's shows: its Stations view, for
     // the README.

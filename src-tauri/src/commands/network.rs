@@ -156,3 +156,11 @@ pub async fn network_resolve(
         .map_err(|e| CommandError::from(e).with_field("bib"))?;
     network(&state).await
 }
+
+/// The hubs that answer on this laptop's networks within 3 seconds (mDNS):
+/// where to join, without typing. Many venue WiFis block it; typing the
+/// address always works.
+#[tauri::command]
+pub async fn network_find_hubs() -> Vec<racedesk::sync::FoundHub> {
+    racedesk::sync::find_hubs(std::time::Duration::from_secs(3), None).await
+}

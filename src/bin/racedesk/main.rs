@@ -102,6 +102,9 @@ enum Command {
     /// into --db FILE when the file does not exist yet, and keeps this
     /// file in step with it until stopped.
     Join(sync::JoinArgs),
+    /// Looks for hubs on the network (mDNS) for a few seconds and lists
+    /// them: `ADDRESS EVENT` per line.
+    Hubs(sync::HubsArgs),
     /// The link to the hub: connected, last heard, facts waiting, clock.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -156,6 +159,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    // The one command without an event file.
+    if let Command::Hubs(args) = cli.command {
+        return sync::hubs(args).await;
+    }
     let db = cli.db.ok_or_else(|| {
         Failure::BadInput("say which event file: --db FILE (or RACEDESK_DB)".into())
     })?;
@@ -177,6 +184,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Merge { file } => sync::merge(db, &file, operator).await,
         Command::Hub(args) => sync::hub(db, args).await,
         Command::Join(args) => sync::join(db, args).await,
+        Command::Hubs(_) => Ok(()),
         Command::Sync(command) => sync::sync(db, command).await,
         Command::Stations(args) => sync::stations(db, args).await,
         Command::Conflicts(args) => sync::conflicts(db, args, operator).await,

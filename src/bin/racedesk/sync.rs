@@ -98,6 +98,29 @@ pub async fn join(db: &Path, args: JoinArgs) -> Result<(), Failure> {
     }
 }
 
+#[derive(Args)]
+pub struct HubsArgs {
+    /// Seconds to look for.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+    wait: u64,
+    /// Look only on the network of this address of this machine.
+    #[arg(long, value_name = "IP")]
+    on: Option<std::net::IpAddr>,
+}
+
+/// `hubs`: the hubs that answer on the network.
+pub async fn hubs(args: HubsArgs) -> Result<(), Failure> {
+    let found = racedesk::sync::find_hubs(std::time::Duration::from_secs(args.wait), args.on).await;
+    if found.is_empty() {
+        eprintln!("no hub answered (mDNS may be blocked on this network: type the hub's address)");
+    }
+    let mut out = String::new();
+    for hub in found {
+        out.push_str(&format!("{} {}\n", hub.address, hub.event));
+    }
+    emit(out.as_bytes())
+}
+
 #[derive(Subcommand)]
 pub enum SyncCommand {
     /// Whether the link is connected, when the hub was last heard, how

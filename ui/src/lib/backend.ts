@@ -10,6 +10,7 @@ import type { Found } from "./bindings/Found";
 import type { GroupOutcome } from "./bindings/GroupOutcome";
 import type { Merged } from "./bindings/Merged";
 import type { NetworkState } from "./bindings/NetworkState";
+import type { FoundHub } from "./bindings/FoundHub";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
 import type { Capture } from "./bindings/Capture";
@@ -100,6 +101,8 @@ export interface Backend {
   networkRemoveStation(station: string): Promise<NetworkState>;
   /** Registers a walk-up kept aside (its bib was taken) under a free bib. */
   networkResolve(uid: string, bib: string): Promise<NetworkState>;
+  /** Hubs that answer on this laptop's networks (mDNS), within 3 s. */
+  networkFindHubs(): Promise<FoundHub[]>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
@@ -171,5 +174,6 @@ export const tauriBackend: Backend = {
   networkJoin: (address, code, name) => invoke("network_join", { address, code, name }),
   networkRemoveStation: (station) => invoke("network_remove_station", { station }),
   networkResolve: (uid, bib) => invoke("network_resolve", { uid, bib }),
+  networkFindHubs: () => invoke("network_find_hubs"),
   onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };
