@@ -72,6 +72,7 @@ async fn join(
         &hub.code().to_string(),
         id,
         id,
+        "desk",
     )
     .await?;
     let mut joined = Joined {

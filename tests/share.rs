@@ -217,7 +217,7 @@ fn stations_joined_to_a_hub_see_each_others_check_ins_at_once() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|s| s["silent"] == false && s["removed"] == false),
+            .all(|s| s["silent"] == false && s["removed"] == false && s["role"] == "desk"),
         "{stations}"
     );
 }
@@ -730,10 +730,10 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
     let a = dir.path().join("a.racedesk");
     let b = dir.path().join("b.racedesk");
     let address = hub.address().to_string();
-    let a_file = racedesk::sync::join(&a, &address, &code, "desk-a", "Desk A")
+    let a_file = racedesk::sync::join(&a, &address, &code, "desk-a", "Desk A", "desk")
         .await
         .unwrap();
-    let b_file = racedesk::sync::join(&b, &address, &code, "desk-b", "Desk B")
+    let b_file = racedesk::sync::join(&b, &address, &code, "desk-b", "Desk B", "desk")
         .await
         .unwrap();
     a_file.close().await;
@@ -752,6 +752,7 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
         &wrong,
         "desk-c",
         "C",
+        "desk",
     )
     .await
     .unwrap_err();
@@ -950,6 +951,7 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
         &code,
         "desk-d",
         "D",
+        "desk",
     )
     .await
     .unwrap_err();

@@ -359,16 +359,18 @@ async fn join(
     // Joining again (a reinstalled laptop) replaces the credential: the
     // code proves the director let this device in.
     sqlx::query(
-        "INSERT INTO sync_station (id, name, credential, version, joined_ms, last_seen_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+        "INSERT INTO sync_station (id, name, credential, version, joined_ms, last_seen_ms, role)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, credential = excluded.credential,
-             version = excluded.version, last_seen_ms = excluded.last_seen_ms",
+             version = excluded.version, last_seen_ms = excluded.last_seen_ms,
+             role = excluded.role",
     )
     .bind(id)
     .bind(if name.is_empty() { id } else { name })
     .bind(trust::digest(&credential))
     .bind(&hub.protocol)
     .bind(crate::store::now_ms())
+    .bind(asked.role.chars().take(20).collect::<String>())
     .execute(hub.file.writer())
     .await?;
     Ok(Json(Joined {
@@ -569,6 +571,8 @@ async fn announce_changes(
 pub struct StationSeen {
     pub id: String,
     pub name: String,
+    /// What it does: `desk`, `finish` or `director` (empty if unsaid).
+    pub role: String,
     pub version: String,
     #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
     pub joined_ms: i64,
@@ -598,6 +602,7 @@ pub async fn stations(file: &EventFile) -> Result<Vec<StationSeen>> {
         String,
         String,
         String,
+        String,
         i64,
         Option<i64>,
         Option<i64>,
@@ -605,7 +610,8 @@ pub async fn stations(file: &EventFile) -> Result<Vec<StationSeen>> {
         Option<i64>,
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, version, joined_ms, last_seen_ms, offset_ms, waiting, removed_ms
+        "SELECT id, name, coalesce(role, ''), version, joined_ms, last_seen_ms, offset_ms,
+                waiting, removed_ms
          FROM sync_station ORDER BY joined_ms DESC, id",
     )
     .fetch_all(file.reader())
@@ -614,13 +620,14 @@ pub async fn stations(file: &EventFile) -> Result<Vec<StationSeen>> {
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, version, joined_ms, last_seen_ms, offset_ms, waiting, removed)| {
+            |(id, name, role, version, joined_ms, last_seen_ms, offset_ms, waiting, removed)| {
                 StationSeen {
                     silent: removed.is_none() && last_seen_ms.is_none_or(|t| now - t > SILENT_MS),
                     clock_off: offset_ms.is_some_and(|o| o.abs() > CLOCK_OFF_MS),
                     removed: removed.is_some(),
                     id,
                     name,
+                    role,
                     version,
                     joined_ms,
                     last_seen_ms,

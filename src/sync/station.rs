@@ -183,7 +183,7 @@ fn bad_code() -> Error {
 }
 
 /// Joins the hub at `address` with the `code` it shows, as `station`
-/// (named `name` on the director's Stations view). When `path` does not
+/// (named `name`, doing `role`, on the director's Stations view). When `path` does not
 /// exist yet it becomes a copy of the hub's event; when it does, it must be
 /// the same event, and the link starts from it (a new hub gets everything
 /// the file holds). Returns the file, ready for [`run`].
@@ -193,6 +193,7 @@ pub async fn join(
     code: &str,
     station: &str,
     name: &str,
+    role: &str,
 ) -> Result<EventFile> {
     let code = JoinCode::parse(code).ok_or_else(bad_code)?;
     let client = Client::new(address, &code, station, "")?;
@@ -212,6 +213,7 @@ pub async fn join(
                 secret: code.secret(),
                 station: station.to_owned(),
                 name: name.to_owned(),
+                role: role.to_owned(),
                 event,
             },
         )

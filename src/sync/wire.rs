@@ -46,6 +46,9 @@ pub struct JoinRequest {
     pub secret: String,
     pub station: String,
     pub name: String,
+    /// What the station does: `desk`, `finish` or `director`.
+    #[serde(default)]
+    pub role: String,
     /// The event the station's file holds already, if it has one.
     pub event: Option<String>,
 }

@@ -58,6 +58,7 @@ describe("laptops sharing one event", () => {
 
     // The hub's Stations view lists the desk, heard from just now.
     await waitText(hub.session, "stations", "Desk B", 15000);
+    await waitText(hub.session, "stations", "Check-in desk");
 
     // A check-in at the desk, by bib and Enter, as a volunteer does.
     await click(desk.session, "nav-checkin");

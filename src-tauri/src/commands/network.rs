@@ -108,7 +108,12 @@ pub async fn network_join(
         name
     };
     let current = state.file().await;
-    let joined = racedesk::sync::join(current.path(), &address, &code, &station, &name).await;
+    let role = state
+        .preferences()
+        .role
+        .unwrap_or_else(|| "director".into());
+    let joined =
+        racedesk::sync::join(current.path(), &address, &code, &station, &name, &role).await;
     match joined {
         Ok(_) => {}
         Err(e) if e.said().is_some_and(|s| s.key == "sync.another_event") => {
@@ -117,7 +122,7 @@ pub async fn network_join(
                 CommandError::new("unwritable", format!("{}: {e}", folder.display()))
             })?;
             let path = folder.join(format!("event-{}.racedesk", state.session.clock().now_ms()));
-            let file = racedesk::sync::join(&path, &address, &code, &station, &name).await?;
+            let file = racedesk::sync::join(&path, &address, &code, &station, &name, &role).await?;
             state.switch_to(file).await?;
         }
         Err(e) => {

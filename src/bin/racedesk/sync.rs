@@ -83,13 +83,17 @@ pub struct JoinArgs {
     /// This station's name on the director's Stations view.
     #[arg(long)]
     name: Option<String>,
+    /// What this station does, shown on the Stations view.
+    #[arg(long, default_value = "desk", value_parser = ["desk", "finish", "director"])]
+    role: String,
 }
 
 /// `join ADDRESS CODE`: joins, says so, and keeps in step until stopped.
 pub async fn join(db: &Path, args: JoinArgs) -> Result<(), Failure> {
     let station = station_id();
     let name = args.name.unwrap_or_else(|| station.clone());
-    let file = racedesk::sync::join(db, &args.address, &args.code, &station, &name).await?;
+    let file =
+        racedesk::sync::join(db, &args.address, &args.code, &station, &name, &args.role).await?;
     let file = opened(db, file);
     emit(format!("joined {} as {station}\n", args.address.trim()).as_bytes())?;
     tokio::select! {
@@ -262,9 +266,10 @@ pub async fn stations(db: &Path, args: StationsArgs) -> Result<(), Failure> {
                 }
                 out.extend_from_slice(
                     format!(
-                        "{}\t{}\tlast seen {seen}\t{} waiting\tclock {offset}\t{}\t{}\n",
+                        "{}\t{}\t{}\tlast seen {seen}\t{} waiting\tclock {offset}\t{}\t{}\n",
                         s.id,
                         s.name,
+                        s.role,
                         s.waiting,
                         s.version,
                         marks.join(" ")

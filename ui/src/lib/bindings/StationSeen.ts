@@ -3,7 +3,11 @@
 /**
  * A station as the hub last heard of it: the director's Stations view.
  */
-export type StationSeen = { id: string, name: string, version: string, joinedMs: number, lastSeenMs: number | null, 
+export type StationSeen = { id: string, name: string, 
+/**
+ * What it does: `desk`, `finish` or `director` (empty if unsaid).
+ */
+role: string, version: string, joinedMs: number, lastSeenMs: number | null, 
 /**
  * The station's clock minus the hub's.
  */
