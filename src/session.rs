@@ -197,8 +197,10 @@ impl Session {
     }
 
     /// Shares the open event on the network at `listen`; sharing already
-    /// on is stopped first (a new code).
+    /// on is stopped first (a new code). A hub is no station: a link to
+    /// another hub (the one this laptop replaces) stops.
     pub async fn share(&self, listen: std::net::SocketAddr) -> Result<Shared> {
+        self.stop_link();
         let mut sharing = self.sharing.lock().await;
         if let Some(old) = sharing.take() {
             old.stop();

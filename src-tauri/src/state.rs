@@ -104,7 +104,10 @@ impl AppState {
         {
             tracing::warn!(error = %e, "the event could not be shared again");
         }
-        if let Ok(Some(_)) = racedesk::sync::status(&self.file().await).await {
+        // A hub is no station: its old link (to the hub it replaced) stays off.
+        if self.session.shared().await.is_none()
+            && let Ok(Some(_)) = racedesk::sync::status(&self.file().await).await
+        {
             self.session.start_link();
         }
     }

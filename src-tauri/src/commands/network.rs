@@ -31,11 +31,16 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
     let file = state.file().await;
     let shared = state.session.shared().await;
     let qr = shared.as_ref().map(|s| qr(&s.code)).unwrap_or_default();
+    // The hub shows its stations, not a link to a hub it replaced.
+    let link = match shared {
+        Some(_) => None,
+        None => racedesk::sync::status(&file).await?,
+    };
     Ok(NetworkState {
         qr,
         shared,
         stations: racedesk::sync::stations(&file).await?,
-        link: racedesk::sync::status(&file).await?,
+        link,
         linked: state.session.linked(),
         conflicts: racedesk::sync::conflicts(&file).await?,
     })
