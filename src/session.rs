@@ -76,9 +76,10 @@ impl Session {
     /// it (inside a tokio runtime).
     pub fn start(file: EventFile, station: impl Into<String>) -> Arc<Self> {
         let (changes, _) = broadcast::channel(64);
+        let station = station.into();
         let session = Arc::new(Self {
-            file: RwLock::new(file),
-            station: station.into(),
+            file: RwLock::new(file.writes_as(&station)),
+            station,
             clock: CaptureClock::system(),
             rehearsal: AtomicBool::new(false),
             roster: Default::default(),
@@ -132,6 +133,7 @@ impl Session {
         self.stop_sharing().await;
         self.stop_link();
         let path = file.path().to_owned();
+        let file = file.writes_as(&self.station);
         let old = std::mem::replace(&mut *self.file.write().await, file);
         if old.path() != path {
             old.close().await;

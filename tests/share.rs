@@ -959,3 +959,242 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
     assert!(!dir.path().join("d.racedesk").exists());
     again.stop();
 }
+
+/// Edits a station's file as that station, while its link is stopped.
+fn edit_at<F, Fut>(db: &Path, station: &str, edit: F)
+where
+    F: FnOnce(racedesk::EventFile) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    blocking(async {
+        let file = racedesk::EventFile::open(db)
+            .await
+            .unwrap()
+            .writes_as(station);
+        edit(file.clone()).await;
+        file.close().await;
+    });
+}
+
+async fn change_runner(
+    file: &racedesk::EventFile,
+    bib: &str,
+    change: impl FnOnce(&mut racedesk::roster::EntrantForm),
+) {
+    let event = racedesk::setup::event(file).await.unwrap();
+    let runner = racedesk::roster::entrant(file, &racedesk::model::Bib::parse(bib).unwrap())
+        .await
+        .unwrap();
+    let mut form = racedesk::roster::EntrantForm::from_entrant(&runner, event.date);
+    change(&mut form);
+    racedesk::roster::save_entrant(file, Some(bib), &form, "volunteer")
+        .await
+        .unwrap();
+}
+
+/// What every station must agree on: each runner (by uid) with their bib,
+/// race and fields, and each race (by uid) with its details.
+fn setup_of(db: &Path) -> String {
+    blocking(scalar(
+        db,
+        "SELECT (SELECT group_concat(line, char(10)) FROM (SELECT hex(e.uid) || ' ' || e.bib
+                    || ' ' || r.code || ' ' || coalesce(e.city, '') || ' ' || coalesce(e.phone, '')
+                    || ' ' || e.given_name AS line
+                  FROM entrant e JOIN race r ON r.id = e.race_id ORDER BY e.uid))
+             || char(10) ||
+             (SELECT group_concat(line, char(10)) FROM (SELECT hex(uid) || ' ' || code || ' '
+                    || name || ' ' || coalesce(bibs, '') AS line FROM race ORDER BY uid))",
+    ))
+}
+
+fn open_conflicts(db: &Path) -> i64 {
+    number(
+        db,
+        "SELECT count(*) FROM entrant_conflict WHERE resolved_ms IS NULL",
+    )
+}
+
+#[test]
+fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "60");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    join(&a, "desk-a", &address, &code).kill();
+    join(&b, "desk-b", &address, &code).kill();
+    let marathoners: Vec<String> = blocking(scalar::<String>(
+        &hub_db,
+        "SELECT group_concat(bib, ' ') FROM (SELECT e.bib FROM entrant e JOIN race r
+             ON r.id = e.race_id WHERE r.code = 'MAR' ORDER BY e.id LIMIT 4)",
+    ))
+    .split(' ')
+    .map(String::from)
+    .collect();
+    let [m0, m1, m2, m3] = [0, 1, 2, 3].map(|i| marathoners[i].clone());
+
+    // Desk A, offline: a bib changed, a runner moved to the 10 km, and a
+    // bib that desk B also hands out.
+    let (m0_a, m1_a) = (m0.clone(), m1.clone());
+    edit_at(&a, "desk-a", |file| async move {
+        let (m0, m1) = (m0_a, m1_a);
+        change_runner(&file, &m0, |f| f.bib = "900".into()).await;
+        change_runner(&file, &m1, |f| {
+            f.race = "10K".into();
+            f.bib = "2900".into();
+            f.reason = "asked at the desk".into();
+        })
+        .await;
+        change_runner(&file, &m2, |f| f.bib = "950".into()).await;
+    });
+    check_in(&a, "desk-a", "900");
+    // Desk B, offline: another field of the same runner, the same bib for
+    // another runner, a race renamed.
+    let (m0_, m3_) = (marathoners[0].clone(), m3.clone());
+    edit_at(&b, "desk-b", |file| async move {
+        change_runner(&file, &m0_, |f| f.city = "Kaesong".into()).await;
+        change_runner(&file, &m3_, |f| f.bib = "950".into()).await;
+        let mut race = racedesk::setup::races(&file)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.race.code.as_str() == "5K")
+            .unwrap()
+            .race;
+        race.name = "5 km fun run".into();
+        racedesk::setup::update_race(&file, &race.code.clone(), &race, "director")
+            .await
+            .unwrap();
+    });
+    check_in(&b, "desk-b", "950");
+    // The director, at the hub, adds a race while the desks are away.
+    edit_at(&hub_db, "hub", |file| async move {
+        let race = racedesk::setup::RaceForm {
+            code: "3K".into(),
+            name: "3 km".into(),
+            distance_m: 3000,
+            age_groups: "open".into(),
+            bibs: "4000-4999".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        racedesk::setup::add_race(&file, &race, "director")
+            .await
+            .unwrap();
+    });
+    // The hub as it is now, for the same day without a network (below).
+    let stick = dir.path().join("stick");
+    let by_hand = blocking(async {
+        let file = racedesk::EventFile::open(&hub_db).await.unwrap();
+        let copy = racedesk::backup::backup(&file, &stick).await.unwrap();
+        file.close().await;
+        copy
+    });
+
+    let _a = join(&a, "desk-a", &address, &code);
+    let _b = join(&b, "desk-b", &address, &code);
+    assert!(
+        until(30, || [&a, &b, &hub_db].iter().all(|db| number(
+            db,
+            "SELECT count(*) FROM setup_change WHERE station <> 'local'"
+        ) == 7)),
+        "every edit on every station: {:?} {} {}",
+        [&a, &b, &hub_db].map(|db| number(
+            db,
+            "SELECT count(*) FROM setup_change WHERE station <> 'local'"
+        )),
+        sync_status(&a),
+        sync_status(&b)
+    );
+    // The same bib typed at two desks: kept aside at the hub, not dropped.
+    assert!(until(10, || open_conflicts(&hub_db) == 1));
+    let uid: String = blocking(scalar(
+        &hub_db,
+        "SELECT hex(uid) FROM entrant_conflict WHERE resolved_ms IS NULL",
+    ));
+    let out = command(&hub_db, "hub")
+        .args(["conflicts", "resolve", &uid, "--bib", "951"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        until(30, || [&a, &b, &hub_db]
+            .iter()
+            .all(|db| open_conflicts(db) == 0)
+            && setup_of(&a) == setup_of(&hub_db)
+            && setup_of(&b) == setup_of(&hub_db)),
+        "the same setup everywhere:\nA {}\nB {}\nhub {}",
+        setup_of(&a),
+        setup_of(&b),
+        setup_of(&hub_db)
+    );
+    let setup = setup_of(&hub_db);
+    let line = |bib: &str| {
+        setup
+            .lines()
+            .find(|l| l.split(' ').nth(1) == Some(bib))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // Both desks' edits of one runner hold: A's bib and B's city.
+    assert!(line("900").contains(" MAR Kaesong "), "{setup}");
+    assert!(line("2900").contains(" 10K "), "{setup}");
+    assert!(
+        !line("950").is_empty() && !line("951").is_empty(),
+        "{setup}"
+    );
+    assert!(setup.contains(" 3K 3 km 4000-4999"), "{setup}");
+    assert!(setup.contains(" 5K 5 km fun run "), "{setup}");
+    assert!(line(&m1).is_empty() && line(&m0).is_empty(), "{setup}");
+    // Audited at the hub with the station each edit was made at.
+    assert_eq!(
+        number(
+            &hub_db,
+            "SELECT count(*) FROM audit WHERE station = 'desk-a' AND entity = 'entrant'"
+        ),
+        3
+    );
+    assert_eq!(
+        number(
+            &a,
+            "SELECT count(*) FROM audit WHERE station = 'desk-b' AND entity = 'race'"
+        ),
+        1
+    );
+    assert_eq!(checked_in(&a), checked_in(&hub_db));
+    assert!(
+        checked_in(&hub_db).contains("\"checkedIn\":2"),
+        "{}",
+        checked_in(&hub_db)
+    );
+
+    // Without a network: the hub's earlier copy merged with the desks'
+    // files (carried on a stick) holds what the sync gave.
+    for desk in [&a, &b] {
+        let out = command(&by_hand, "director")
+            .args(["merge"])
+            .arg(desk)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert_eq!(open_conflicts(&by_hand), 0);
+    assert_eq!(setup_of(&by_hand), setup_of(&hub_db));
+    assert_eq!(facts_of(&by_hand), facts_of(&hub_db));
+    assert_eq!(checked_in(&by_hand), checked_in(&hub_db));
+}
+
+/// The ids of every fact a file holds, table by table.
+fn facts_of(db: &Path) -> String {
+    crate::support::FACT_TABLES
+        .iter()
+        .map(|t| {
+            blocking(scalar::<String>(
+                db,
+                &format!("SELECT coalesce(group_concat(id, ' '), '') FROM (SELECT id FROM {t} ORDER BY id)"),
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -33,15 +33,7 @@ async fn facts(path: &Path) -> Vec<(String, BTreeSet<String>)> {
         .await
         .unwrap();
     let mut all = Vec::new();
-    for table in [
-        "race_start",
-        "start_undo",
-        "checkin",
-        "passing",
-        "correction",
-        "crossing",
-        "runner_status",
-    ] {
+    for table in crate::support::FACT_TABLES {
         let ids: Vec<String> =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM {table}")))
                 .fetch_all(&pool)
@@ -134,8 +126,8 @@ async fn two_stations_merged_both_ways_hold_the_same_facts_and_results() {
         into_a.describe(),
         "3 check-ins and undos, 1 captures and reads"
     );
-    // The start and the two runners' rows were there already.
-    assert_eq!(into_a.already(), 1, "{into_a:?}");
+    // The start, and the creation of the four races, were there already.
+    assert_eq!(into_a.already(), 5, "{into_a:?}");
 
     // A correction at the first station of a capture the second made.
     timing::correct(
@@ -171,7 +163,7 @@ async fn two_stations_merged_both_ways_hold_the_same_facts_and_results() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
+async fn a_file_of_another_event_adds_nothing_and_a_race_added_elsewhere_comes_with_its_start() {
     let a = TestEvent::new().await;
     a.add_runner("2001", "10K").await;
     let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
@@ -180,6 +172,7 @@ async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
 
     // Another event, even with the same name and races.
     let other = TestEvent::new().await;
+    let untouched = facts(&other.path()).await;
     checkin::check_in(&a.file, "2001", &desk("desk-a"), None)
         .await
         .unwrap();
@@ -188,12 +181,10 @@ async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
         .unwrap_err();
     assert!(matches!(refused, Error::Conflict(_)), "{refused}");
     assert!(refused.to_string().contains("another event"), "{refused}");
-    assert_eq!(
-        facts(&other.path()).await,
-        facts(&TestEvent::new().await.path()).await
-    );
+    assert_eq!(facts(&other.path()).await, untouched);
 
-    // The copy gets a race the first station does not have, and starts it.
+    // The copy gets a race the first station does not have, and starts it:
+    // the race comes with the start.
     let b = EventFile::open(&b_path).await.unwrap();
     let mut race = racedesk::setup::races(&b).await.unwrap().remove(0).race;
     race.code = racedesk::model::RaceCode::parse("1K").unwrap();
@@ -216,12 +207,20 @@ async fn a_file_of_another_event_or_with_unknown_races_adds_nothing() {
         .await
         .unwrap();
     b.close().await;
-    let before = facts(&a.path()).await;
-    let refused = racedesk::sync::merge_file(&a.file, &b_path, "director")
+    let merged = racedesk::sync::merge_file(&a.file, &b_path, "director")
         .await
-        .unwrap_err();
-    assert!(refused.to_string().contains("does not have"), "{refused}");
-    assert_eq!(facts(&a.path()).await, before, "nothing half-written");
+        .unwrap();
+    assert_eq!(
+        merged.facts.describe(),
+        "1 starts, 1 check-ins and undos, 1 setup changes"
+    );
+    let races = racedesk::setup::races(&a.file).await.unwrap();
+    assert!(races.iter().any(|r| r.race.code.as_str() == "1K"));
+    assert_eq!(
+        facts(&a.path()).await[0],
+        facts(&b_path).await[0],
+        "the start"
+    );
 }
 
 #[test]

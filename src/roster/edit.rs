@@ -180,7 +180,7 @@ pub(crate) async fn save_in(
     let id = match old {
         None => {
             let last_id = store::insert_many(&mut *tx, vec![row]).await?;
-            store::audit_added(&mut *tx, last_id, operator, at).await?;
+            store::audit_added(&mut *tx, last_id, (file.station(), operator), at).await?;
             None
         }
         Some(old) => {
@@ -197,7 +197,7 @@ pub(crate) async fn save_in(
             row.id = old.id;
             row.extra = old.extra.clone();
             entrant.extra = serde_json::from_str(&old.extra).unwrap_or_default();
-            store::update(&mut *tx, &row, operator, reason, at).await?;
+            store::update(&mut *tx, &row, (file.station(), operator), reason, at).await?;
             Some(old.id)
         }
     };

@@ -68,6 +68,7 @@ pub(crate) async fn insert_entrants(
         &mut *tx,
         crate::store::audit::Change {
             operator,
+            station: file.station(),
             entity: "roster",
             key: "demo",
             action: "import",

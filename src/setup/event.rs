@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::model::{Event, EventDate, TimeZone};
 use crate::store::EventFile;
 use crate::store::audit::{self, Change};
+use crate::store::edits::{self, Edit};
 use crate::store::setup::{self as rows, EventRow};
 
 /// The event as a form gives it: text fields, checked by [`EventForm::parse`].
@@ -69,6 +70,7 @@ pub async fn init_event(file: &EventFile, event: &Event, operator: &str) -> Resu
         &mut *tx,
         Change {
             operator,
+            station: file.station(),
             entity: "event",
             key: "event",
             action: "create",
@@ -88,10 +90,26 @@ pub async fn update_event(file: &EventFile, event: &Event, operator: &str) -> Re
     let old = rows::get(&mut *tx).await?.ok_or_else(no_event)?;
     let row = to_row(event);
     rows::update(&mut *tx, &row).await?;
+    let target = edits::event_uid(&mut tx).await?;
+    edits::record(
+        &mut tx,
+        Edit {
+            entity: "event",
+            target: &target,
+            action: "update",
+            before: Some(edits::event_state(&old)),
+            after: Some(edits::event_state(&row)),
+            station: file.station(),
+            operator,
+            at_ms: crate::store::now_ms(),
+        },
+    )
+    .await?;
     audit::record(
         &mut *tx,
         Change {
             operator,
+            station: file.station(),
             entity: "event",
             key: "event",
             action: "update",

@@ -5,7 +5,7 @@
 //! whom.
 
 mod event;
-mod races;
+pub(crate) mod races;
 
 pub use event::{EventForm, event, init_event, time_zones, update_event};
 pub(crate) use races::race_list;

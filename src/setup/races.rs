@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::model::{AgeGroups, BibRanges, Checkpoint, ParseError, Race, RaceCode};
 use crate::store::EventFile;
 use crate::store::audit::{self, Change};
+use crate::store::edits::{self, Edit};
 use crate::store::races::{self as rows, RaceRow};
 
 /// A race with how many entrants it has.
@@ -200,10 +201,26 @@ async fn save(
     rows::set_waves(&mut tx, row.id, &race.waves).await?;
     rows::set_checkpoints(&mut tx, row.id, &race.checkpoints).await?;
     let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
+    let at = crate::store::now_ms();
+    edits::record(
+        &mut tx,
+        Edit {
+            entity: "race",
+            target: &edits::hex(old.map_or(&row.uid, |o| &o.uid)),
+            action: if old.is_some() { "update" } else { "create" },
+            before: old.map(edits::race_state),
+            after: Some(edits::race_state(&row)),
+            station: file.station(),
+            operator,
+            at_ms: at,
+        },
+    )
+    .await?;
     audit::record(
         &mut *tx,
         Change {
             operator,
+            station: file.station(),
             entity: "race",
             key,
             action: if old.is_some() { "update" } else { "create" },
@@ -232,10 +249,25 @@ pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> R
         )));
     }
     rows::delete(&mut *tx, old.id).await?;
+    edits::record(
+        &mut tx,
+        Edit {
+            entity: "race",
+            target: &edits::hex(&old.uid),
+            action: "delete",
+            before: Some(edits::race_state(old)),
+            after: None,
+            station: file.station(),
+            operator,
+            at_ms: crate::store::now_ms(),
+        },
+    )
+    .await?;
     audit::record(
         &mut *tx,
         Change {
             operator,
+            station: file.station(),
             entity: "race",
             key: code.as_str(),
             action: "delete",

@@ -7,6 +7,8 @@ use sqlx::SqliteExecutor;
 /// did not exist before, or no longer exists after).
 pub(crate) struct Change<'a> {
     pub operator: &'a str,
+    /// The station the change was made at.
+    pub station: &'a str,
     pub entity: &'static str,
     pub key: &'a str,
     pub action: &'static str,
@@ -17,10 +19,11 @@ pub(crate) struct Change<'a> {
 pub(crate) async fn record(db: impl SqliteExecutor<'_>, change: Change<'_>) -> sqlx::Result<()> {
     let at = super::now_ms();
     sqlx::query!(
-        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit (at_ms, operator, station, entity, entity_key, action, old, new)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         at,
         change.operator,
+        change.station,
         change.entity,
         change.key,
         change.action,
@@ -39,6 +42,9 @@ pub(crate) async fn record(db: impl SqliteExecutor<'_>, change: Change<'_>) -> s
 pub struct AuditEntry {
     pub at_ms: i64,
     pub operator: String,
+    /// The station it was made at (none for changes made before stations
+    /// shared an event).
+    pub station: Option<String>,
     pub entity: String,
     pub key: String,
     pub action: String,
@@ -55,7 +61,7 @@ pub(crate) async fn history(
 ) -> sqlx::Result<Vec<AuditEntry>> {
     sqlx::query_as!(
         AuditEntry,
-        r#"SELECT at_ms, operator, entity, entity_key AS "key", action, old, new, reason
+        r#"SELECT at_ms, operator, station, entity, entity_key AS "key", action, old, new, reason
            FROM audit WHERE entity = ? AND entity_key = ? ORDER BY id DESC"#,
         entity,
         key,

@@ -122,6 +122,7 @@ macro_rules! entrant_json {
             'medical_note', e.medical_note, 'extra', json(e.extra))"
     };
 }
+pub(crate) use entrant_json;
 
 /// Inserts new entrants (their `id` is ignored) in the caller's
 /// transaction, and returns the largest entrant id before them: the rows
@@ -180,17 +181,19 @@ pub(crate) async fn last_id(db: &mut SqliteConnection) -> sqlx::Result<i64> {
 pub(crate) async fn audit_added(
     db: &mut SqliteConnection,
     last_id: i64,
-    operator: &str,
+    who: (&str, &str),
     at_ms: i64,
 ) -> sqlx::Result<()> {
+    let (station, operator) = who;
     sqlx::query(concat!(
-        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new)
-         SELECT ?, ?, 'entrant', e.bib, 'create', NULL, ",
+        "INSERT INTO audit (at_ms, operator, station, entity, entity_key, action, old, new)
+         SELECT ?, ?, ?, 'entrant', e.bib, 'create', NULL, ",
         entrant_json!(),
         " FROM entrant e WHERE e.id > ? ORDER BY e.id"
     ))
     .bind(at_ms)
     .bind(operator)
+    .bind(station)
     .bind(last_id)
     .execute(&mut *db)
     .await?;
@@ -198,14 +201,21 @@ pub(crate) async fn audit_added(
 }
 
 /// Replaces an entrant's fields (matched by `id`) and audits old and new,
-/// with the reason given for the change.
+/// with the reason given for the change and the station (`who` is
+/// station and operator); the fields changed travel to other copies.
 pub(crate) async fn update(
     db: &mut SqliteConnection,
     row: &EntrantRow,
-    operator: &str,
+    who: (&str, &str),
     reason: Option<&str>,
     at_ms: i64,
 ) -> sqlx::Result<()> {
+    let (station, operator) = who;
+    let uid: Vec<u8> = sqlx::query_scalar("SELECT uid FROM entrant WHERE id = ?")
+        .bind(row.id)
+        .fetch_one(&mut *db)
+        .await?;
+    let before = super::edits::entrant_state(&mut *db, &uid).await?;
     let old: String = sqlx::query_scalar(concat!(
         "SELECT ",
         entrant_json!(),
@@ -239,19 +249,34 @@ pub(crate) async fn update(
     .execute(&mut *db)
     .await?;
     sqlx::query(concat!(
-        "INSERT INTO audit (at_ms, operator, entity, entity_key, action, old, new, reason)
-         SELECT ?, ?, 'entrant', e.bib, 'update', ?, ",
+        "INSERT INTO audit (at_ms, operator, station, entity, entity_key, action, old, new, reason)
+         SELECT ?, ?, ?, 'entrant', e.bib, 'update', ?, ",
         entrant_json!(),
         ", ? FROM entrant e WHERE e.id = ?"
     ))
     .bind(at_ms)
     .bind(operator)
+    .bind(station)
     .bind(old)
     .bind(reason)
     .bind(row.id)
     .execute(&mut *db)
     .await?;
-    Ok(())
+    let after = super::edits::entrant_state(&mut *db, &uid).await?;
+    super::edits::record(
+        db,
+        super::edits::Edit {
+            entity: "entrant",
+            target: &super::edits::hex(&uid),
+            action: "update",
+            before,
+            after,
+            station,
+            operator,
+            at_ms,
+        },
+    )
+    .await
 }
 
 /// The stable key of the entrant with this id, or else with this bib.

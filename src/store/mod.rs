@@ -12,6 +12,7 @@ pub(crate) mod audit;
 mod bulk;
 pub(crate) mod checkins;
 pub(crate) mod crossings;
+pub(crate) mod edits;
 pub(crate) mod entrants;
 pub(crate) mod races;
 pub(crate) mod setup;
@@ -41,6 +42,8 @@ pub struct EventFile {
     writer: SqlitePool,
     readers: SqlitePool,
     lost_wal: bool,
+    /// The station this handle edits setup as (see [`EventFile::writes_as`]).
+    station: Option<std::sync::Arc<str>>,
 }
 
 impl EventFile {
@@ -128,6 +131,20 @@ impl EventFile {
             }
         }
         Self::connect(&copy, false).await
+    }
+
+    /// This handle, editing setup as `station`: its setup changes travel to
+    /// other copies of the event under that name, and are audited with it.
+    pub fn writes_as(self, station: &str) -> Self {
+        Self {
+            station: Some(station.into()),
+            ..self
+        }
+    }
+
+    /// The station setup edits through this handle are made at.
+    pub(crate) fn station(&self) -> &str {
+        self.station.as_deref().unwrap_or("local")
     }
 
     pub fn path(&self) -> &Path {
@@ -223,6 +240,7 @@ impl EventFile {
             writer,
             readers,
             lost_wal: false,
+            station: None,
         })
     }
 }
@@ -473,7 +491,8 @@ pub(crate) async fn next_seq(
                       coalesce((SELECT max(seq) FROM race_start WHERE station = ?1), 0),
                       coalesce((SELECT max(seq) FROM runner_status WHERE station = ?1), 0),
                       coalesce((SELECT max(seq) FROM crossing WHERE station = ?1), 0),
-                      coalesce((SELECT max(seq) FROM start_undo WHERE station = ?1), 0)) + 1
+                      coalesce((SELECT max(seq) FROM start_undo WHERE station = ?1), 0),
+                      coalesce((SELECT max(seq) FROM setup_change WHERE station = ?1), 0)) + 1
            AS "seq!: i64""#,
         station
     )

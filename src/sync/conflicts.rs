@@ -49,8 +49,84 @@ pub async fn conflicts(file: &EventFile) -> Result<Vec<WalkUpConflict>> {
         .collect())
 }
 
+/// Gives the runner `uid` the bib `bib` when no one holds it here,
+/// audited, as an edit that travels; whether it was free.
+async fn rebib(
+    db: &mut sqlx::SqliteConnection,
+    uid: &[u8],
+    bib: &Bib,
+    who: (&str, &str),
+    at_ms: i64,
+) -> Result<bool> {
+    use crate::store::edits;
+    let Some((before, after)) = set_bib(db, uid, &bib.to_string(), who).await? else {
+        return Ok(false);
+    };
+    let (station, operator) = who;
+    edits::record(
+        db,
+        edits::Edit {
+            entity: "entrant",
+            target: &edits::hex(uid),
+            action: "update",
+            before,
+            after,
+            station,
+            operator,
+            at_ms,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The runner before and after a change, in travel form.
+type BeforeAfter = (Option<serde_json::Value>, Option<serde_json::Value>);
+
+/// Gives the runner `uid` the bib `bib` when no one holds it here, audited
+/// as made by `who` (station, operator); the runner before and after, or
+/// `None` when the bib is taken.
+async fn set_bib(
+    db: &mut sqlx::SqliteConnection,
+    uid: &[u8],
+    bib: &str,
+    who: (&str, &str),
+) -> sqlx::Result<Option<BeforeAfter>> {
+    use crate::store::edits;
+    let before = edits::entrant_state(db, uid).await?;
+    let changed = sqlx::query(
+        "UPDATE entrant SET bib = ?1 WHERE uid = ?2
+           AND NOT EXISTS (SELECT 1 FROM entrant WHERE bib = ?1)",
+    )
+    .bind(bib)
+    .bind(uid)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    let after = edits::entrant_state(db, uid).await?;
+    crate::store::audit::record(
+        &mut *db,
+        crate::store::audit::Change {
+            operator: who.1,
+            station: who.0,
+            entity: "entrant",
+            key: &edits::bib_of(before.as_ref()),
+            action: "update",
+            old: before.as_ref().map(ToString::to_string),
+            new: after.as_ref().map(ToString::to_string),
+        },
+    )
+    .await?;
+    Ok(Some((before, after)))
+}
+
 /// Adds the runner of conflict `uid` under `bib` (a free one), audited as
-/// made by `operator`; the conflict is settled.
+/// made by `operator`; the conflict is settled. For a runner here whose
+/// bib was changed at another station to one a different runner holds
+/// here, gives them `bib` instead.
 pub async fn resolve(file: &EventFile, uid: &str, bib: &str, operator: &str) -> Result<()> {
     let bib = Bib::parse(bib).map_err(|reason| Error::invalid("bib", reason))?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
@@ -66,8 +142,19 @@ pub async fn resolve(file: &EventFile, uid: &str, bib: &str, operator: &str) -> 
         return Err(Error::NotFound(crate::said!("sync.no_conflict")));
     };
     let now = crate::store::now_ms();
-    let added = facts::add_entrants(&mut tx, &row, operator, now).await?;
-    if added.added != 1 {
+    let here: Option<Vec<u8>> = sqlx::query_scalar("SELECT uid FROM entrant WHERE uid = unhex(?)")
+        .bind(uid)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let settled = match here {
+        // A runner here whose bib was changed elsewhere to one taken here.
+        Some(uid) => rebib(&mut tx, &uid, &bib, (file.station(), operator), now).await?,
+        None => {
+            let added = facts::add_entrants(&mut tx, &row, (file.station(), operator), now).await?;
+            added.added == 1
+        }
+    };
+    if !settled {
         return Err(Error::Conflict(crate::said!(
             "sync.bib_still_taken",
             bib = bib
@@ -79,5 +166,63 @@ pub async fn resolve(file: &EventFile, uid: &str, bib: &str, operator: &str) -> 
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Settles, in the caller's transaction, the conflicts whose cause is
+/// gone: a walk-up whose bib is free here now (the runner holding it got
+/// another) is added; a bib change kept aside is settled once a later
+/// change gave the runner another bib.
+pub(crate) async fn settle(db: &mut sqlx::SqliteConnection, who: (&str, &str)) -> sqlx::Result<()> {
+    let now = crate::store::now_ms();
+    sqlx::query(
+        "UPDATE entrant_conflict SET resolved_ms = ?1
+         WHERE resolved_ms IS NULL
+           AND EXISTS (SELECT 1 FROM entrant e WHERE e.uid = entrant_conflict.uid)
+           AND EXISTS (SELECT 1 FROM setup_change c
+                       WHERE c.target = hex(entrant_conflict.uid)
+                         AND json_type(c.fields, '$.bib') IS NOT NULL
+                         AND c.captured_ms > entrant_conflict.found_ms)",
+    )
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    // A bib change kept aside whose bib is free now: it applies.
+    let freed: Vec<(Vec<u8>, String)> = sqlx::query_as(
+        "SELECT c.uid, c.bib FROM entrant_conflict c
+         WHERE c.resolved_ms IS NULL
+           AND EXISTS (SELECT 1 FROM entrant e WHERE e.uid = c.uid)
+           AND NOT EXISTS (SELECT 1 FROM entrant e WHERE e.bib = c.bib)",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    for (uid, bib) in freed {
+        set_bib(db, &uid, &bib, who).await?;
+        sqlx::query("UPDATE entrant_conflict SET resolved_ms = ? WHERE uid = ?")
+            .bind(now)
+            .bind(&uid)
+            .execute(&mut *db)
+            .await?;
+    }
+    let free: Option<String> = sqlx::query_scalar(
+        "SELECT json_group_array(json(c.row)) FROM entrant_conflict c
+         WHERE c.resolved_ms IS NULL
+           AND NOT EXISTS (SELECT 1 FROM entrant e WHERE e.uid = c.uid)
+           AND NOT EXISTS (SELECT 1 FROM entrant e WHERE e.bib = c.bib)
+         HAVING count(*) > 0",
+    )
+    .fetch_optional(&mut *db)
+    .await?;
+    if let Some(rows) = free {
+        facts::add_entrants(db, &rows, who, now).await?;
+        sqlx::query(
+            "UPDATE entrant_conflict SET resolved_ms = ?1
+             WHERE resolved_ms IS NULL AND EXISTS (SELECT 1 FROM entrant e WHERE e.uid = entrant_conflict.uid
+                                                     AND e.bib = entrant_conflict.bib)",
+        )
+        .bind(now)
+        .execute(&mut *db)
+        .await?;
+    }
     Ok(())
 }

@@ -27,7 +27,7 @@ const CAPTURED: [&str; 4] = ["station", "seq", "operator", "captured_ms"];
 /// The fact tables in the order they are written: a row names only rows of
 /// tables before it (an undo its start, a correction its passing) or of
 /// its own table written before it.
-pub(crate) const TABLES: [Table; 7] = [
+pub(crate) const TABLES: [Table; 8] = [
     Table {
         name: "race_start",
         what: "starts",
@@ -98,7 +98,20 @@ pub(crate) const TABLES: [Table; 7] = [
         captured: true,
         blobs: &[],
     },
+    // Last so the cursors of copies made before it still line up; it
+    // names no fact, and [`store`] writes it first (a race made at another
+    // station comes before the runners in it).
+    Table {
+        name: "setup_change",
+        what: "setup changes",
+        columns: &["id", "entity", "target", "action", "fields"],
+        captured: true,
+        blobs: &[],
+    },
 ];
+
+/// The place of `setup_change` in [`TABLES`].
+const SETUP: usize = 7;
 
 impl Table {
     fn columns(&self) -> Vec<&'static str> {
@@ -311,34 +324,81 @@ impl Added {
     }
 }
 
-/// Writes `tables` (as [`read_all`] gives them) into the caller's
-/// transaction, each row once. A row that names a row this file does not
-/// have (a start of a race it does not know) fails the whole write.
-pub(crate) async fn write_all(db: &mut SqliteConnection, tables: &[String]) -> sqlx::Result<Added> {
-    Ok(write_from(db, tables, None).await?.0)
+/// What another copy of the event sent, as [`store`] wrote it.
+pub(crate) struct Stored {
+    pub entrants: EntrantsAdded,
+    pub facts: Added,
+    /// Rows left out as forged (see [`Table::not_forged`]).
+    pub forged: u64,
 }
 
-/// [`write_all`] at a hub, from the station `sender`: rows new here in the
-/// name of another station that joined this hub are left out, and counted
-/// (the second of the pair).
-pub(crate) async fn write_from(
+/// Writes what another copy sent (`entrants` as [`read_entrants`] gives
+/// them, `tables` as [`read_all`] does) into the caller's transaction,
+/// each row once, and applies the setup changes among them: races and the
+/// event's details first, then new runners, then the facts, then the
+/// runners' edits. `sender` is the station a hub takes them from (rows new
+/// here in the name of another joined station are left out); `who` says
+/// where new runners came from, for the audit trail. A row that names a
+/// row this file does not have (a start of a race it does not know) fails
+/// the whole write.
+pub(crate) async fn store(
+    db: &mut SqliteConnection,
+    entrants: &str,
+    tables: &[String],
+    sender: Option<&str>,
+    who: (&str, &str),
+) -> sqlx::Result<Stored> {
+    let edits_before = super::edits::last_rowid(&mut *db).await?;
+    let (mut written, mut forged) = write_tables(db, tables, sender, |i| i == SETUP).await?;
+    super::edits::apply(db, edits_before, &["event", "race"]).await?;
+    let entrants = if entrants.trim().is_empty() {
+        "[]"
+    } else {
+        entrants
+    };
+    let entrants = add_entrants(db, entrants, who, crate::store::now_ms()).await?;
+    let (rest, rest_forged) = write_tables(db, tables, sender, |i| i != SETUP).await?;
+    super::edits::apply(db, edits_before, &["entrant"]).await?;
+    super::conflicts::settle(db, who).await?;
+    written.extend(rest);
+    written.sort_by_key(|(i, _)| *i);
+    forged += rest_forged;
+    Ok(Stored {
+        entrants,
+        facts: Added {
+            tables: written.into_iter().map(|(_, t)| t).collect(),
+        },
+        forged,
+    })
+}
+
+/// Writes the rows of the tables `only` picks, each once; gives what each
+/// added, by its place in [`TABLES`], and how many rows were forged.
+async fn write_tables(
     db: &mut SqliteConnection,
     tables: &[String],
     sender: Option<&str>,
-) -> sqlx::Result<(Added, u64)> {
-    let mut added = Added::default();
+    only: impl Fn(usize) -> bool,
+) -> sqlx::Result<(Vec<(usize, TableAdded)>, u64)> {
+    let mut added = Vec::new();
     let mut forged = 0u64;
-    for (table, rows) in TABLES.iter().zip(tables) {
+    for (i, (table, rows)) in TABLES.iter().zip(tables).enumerate() {
+        if !only(i) {
+            continue;
+        }
         let offered: i64 = sqlx::query_scalar("SELECT json_array_length(?)")
             .bind(rows)
             .fetch_one(&mut *db)
             .await?;
         if offered == 0 {
-            added.tables.push(TableAdded {
-                table: table.name.to_owned(),
-                added: 0,
-                offered: 0,
-            });
+            added.push((
+                i,
+                TableAdded {
+                    table: table.name.to_owned(),
+                    added: 0,
+                    offered: 0,
+                },
+            ));
             continue;
         }
         if sender.is_some() {
@@ -355,11 +415,14 @@ pub(crate) async fn write_from(
             .execute(&mut *db)
             .await?
             .rows_affected();
-        added.tables.push(TableAdded {
-            table: table.name.to_owned(),
-            added: new,
-            offered: u64::try_from(offered).unwrap_or(0),
-        });
+        added.push((
+            i,
+            TableAdded {
+                table: table.name.to_owned(),
+                added: new,
+                offered: u64::try_from(offered).unwrap_or(0),
+            },
+        ));
     }
     Ok((added, forged))
 }
@@ -405,6 +468,18 @@ pub(crate) fn table_words() -> impl Iterator<Item = (&'static str, &'static str)
     TABLES.iter().map(|t| (t.name, t.what))
 }
 
+/// An entrant (`e`, its race `r`) as it travels: uid (hex), bib, race uid
+/// (hex), and the fields of the roster, in the order [`add_entrants`]
+/// reads them.
+macro_rules! entrant_row {
+    () => {
+        "json_array(hex(e.uid), e.bib, hex(r.uid), e.given_name, e.family_name, e.native_name,
+            e.gender, e.birth_date, e.age, e.nationality, e.city, e.team, e.chip, e.phone,
+            e.emergency_contact, e.medical_note, e.extra)"
+    };
+}
+pub(crate) use entrant_row;
+
 /// Every entrant of a file as a JSON array of rows: uid (hex), bib, race
 /// uid (hex), and the fields of the roster, in the order [`add_entrants`]
 /// reads them.
@@ -419,14 +494,13 @@ pub(crate) async fn read_entrants_after(
     after: i64,
     limit: i64,
 ) -> sqlx::Result<(String, i64, i64)> {
-    sqlx::query_as(
-        "SELECT json_group_array(json_array(hex(e.uid), e.bib, hex(r.uid), e.given_name,
-                e.family_name, e.native_name, e.gender, e.birth_date, e.age, e.nationality,
-                e.city, e.team, e.chip, e.phone, e.emergency_contact, e.medical_note, e.extra)),
-                coalesce(max(e.id), ?1), count(*)
+    sqlx::query_as(concat!(
+        "SELECT json_group_array(",
+        entrant_row!(),
+        "), coalesce(max(e.id), ?1), count(*)
          FROM (SELECT * FROM entrant WHERE id > ?1 ORDER BY id LIMIT ?2) e
-         JOIN race r ON r.id = e.race_id",
-    )
+         JOIN race r ON r.id = e.race_id"
+    ))
     .bind(after)
     .bind(limit.max(0))
     .fetch_one(db)
@@ -452,7 +526,7 @@ pub struct EntrantsAdded {
 pub(crate) async fn add_entrants(
     db: &mut SqliteConnection,
     rows: &str,
-    operator: &str,
+    who: (&str, &str),
     at_ms: i64,
 ) -> sqlx::Result<EntrantsAdded> {
     let last_id = crate::store::entrants::last_id(&mut *db).await?;
@@ -498,7 +572,7 @@ pub(crate) async fn add_entrants(
     .execute(&mut *db)
     .await?
     .rows_affected();
-    crate::store::entrants::audit_added(db, last_id, operator, at_ms).await?;
+    crate::store::entrants::audit_added(db, last_id, who, at_ms).await?;
     Ok(EntrantsAdded { added, conflicts })
 }
 
@@ -591,15 +665,19 @@ mod tests {
                 break;
             }
             let mut tx = b.writer().begin().await.unwrap();
-            let added = write_all(&mut tx, &tables).await.unwrap();
+            let added = store(&mut tx, "[]", &tables, None, ("a", "test"))
+                .await
+                .unwrap()
+                .facts;
             tx.commit().await.unwrap();
             assert!(added.added() <= 2, "{added:?}");
             cursor = next;
             batches += 1;
             assert!(batches < 20, "the cursor moves on");
         }
-        // 3 starts and undos, 5 check-ins and undos, 4 captures, 1 correction.
-        assert_eq!(batches, 7);
+        // 3 starts and undos, 5 check-ins and undos, 4 captures, 1
+        // correction, and the 4 races' creation (setup changes).
+        assert_eq!(batches, 9);
         assert_eq!(all_facts(&a).await, all_facts(&b).await);
 
         // Nothing past the cursor now; a new fact is.

@@ -448,20 +448,14 @@ async fn push(
         ));
     }
     let mut tx = hub.file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let entrants = if pushed.rows.entrants.is_empty() {
-        "[]"
-    } else {
-        &pushed.rows.entrants
-    };
-    let written = async {
-        let entrants =
-            facts::add_entrants(&mut tx, entrants, &station, crate::store::now_ms()).await?;
-        let (added, refused) =
-            facts::write_from(&mut tx, &pushed.rows.tables, Some(&station)).await?;
-        Ok::<_, sqlx::Error>((entrants, added, refused))
-    }
-    .await;
-    let (entrants, added, refused) = match written {
+    let rows = &pushed.rows;
+    let from = (station.as_str(), "sync");
+    let written = facts::store(&mut tx, &rows.entrants, &rows.tables, Some(&station), from).await;
+    let facts::Stored {
+        entrants,
+        facts: added,
+        forged: refused,
+    } = match written {
         Ok(written) => written,
         Err(e) if is_malformed(&e) => {
             return Err(Refused(

@@ -51,9 +51,7 @@ pub async fn merge_file(file: &EventFile, other: &Path, operator: &str) -> Resul
         )));
     }
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
-    let at = crate::store::now_ms();
-    let entrants = facts::add_entrants(&mut tx, &entrants, operator, at).await?;
-    let added = match facts::write_all(&mut tx, &tables).await {
+    let stored = match facts::store(&mut tx, &entrants, &tables, None, ("merge", operator)).await {
         Err(e)
             if e.as_database_error()
                 .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation) =>
@@ -67,7 +65,7 @@ pub async fn merge_file(file: &EventFile, other: &Path, operator: &str) -> Resul
     };
     tx.commit().await?;
     Ok(Merged {
-        entrants,
-        facts: added,
+        entrants: stored.entrants,
+        facts: stored.facts,
     })
 }

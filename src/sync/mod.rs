@@ -18,6 +18,7 @@
 
 pub mod conflicts;
 pub mod discover;
+mod edits;
 pub mod facts;
 pub mod hub;
 pub mod merge;

@@ -566,13 +566,15 @@ async fn store_pulled(
         facts: facts::cursor_at_end(&mut tx).await?,
         entrants: crate::store::entrants::last_id(&mut tx).await?,
     };
-    let entrants = if pulled.rows.entrants.is_empty() {
-        "[]"
-    } else {
-        &pulled.rows.entrants
-    };
-    facts::add_entrants(&mut tx, entrants, "hub", crate::store::now_ms()).await?;
-    facts::write_all(&mut tx, &pulled.rows.tables).await?;
+    let from = ("hub", "sync");
+    facts::store(
+        &mut tx,
+        &pulled.rows.entrants,
+        &pulled.rows.tables,
+        None,
+        from,
+    )
+    .await?;
     let mut confirmed = link.confirmed.clone();
     if before == link.confirmed {
         confirmed = Position {

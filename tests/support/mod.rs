@@ -125,6 +125,19 @@ pub fn has_problem(report: &ImportReport, row: Option<usize>, needle: &str) -> b
 }
 
 /// The `racedesk` binary with its arguments.
+/// The tables of captured facts (and setup changes) that travel between
+/// copies of an event.
+pub const FACT_TABLES: [&str; 8] = [
+    "race_start",
+    "start_undo",
+    "checkin",
+    "passing",
+    "correction",
+    "crossing",
+    "runner_status",
+    "setup_change",
+];
+
 pub fn racedesk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_racedesk"))
         .args(args)

@@ -85,6 +85,7 @@ pub async fn open(path: &Path) -> Result<EventFile, Failure> {
 
 /// Says what `open` noticed about a file and keeps it to be closed.
 pub fn opened(path: &Path, file: EventFile) -> EventFile {
+    let file = file.writes_as(&station_id());
     if file.lost_wal() {
         eprintln!(
             "warning: {} was found without its -wal file (its -shm was there): changes made since its last checkpoint may be missing. If this is a copy, copy the -wal too, or use `racedesk backup`; if captures are missing, open the last backup.",

@@ -89,7 +89,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Adds every check-in, capture, correction, start and status that
     /// another station's copy of this event (a file on a USB stick) holds
-    /// and this file lacks, and the entrants registered there (walk-ups);
+    /// and this file lacks, the entrants registered there (walk-ups) and
+    /// the setup edits made there (races, bibs, moves), as a sync would;
     /// merging the same file again adds nothing.
     Merge {
         /// The other station's event file (only read).

@@ -217,6 +217,7 @@ fn kind_words(kind: &str) -> &str {
         "start_undo" => "undone starts",
         "crossing" => "crossing entries",
         "runner_status" => "statuses",
+        "setup_change" => "setup changes",
         "entrant" => "walk-ups",
         other => other,
     }

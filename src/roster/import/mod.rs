@@ -236,7 +236,7 @@ pub async fn import(
     // each changed entrant's old and new, as a desk's edit is.
     store::insert_many(&mut tx, inserts).await?;
     for row in &updates {
-        store::update(&mut tx, row, operator, None, at).await?;
+        store::update(&mut tx, row, (file.station(), operator), None, at).await?;
     }
     let summary = serde_json::json!({
         "file": path.display().to_string(),
@@ -250,6 +250,7 @@ pub async fn import(
         &mut *tx,
         audit::Change {
             operator,
+            station: file.station(),
             entity: "roster",
             key: "import",
             action: "import",

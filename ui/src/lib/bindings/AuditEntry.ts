@@ -3,7 +3,12 @@
 /**
  * An audit row as read back, newest first, for the history views.
  */
-export type AuditEntry = { atMs: number, operator: string, entity: string, key: string, action: string, old: string | null, new: string | null, 
+export type AuditEntry = { atMs: number, operator: string, 
+/**
+ * The station it was made at (none for changes made before stations
+ * shared an event).
+ */
+station: string | null, entity: string, key: string, action: string, old: string | null, new: string | null, 
 /**
  * Why, where the person said.
  */
