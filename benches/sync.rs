@@ -13,7 +13,11 @@
 //!    3 s); baseline: the same rows inserted in one transaction;
 //! 4. the hub taking facts from 8 stations at once (target at least 5,000
 //!    durable facts a second); baseline: the same rows committed in the
-//!    same batches.
+//!    same batches;
+//! 5. a desk back after an hour offline with 5,000 check-ins and 200
+//!    walk-ups from its bib block: how long it takes to catch up, and its
+//!    check-in acknowledgements meanwhile (the volunteer goes on checking
+//!    runners in) against bare one-row commits interleaved with them.
 //!
 //! `cargo bench --bench sync` (a smaller smoke run under `cargo test`).
 
@@ -36,6 +40,8 @@ fn main() -> anyhow::Result<()> {
         catch_up: args.size("--catch-up", 10_000, 500),
         pushers: args.size("--pushers", 8, 2),
         per_pusher: args.size("--per-pusher", 2_500, 100),
+        offline_checkins: args.size("--offline-checkins", 5_000, 200),
+        walk_ups: args.size("--walk-ups", 200, 20),
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,6 +56,8 @@ struct Sizes {
     catch_up: usize,
     pushers: usize,
     per_pusher: usize,
+    offline_checkins: usize,
+    walk_ups: usize,
 }
 
 /// A station joined to the hub, its link running.
@@ -256,6 +264,73 @@ async fn run(sizes: Sizes) -> anyhow::Result<()> {
         ms(one_transaction),
         ms(caught_up) / ms(one_transaction)
     );
+
+    // 5: a desk back after an hour offline.
+    racedesk::setup::give_blocks(&hub_file, &["back".to_owned()], sizes.walk_ups, "bench").await?;
+    let mut back = join(dir.path(), &hub, "back", false).await?;
+    let desk = Desk {
+        id: "back".into(),
+        name: "back".into(),
+        operator: "bench".into(),
+    };
+    let fresh: Vec<&String> = bibs.iter().rev().collect();
+    for bib in fresh.iter().take(sizes.offline_checkins) {
+        checkin::check_in(&back.file, bib, &desk, None).await?;
+    }
+    for n in 0..sizes.walk_ups {
+        let bib = checkin::suggest_bib(&back.file, "MAR")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the block is used up"))?;
+        let form = roster::EntrantForm {
+            bib,
+            first_name: format!("Walker{n}"),
+            last_name: "Back".into(),
+            gender: "F".into(),
+            race: "MAR".into(),
+            age: "30".into(),
+            ..Default::default()
+        };
+        checkin::register_walk_up(&back.file, &form, &desk, None).await?;
+    }
+    let theirs = "SELECT count(*) FROM checkin WHERE station = 'back'";
+    let (mut during, mut bare_during) = (Vec::new(), Vec::new());
+    let mut more = fresh.iter().skip(sizes.offline_checkins);
+    let t = Instant::now();
+    start(&mut back);
+    loop {
+        anyhow::ensure!(
+            t.elapsed() < Duration::from_secs(120),
+            "the desk never caught up"
+        );
+        if let Some(bib) = more.next() {
+            let a = Instant::now();
+            checkin::check_in(&back.file, bib, &desk, None).await?;
+            during.push(a.elapsed());
+            bare_during.push(bare_commit(&bare, &mut insert)?);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if count(&hub_file, theirs).await? >= count(&back.file, theirs).await? {
+            break;
+        }
+    }
+    let back_in = t.elapsed();
+    let (d50, d99) = percentiles(&mut during);
+    let (b50, b99) = percentiles(&mut bare_during);
+    println!(
+        "desk back after an hour offline ({} check-ins, {} walk-ups): caught up in {:>6.0} ms; its {} check-ins meanwhile: p50 {:>6.2} ms p99 {:>6.2} ms; bare commit p50 {:>6.2} ms p99 {:>6.2} ms (baseline); ratio p99 {:.2}x",
+        sizes.offline_checkins,
+        sizes.walk_ups,
+        ms(back_in),
+        during.len(),
+        ms(d50),
+        ms(d99),
+        ms(b50),
+        ms(b99),
+        ms(d99) / ms(b99)
+    );
+    if let Some(link) = &back.link {
+        link.abort();
+    }
 
     // 4: the hub takes facts from 8 stations at once.
     for joined in &stations {

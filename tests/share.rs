@@ -1198,3 +1198,134 @@ fn facts_of(db: &Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+fn racedesk_at(db: &Path, station: &str, args: &[&str]) -> String {
+    let out = command(db, station).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_desk_offline_for_an_hour_with_5000_check_ins_and_200_walk_ups_catches_up_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "6000");
+    let (_hub, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let a = dir.path().join("a.racedesk");
+    let b = dir.path().join("b.racedesk");
+    let link_a = join(&a, "desk-a", &address, &code);
+    let link_b = join(&b, "desk-b", &address, &code);
+    // The director gives each desk its walk-up bibs; they reach the desks.
+    let given = racedesk_at(&hub_db, "hub", &["race", "give-blocks", "--size", "100"]);
+    assert_eq!(given.lines().count(), 8, "{given}");
+    assert!(until(20, || [&a, &b].iter().all(|db| {
+        racedesk_at(db, "any", &["race", "blocks"]).lines().count() == 8
+    })));
+    link_a.kill();
+    link_b.kill();
+
+    // An hour without the hub: 5,000 check-ins and 200 walk-ups at desk A
+    // (100 in the marathon, 100 in the 10 km), 50 walk-ups at desk B, each
+    // acknowledged from the desk's own file.
+    let bibs: Vec<String> = blocking(scalar::<String>(
+        &hub_db,
+        "SELECT group_concat(bib, ' ') FROM (SELECT bib FROM entrant ORDER BY id LIMIT 5000)",
+    ))
+    .split(' ')
+    .map(String::from)
+    .collect();
+    let walk_ups = |station: &'static str, races: &'static [&'static str], each: usize| {
+        move |file: racedesk::EventFile| async move {
+            let desk = racedesk::checkin::Desk {
+                id: station.into(),
+                name: station.into(),
+                operator: "volunteer".into(),
+            };
+            for race in races {
+                for n in 0..each {
+                    let bib = racedesk::checkin::suggest_bib(&file, race)
+                        .await
+                        .unwrap()
+                        .expect("a bib of the desk's block");
+                    let form = racedesk::roster::EntrantForm {
+                        bib,
+                        first_name: format!("Walker{n}"),
+                        last_name: station.to_uppercase(),
+                        gender: "F".into(),
+                        race: (*race).into(),
+                        age: "30".into(),
+                        ..Default::default()
+                    };
+                    racedesk::checkin::register_walk_up(&file, &form, &desk, None)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    };
+    edit_at(&a, "desk-a", |file| async move {
+        let desk = racedesk::checkin::Desk {
+            id: "desk-a".into(),
+            name: "desk-a".into(),
+            operator: "volunteer".into(),
+        };
+        for bib in &bibs {
+            racedesk::checkin::check_in(&file, bib, &desk, None)
+                .await
+                .unwrap();
+        }
+        walk_ups("desk-a", &["MAR", "10K"], 100)(file).await;
+    });
+    edit_at(&b, "desk-b", walk_ups("desk-b", &["MAR"], 50));
+    assert_eq!(
+        sync_status(&a)["waiting"],
+        5200 + 200,
+        "{}",
+        sync_status(&a)
+    );
+
+    // The link comes back: both desks catch up on their own.
+    let _a = join(&a, "desk-a", &address, &code);
+    let _b = join(&b, "desk-b", &address, &code);
+    assert!(
+        until(60, || [&a, &b, &hub_db]
+            .iter()
+            .all(|db| number(db, "SELECT count(*) FROM checkin") == 5250)
+            && sync_status(&a)["waiting"] == 0
+            && sync_status(&b)["waiting"] == 0),
+        "caught up: {:?} {} {}",
+        [&a, &b, &hub_db].map(|db| number(db, "SELECT count(*) FROM checkin")),
+        sync_status(&a),
+        sync_status(&b)
+    );
+    // No bib handed out twice: no conflict anywhere, every walk-up kept,
+    // each with a bib of its own desk's block.
+    for db in [&a, &b, &hub_db] {
+        assert_eq!(open_conflicts(db), 0);
+        assert_eq!(number(db, "SELECT count(*) FROM entrant"), 6250);
+    }
+    let blocks = racedesk_at(&hub_db, "hub", &["race", "blocks"]);
+    let walkers: String = blocking(scalar(
+        &hub_db,
+        "SELECT group_concat(r.code || ' ' || e.family_name || ' ' || e.bib, char(10))
+         FROM entrant e JOIN race r ON r.id = e.race_id WHERE e.given_name LIKE 'Walker%'",
+    ));
+    for line in walkers.lines() {
+        let [race, station, bib] =
+            <[&str; 3]>::try_from(line.split(' ').collect::<Vec<_>>()).unwrap();
+        let block = blocks
+            .lines()
+            .find(|l| l.starts_with(&format!("{race}\t{}\t", station.to_lowercase())))
+            .unwrap();
+        let ranges = racedesk::model::BibRanges::parse(block.rsplit('\t').next().unwrap()).unwrap();
+        assert!(
+            ranges.contains(&racedesk::model::Bib::parse(bib).unwrap()),
+            "{line} within {block}"
+        );
+    }
+    assert_eq!(checked_in(&a), checked_in(&hub_db));
+    assert_eq!(checked_in(&b), checked_in(&hub_db));
+    for db in [&a, &b, &hub_db] {
+        let ok: String = blocking(scalar(db, "PRAGMA integrity_check"));
+        assert_eq!(ok, "ok");
+    }
+}

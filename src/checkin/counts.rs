@@ -165,18 +165,27 @@ pub fn write_missing_csv(lines: &[MissingLine], out: impl Write) -> Result<()> {
     Ok(())
 }
 
-/// The first bib free in the race's reserved ranges, or past the highest
-/// bib of the event when the race reserves none: what a walk-up gets.
+/// What a walk-up gets: the first free bib of this station's block of the
+/// race when the director gave it one (none when the block is used up:
+/// two desks never hand out one bib), else the first free bib of the
+/// race's reserved ranges, or past the highest bib of the event when the
+/// race reserves none.
 pub async fn suggest_bib(file: &EventFile, race: &str) -> Result<Option<String>> {
-    let races = crate::setup::race_list(file).await?;
-    let race = races
+    let races = crate::setup::races(file).await?;
+    let summary = races
         .iter()
-        .find(|r| r.code.as_str() == race)
+        .find(|r| r.race.code.as_str() == race)
         .ok_or_else(|| Error::NotFound(crate::said!("error.no_race", race = race)))?;
     let taken: std::collections::HashSet<String> = crate::store::entrants::bibs(file.reader())
         .await?
         .into_iter()
         .collect();
+    if let Some(block) = crate::setup::races::block_of(summary, file.station()) {
+        return Ok(block
+            .first_free(|bib| taken.contains(bib.as_str()))
+            .map(|b| b.to_string()));
+    }
+    let race = &summary.race;
     Ok(match &race.bibs {
         Some(ranges) => ranges
             .first_free(|bib| taken.contains(bib.as_str()))

@@ -155,7 +155,6 @@ impl BibRanges {
         self.0.iter().any(|range| range.contains(bib))
     }
 
-    /// Whether any bib could belong to both.
     /// The first bib of the ranges, in order, that `taken` says is free.
     pub fn first_free(&self, taken: impl Fn(&Bib) -> bool) -> Option<Bib> {
         self.0
@@ -164,8 +163,49 @@ impl BibRanges {
             .find(|bib| !taken(bib))
     }
 
+    /// Whether any bib could belong to both.
     pub fn overlaps(&self, other: &Self) -> bool {
         self.0.iter().any(|a| other.0.iter().any(|b| a.overlaps(b)))
+    }
+
+    /// Whether every bib of these ranges belongs to `outer`.
+    pub fn within(&self, outer: &Self) -> bool {
+        self.0.iter().all(|r| {
+            outer
+                .0
+                .iter()
+                .any(|o| o.prefix == r.prefix && o.first <= r.first && r.last <= o.last)
+        })
+    }
+
+    /// The last `count` bibs of the ranges that `taken` says are free, as
+    /// ranges (consecutive bibs joined); `None` when none is free.
+    pub fn last_free(&self, count: usize, taken: impl Fn(&Bib) -> bool) -> Option<Self> {
+        let mut picked: Vec<(String, u64)> = Vec::new();
+        'ranges: for range in self.0.iter().rev() {
+            for n in (range.first..=range.last).rev() {
+                if picked.len() == count {
+                    break 'ranges;
+                }
+                let bib = Bib(format!("{}{n}", range.prefix));
+                if !taken(&bib) {
+                    picked.push((range.prefix.clone(), n));
+                }
+            }
+        }
+        picked.reverse();
+        let mut ranges: Vec<BibRange> = Vec::new();
+        for (prefix, n) in picked {
+            match ranges.last_mut() {
+                Some(last) if last.prefix == prefix && last.last + 1 == n => last.last = n,
+                _ => ranges.push(BibRange {
+                    prefix,
+                    first: n,
+                    last: n,
+                }),
+            }
+        }
+        (!ranges.is_empty()).then_some(Self(ranges))
     }
 }
 

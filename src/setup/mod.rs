@@ -9,7 +9,10 @@ pub(crate) mod races;
 
 pub use event::{EventForm, event, init_event, time_zones, update_event};
 pub(crate) use races::race_list;
-pub use races::{RaceForm, RaceSummary, add_race, races, remove_race, update_race};
+pub use races::{
+    BibBlock, RaceForm, RaceSummary, add_race, give_blocks, races, remove_race, set_block,
+    update_race,
+};
 
 pub use crate::store::audit::AuditEntry;
 

@@ -13,6 +13,18 @@ use crate::store::races::{self as rows, RaceRow};
 pub struct RaceSummary {
     pub race: Race,
     pub entrants: u64,
+    /// The walk-up bibs given to each station, by station id.
+    pub blocks: Vec<BibBlock>,
+}
+
+/// A block of a race's bibs a station hands walk-ups.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct BibBlock {
+    pub station: String,
+    /// Canonical ranges: `900-949`.
+    pub bibs: String,
 }
 
 /// A race as a form gives it: text fields, checked by [`RaceForm::parse`].
@@ -178,6 +190,7 @@ async fn save(
         }
         Some(old) => {
             row.id = old.id;
+            row.blocks = old.blocks.clone();
             if let Some(ranges) = &race.bibs {
                 let outside = rows::bibs_of(&mut *tx, old.id)
                     .await?
@@ -201,34 +214,7 @@ async fn save(
     rows::set_waves(&mut tx, row.id, &race.waves).await?;
     rows::set_checkpoints(&mut tx, row.id, &race.checkpoints).await?;
     let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
-    let at = crate::store::now_ms();
-    edits::record(
-        &mut tx,
-        Edit {
-            entity: "race",
-            target: &edits::hex(old.map_or(&row.uid, |o| &o.uid)),
-            action: if old.is_some() { "update" } else { "create" },
-            before: old.map(edits::race_state),
-            after: Some(edits::race_state(&row)),
-            station: file.station(),
-            operator,
-            at_ms: at,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        Change {
-            operator,
-            station: file.station(),
-            entity: "race",
-            key,
-            action: if old.is_some() { "update" } else { "create" },
-            old: old.map(super::to_json),
-            new: Some(super::to_json(&row)),
-        },
-    )
-    .await?;
+    record(&mut tx, (file.station(), operator), key, old, Some(&row)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -237,10 +223,7 @@ async fn save(
 pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> Result<()> {
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let existing = rows::all(&mut *tx).await?;
-    let old = existing
-        .iter()
-        .find(|r| r.code == code.as_str())
-        .ok_or_else(|| no_race(code))?;
+    let old = row_of(&existing, code)?;
     if old.entrants > 0 {
         return Err(Error::Conflict(crate::said!(
             "error.race_has_entrants",
@@ -249,15 +232,46 @@ pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> R
         )));
     }
     rows::delete(&mut *tx, old.id).await?;
-    edits::record(
+    record(
         &mut tx,
+        (file.station(), operator),
+        code.as_str(),
+        Some(old),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Audits a change of a race (`old` none for a new race, `new` none for
+/// one removed) made by `who` (station, operator), and records it as an
+/// edit that travels to the other stations.
+async fn record(
+    tx: &mut sqlx::SqliteConnection,
+    who: (&str, &str),
+    key: &str,
+    old: Option<&RaceRow>,
+    new: Option<&RaceRow>,
+) -> Result<()> {
+    let (station, operator) = who;
+    let action = match (old, new) {
+        (None, _) => "create",
+        (_, None) => "delete",
+        _ => "update",
+    };
+    let Some(uid) = old.or(new).map(|r| &r.uid) else {
+        return Ok(());
+    };
+    edits::record(
+        &mut *tx,
         Edit {
             entity: "race",
-            target: &edits::hex(&old.uid),
-            action: "delete",
-            before: Some(edits::race_state(old)),
-            after: None,
-            station: file.station(),
+            target: &edits::hex(uid),
+            action,
+            before: old.map(edits::race_state),
+            after: new.map(edits::race_state),
+            station,
             operator,
             at_ms: crate::store::now_ms(),
         },
@@ -267,16 +281,15 @@ pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> R
         &mut *tx,
         Change {
             operator,
-            station: file.station(),
+            station,
             entity: "race",
-            key: code.as_str(),
-            action: "delete",
-            old: Some(super::to_json(old)),
-            new: None,
+            key,
+            action,
+            old: old.map(super::to_json),
+            new: new.map(super::to_json),
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -292,6 +305,12 @@ pub async fn races(file: &EventFile) -> Result<Vec<RaceSummary>> {
 /// The races alone, for the checks that need them (import, forms).
 pub(crate) async fn race_list(file: &EventFile) -> Result<Vec<Race>> {
     Ok(races(file).await?.into_iter().map(|s| s.race).collect())
+}
+
+fn row_of<'a>(rows: &'a [RaceRow], code: &RaceCode) -> Result<&'a RaceRow> {
+    rows.iter()
+        .find(|r| r.code == code.as_str())
+        .ok_or_else(|| no_race(code))
 }
 
 fn no_race(code: &RaceCode) -> Error {
@@ -317,6 +336,7 @@ fn to_row(race: &Race) -> RaceRow {
             .join(","),
         net_time: race.net_time,
         cutoff_ms: race.cutoff_ms,
+        blocks: "{}".into(),
         entrants: 0,
     }
 }
@@ -385,5 +405,159 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
             cutoff_ms: row.cutoff_ms,
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
+        blocks: blocks_of(row),
     })
+}
+
+/// A race's blocks, by station id.
+fn blocks_of(row: &RaceRow) -> Vec<BibBlock> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.blocks).unwrap_or_default();
+    map.into_iter()
+        .filter_map(|(station, bibs)| {
+            Some(BibBlock {
+                station,
+                bibs: bibs.as_str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The walk-up bibs of `station` for a race, if it was given a block.
+pub(crate) fn block_of(summary: &RaceSummary, station: &str) -> Option<BibRanges> {
+    summary
+        .blocks
+        .iter()
+        .find(|b| b.station == station)
+        .and_then(|b| BibRanges::parse(&b.bibs).ok())
+}
+
+/// Gives `station` the block `bibs` of the race `code` (empty: takes its
+/// block back). The block must lie within the race's bibs and share none
+/// with another station's block; audited, and it travels to every station.
+pub async fn set_block(
+    file: &EventFile,
+    race: &str,
+    station: &str,
+    bibs: &str,
+    operator: &str,
+) -> Result<()> {
+    let code = &RaceCode::parse(race).map_err(|e| Error::invalid("race", e))?;
+    let station = station.trim();
+    if station.is_empty() {
+        return Err(Error::invalid(
+            "station",
+            ParseError::new(crate::said!("invalid.block_station")),
+        ));
+    }
+    let bibs = bibs.trim();
+    let block = if bibs.is_empty() {
+        None
+    } else {
+        Some(BibRanges::parse(bibs).map_err(|e| Error::invalid("bibs", e))?)
+    };
+    let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
+    let existing = rows::all(&mut *tx).await?;
+    let old = row_of(&existing, code)?;
+    let summary = from_row(old)?;
+    if let Some(block) = &block {
+        if let Some(ranges) = &summary.race.bibs
+            && !block.within(ranges)
+        {
+            return Err(Error::invalid(
+                "bibs",
+                ParseError::new(crate::said!(
+                    "invalid.block_outside",
+                    bibs = block,
+                    race = code,
+                    ranges = ranges
+                )),
+            ));
+        }
+        for other in summary.blocks.iter().filter(|b| b.station != station) {
+            if let Ok(theirs) = BibRanges::parse(&other.bibs)
+                && theirs.overlaps(block)
+            {
+                return Err(Error::Conflict(crate::said!(
+                    "error.block_overlaps",
+                    bibs = block,
+                    station = other.station,
+                    theirs = theirs
+                )));
+            }
+        }
+    }
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&old.blocks).unwrap_or_default();
+    match &block {
+        Some(block) => map.insert(station.to_owned(), block.to_string().into()),
+        None => map.remove(station),
+    };
+    let mut row = old.clone();
+    row.blocks = serde_json::Value::Object(map).to_string();
+    rows::update(&mut *tx, &row).await?;
+    record(
+        &mut tx,
+        (file.station(), operator),
+        code.as_str(),
+        Some(old),
+        Some(&row),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives each of `stations` that has no block of a race yet a block of
+/// `size` of that race's free bibs (from the top of its ranges, where a
+/// roster rarely reaches), for every race that reserves bibs.
+pub async fn give_blocks(
+    file: &EventFile,
+    stations: &[String],
+    size: usize,
+    operator: &str,
+) -> Result<Vec<(String, BibBlock)>> {
+    if size == 0 || size > 10_000 {
+        return Err(Error::invalid(
+            "size",
+            ParseError::new(crate::said!("invalid.block_size")),
+        ));
+    }
+    let taken: std::collections::HashSet<String> = crate::store::entrants::bibs(file.reader())
+        .await?
+        .into_iter()
+        .collect();
+    let mut given = Vec::new();
+    for summary in races(file).await? {
+        let Some(ranges) = &summary.race.bibs else {
+            continue;
+        };
+        let mut blocked: Vec<BibRanges> = summary
+            .blocks
+            .iter()
+            .filter_map(|b| BibRanges::parse(&b.bibs).ok())
+            .collect();
+        for station in stations {
+            if summary.blocks.iter().any(|b| &b.station == station) {
+                continue;
+            }
+            let free = ranges.last_free(size, |bib| {
+                taken.contains(bib.as_str()) || blocked.iter().any(|b| b.contains(bib))
+            });
+            let Some(block) = free else {
+                continue;
+            };
+            let code = summary.race.code.as_str();
+            set_block(file, code, station, &block.to_string(), operator).await?;
+            given.push((
+                summary.race.code.to_string(),
+                BibBlock {
+                    station: station.clone(),
+                    bibs: block.to_string(),
+                },
+            ));
+            blocked.push(block);
+        }
+    }
+    Ok(given)
 }

@@ -47,6 +47,33 @@ pub enum CheckinCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Registers a runner who walks up to the desk and checks them in, in
+    /// one transaction. The bib is the next free one of this station's
+    /// block of the race (see `race block`) unless --bib says otherwise.
+    WalkUp {
+        #[arg(long)]
+        race: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// F, M or X.
+        #[arg(long)]
+        gender: String,
+        #[arg(long)]
+        bib: Option<String>,
+        /// ISO 3166-1 alpha-3, such as KOR.
+        #[arg(long)]
+        country: Option<String>,
+        /// Age on race day.
+        #[arg(long)]
+        age: Option<u32>,
+        /// Tour group, club or team.
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Checked in / expected per race and per group, or who has not come.
     Status {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
@@ -154,6 +181,40 @@ async fn run_checkin(file: &EventFile, args: CheckinArgs, operator: &str) -> Res
                 done.checked_in.join(", "),
                 done.already.len()
             );
+        }
+        Some(CheckinCommand::WalkUp {
+            race,
+            first_name,
+            last_name,
+            gender,
+            bib,
+            country,
+            age,
+            group,
+            note,
+        }) => {
+            let bib = match bib {
+                Some(bib) => bib,
+                None => checkin::suggest_bib(file, &race).await?.ok_or_else(|| {
+                    Failure::Other(format!(
+                        "no free bib left for walk-ups of {race} at this station: ask the director for a block (racedesk race block {race} {} BIBS), or give --bib",
+                        desk.id
+                    ))
+                })?,
+            };
+            let form = racedesk::roster::EntrantForm {
+                bib,
+                first_name,
+                last_name,
+                gender,
+                race,
+                country: country.unwrap_or_default(),
+                age: age.map(|a| a.to_string()).unwrap_or_default(),
+                group: group.unwrap_or_default(),
+                ..Default::default()
+            };
+            let outcome = checkin::register_walk_up(file, &form, &desk, note.as_deref()).await?;
+            println!("checked in {} {} (walk-up)", outcome.bib, outcome.name);
         }
         Some(CheckinCommand::Status {
             format,

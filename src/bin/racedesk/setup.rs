@@ -34,6 +34,28 @@ pub enum RaceCommand {
     Add(RaceArgs),
     /// Lists the races with their entrant counts.
     List,
+    /// Lists the walk-up bibs given to each station, race by race.
+    Blocks,
+    /// Gives a station a block of a race's bibs for walk-ups (without
+    /// BIBS, takes its block back). Two desks with their own blocks never
+    /// hand out the same bib, even offline.
+    Block {
+        /// The race's code.
+        race: String,
+        /// The station's id (as `racedesk stations` lists it).
+        station: String,
+        /// Bib ranges within the race's bibs, such as 900-949.
+        bibs: Option<String>,
+    },
+    /// Gives every station joined to this hub (or those named) a block of
+    /// SIZE free bibs of each race that has none yet.
+    GiveBlocks {
+        #[arg(long, default_value_t = 50)]
+        size: usize,
+        /// Only these stations (ids, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        stations: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -132,6 +154,56 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
                 "added race {} ({}, {} m)",
                 race.code, race.name, race.distance_m
             );
+        }
+        RaceCommand::Blocks => {
+            let file = open_to_read(db).await?;
+            let mut out = String::new();
+            for summary in setup::races(&file).await? {
+                for block in &summary.blocks {
+                    out.push_str(&format!(
+                        "{}\t{}\t{}\n",
+                        summary.race.code, block.station, block.bibs
+                    ));
+                }
+            }
+            emit(out.as_bytes())?;
+        }
+        RaceCommand::Block {
+            race,
+            station,
+            bibs,
+        } => {
+            let file = open(db).await?;
+            let bibs = bibs.unwrap_or_default();
+            setup::set_block(&file, &race, &station, &bibs, operator).await?;
+            let code = race.trim().to_uppercase();
+            if bibs.trim().is_empty() {
+                println!("{station} has no walk-up bibs of {code} now");
+            } else {
+                println!("{station} hands out walk-up bibs {} of {code}", bibs.trim());
+            }
+        }
+        RaceCommand::GiveBlocks { size, stations } => {
+            let file = open(db).await?;
+            let stations = if stations.is_empty() {
+                racedesk::sync::stations(&file)
+                    .await?
+                    .into_iter()
+                    .filter(|s| !s.removed)
+                    .map(|s| s.id)
+                    .collect()
+            } else {
+                stations
+            };
+            let given = setup::give_blocks(&file, &stations, size, operator).await?;
+            let mut out = String::new();
+            for (race, block) in &given {
+                out.push_str(&format!("{race}\t{}\t{}\n", block.station, block.bibs));
+            }
+            if given.is_empty() {
+                out.push_str("every station already has a block of every race\n");
+            }
+            emit(out.as_bytes())?;
         }
         RaceCommand::List => {
             let file = open_to_read(db).await?;
