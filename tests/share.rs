@@ -334,6 +334,38 @@ fn each_station_s_clock_offset_is_measured_and_finish_times_stay_as_captured() {
     assert!(until(10, || finish_times(&ahead) == captured
         && finish_times(&behind) == captured));
     assert_eq!(finish_times(&hub_db), captured);
+
+    // A checkpoint laptop (the one 90 s ahead) captures a runner: the row
+    // keeps its own reading and the offset known then, on every copy, so
+    // the split can be put right; nothing moved it.
+    let mut record = command(&ahead, "ahead")
+        .env("RACEDESK_CLOCK_OFFSET_MS", "90000")
+        .args(["record", "--station", "10k", "--point", "10k"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let true_ms = chrono::Utc::now().timestamp_millis();
+    {
+        use std::io::Write;
+        let mut input = record.stdin.take().unwrap();
+        writeln!(input, "2").unwrap();
+    }
+    assert!(record.wait_with_output().unwrap().status.success());
+    let split = "SELECT coalesce(max(clock_offset_ms), 0) || ' ' || coalesce(max(at_ms), 0)
+                 FROM passing WHERE point = '10k'";
+    assert!(until(10, || blocking(scalar::<String>(&hub_db, split)) != "0 0"));
+    for db in [&ahead, &hub_db] {
+        let row: String = blocking(scalar(db, split));
+        let (offset, at) = row.split_once(' ').unwrap();
+        let (offset, at): (i64, i64) = (offset.parse().unwrap(), at.parse().unwrap());
+        assert!((offset - 90_000).abs() <= 50, "offset kept: {row}");
+        assert!(
+            (at - true_ms - 90_000).abs() < 5_000,
+            "the laptop's own reading: {row}"
+        );
+        assert!((at - offset - true_ms).abs() < 5_000, "correctable: {row}");
+    }
 }
 
 /// Two hosts made for a test: network namespaces joined by a veth pair,
@@ -1181,6 +1213,18 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
     }
     assert_eq!(open_conflicts(&by_hand), 0);
     assert_eq!(setup_of(&by_hand), setup_of(&hub_db));
+    // (station, seq) is one cursor over everything a station captured or
+    // edited: no number given twice.
+    let numbered = crate::support::FACT_TABLES
+        .map(|t| format!("SELECT station, seq FROM {t}"))
+        .join(" UNION ALL ");
+    assert_eq!(
+        number(&hub_db, &format!("SELECT count(*) FROM ({numbered})")),
+        number(
+            &hub_db,
+            &format!("SELECT count(*) FROM (SELECT DISTINCT station, seq FROM ({numbered}))")
+        )
+    );
     assert_eq!(facts_of(&by_hand), facts_of(&hub_db));
     assert_eq!(checked_in(&by_hand), checked_in(&hub_db));
 }

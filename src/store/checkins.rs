@@ -105,7 +105,8 @@ pub(crate) async fn record_check_in(
                  coalesce((SELECT max(seq) FROM race_start WHERE station = ?3), 0),
                  coalesce((SELECT max(seq) FROM runner_status WHERE station = ?3), 0),
                  coalesce((SELECT max(seq) FROM crossing WHERE station = ?3), 0),
-                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?3), 0)) + 1,
+                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?3), 0),
+                 coalesce((SELECT max(seq) FROM setup_change WHERE station = ?3), 0)) + 1,
              ?4, ?5, ?6, ?7
            FROM entrant e
            WHERE e.bib = ?2

@@ -129,8 +129,9 @@ pub(crate) async fn insert_passing(
     by: &Captured,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms,
+             clock_offset_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT offset_ms FROM sync_link WHERE one = 1))",
         by.id,
         row.point,
         row.at_ms,
@@ -158,7 +159,8 @@ pub(crate) async fn record_passing(
     by: &Captured,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        r#"INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
+        r#"INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms,
+               clock_offset_ms)
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
              max(coalesce((SELECT max(seq) FROM checkin WHERE station = ?8), 0),
                  coalesce((SELECT max(seq) FROM passing WHERE station = ?8), 0),
@@ -166,8 +168,9 @@ pub(crate) async fn record_passing(
                  coalesce((SELECT max(seq) FROM race_start WHERE station = ?8), 0),
                  coalesce((SELECT max(seq) FROM runner_status WHERE station = ?8), 0),
                  coalesce((SELECT max(seq) FROM crossing WHERE station = ?8), 0),
-                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?8), 0)) + 1,
-             ?9, ?10)
+                 coalesce((SELECT max(seq) FROM start_undo WHERE station = ?8), 0),
+                 coalesce((SELECT max(seq) FROM setup_change WHERE station = ?8), 0)) + 1,
+             ?9, ?10, (SELECT offset_ms FROM sync_link WHERE one = 1))
            RETURNING seq AS "seq!: i64""#,
         by.id,
         row.point,
@@ -211,8 +214,9 @@ pub(crate) async fn insert_reads(
 ) -> sqlx::Result<u64> {
     super::bulk::run_rows(
         db,
-        "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO passing (id, point, at_ms, bib, chip, source, import_key, station, seq, operator, captured_ms,
+             clock_offset_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT offset_ms FROM sync_link WHERE one = 1))
          ON CONFLICT (import_key) WHERE import_key IS NOT NULL DO NOTHING",
         rows.iter().map(|(id, point, at_ms, bib, chip, key, seq)| {
             [

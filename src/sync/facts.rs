@@ -73,6 +73,7 @@ pub(crate) const TABLES: [Table; 8] = [
             "chip",
             "source",
             "import_key",
+            "clock_offset_ms",
         ],
         captured: true,
         blobs: &[],

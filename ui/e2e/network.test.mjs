@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { Key } from "selenium-webdriver";
-import { CLI, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { By, Key } from "selenium-webdriver";
+import { CLI, choose, click, closeAll, find, rectOf, resize, screenshot, start, stop, tempDir, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -34,8 +34,10 @@ describe("laptops sharing one event", () => {
     const hub = await start(hubLaptop.dir, "event-title");
     await click(hub.session, "nav-setup");
     await click(hub.session, "tab-network");
-    await type(hub.session, "share-listen", "127.0.0.1:0");
-    await click(hub.session, "share");
+    // By keyboard: the address box, then Enter.
+    const listen = await find(hub.session, "share-listen");
+    await listen.clear();
+    await listen.sendKeys("127.0.0.1:0", Key.ENTER);
     const address = await (await find(hub.session, "share-address")).getText();
     const code = await (await find(hub.session, "share-code")).getText();
     assert.match(address, /^127\.0\.0\.1:\d+$/);
@@ -48,10 +50,13 @@ describe("laptops sharing one event", () => {
     const desk = await start(deskLaptop.dir, "desk-search");
     await click(desk.session, "nav-setup");
     await click(desk.session, "tab-network");
-    await type(desk.session, "join-address", address);
-    await type(desk.session, "join-code", code.toLowerCase().replaceAll("-", " "));
-    await type(desk.session, "join-name", "Desk B");
-    await (await find(desk.session, "join-name")).sendKeys(Key.ENTER);
+    // From the address box on, by keyboard alone: Tab to the code, Tab to
+    // the name, Enter.
+    await click(desk.session, "join-address");
+    const typing = () => desk.session.switchTo().activeElement();
+    await (await typing()).sendKeys(address, Key.TAB);
+    await (await typing()).sendKeys(code.toLowerCase().replaceAll("-", " "), Key.TAB);
+    await (await typing()).sendKeys("Desk B", Key.ENTER);
     await waitText(desk.session, "link", "Connected", 20000);
     await waitText(desk.session, "network-link", "Connected to the hub");
     await waitText(desk.session, "event-title", "Pyongyang");
@@ -59,6 +64,12 @@ describe("laptops sharing one event", () => {
     // The hub's Stations view lists the desk, heard from just now.
     await waitText(hub.session, "stations", "Desk B", 15000);
     await waitText(hub.session, "stations", "Check-in desk");
+
+    // The director gives the desk walk-up bibs of the marathon (typed in
+    // the desk's row, Enter): the desk is told its block.
+    const block = await hub.session.findElement(By.css('[data-testid^="block-MAR-"]'));
+    await block.sendKeys("900-949", Key.ENTER);
+    await waitText(desk.session, "my-blocks", "MAR 900-949", 15000);
 
     // A check-in at the desk, by bib and Enter, as a volunteer does.
     await click(desk.session, "nav-checkin");
@@ -95,6 +106,25 @@ describe("laptops sharing one event", () => {
     await click(hub.session, "tab-network");
     await waitText(hub.session, "stations", "Desk B");
     screenshot("60-stations", [1400, 900]);
+
+    // The header keeps one line with the network badge in it: in English
+    // at the window's first size, in Korean on a 1366x768 laptop.
+    const oneLine = async (why) => {
+      const tab = await rectOf(hub.session, "nav-setup");
+      for (const id of ["network-badge", "language", "change-role", "event-title"]) {
+        const box = await rectOf(hub.session, id);
+        assert.ok(box[1] < tab[1] + tab[3] && box[1] + box[3] > tab[1], `${why}: ${id} on the tabs' line: ${box} vs ${tab}`);
+      }
+    };
+    await resize(hub.session, 1280, 800);
+    await oneLine("English, 1280 px");
+    await choose(hub.session, "language", "ko");
+    await resize(hub.session, 1366, 768);
+    await waitText(hub.session, "network-sharing", "공유");
+    await oneLine("Korean, 1366 px");
+    screenshot("61-network-ko", [1366, 768]);
+    await hub.session.executeScript("document.querySelector('[data-testid=blocks]').scrollIntoView()");
+    screenshot("62-blocks-ko", [1366, 768]);
     await stop(hub);
   });
 });

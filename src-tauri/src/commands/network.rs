@@ -25,6 +25,21 @@ pub struct NetworkState {
     pub linked: bool,
     /// Walk-ups registered elsewhere under a bib a runner holds here.
     pub conflicts: Vec<racedesk::sync::WalkUpConflict>,
+    /// This laptop's station id (what its walk-up bibs are given to).
+    pub station: String,
+    /// Each race's bibs and the walk-up bibs given to each station.
+    pub blocks: Vec<RaceBlocks>,
+}
+
+/// A race's walk-up bibs, station by station.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RaceBlocks {
+    pub race: String,
+    /// The race's own bibs (`1-4999`); none when it takes any bib.
+    pub bibs: Option<String>,
+    pub blocks: Vec<racedesk::setup::BibBlock>,
 }
 
 async fn network(state: &AppState) -> CommandResult<NetworkState> {
@@ -43,6 +58,16 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
         link,
         linked: state.session.linked(),
         conflicts: racedesk::sync::conflicts(&file).await?,
+        station: state.session.station().to_owned(),
+        blocks: racedesk::setup::races(&file)
+            .await?
+            .into_iter()
+            .map(|s| RaceBlocks {
+                race: s.race.code.to_string(),
+                bibs: s.race.bibs.map(|b| b.to_string()),
+                blocks: s.blocks,
+            })
+            .collect(),
     })
 }
 
@@ -173,4 +198,44 @@ pub async fn network_resolve(
 #[tauri::command]
 pub async fn network_find_hubs() -> Vec<racedesk::sync::FoundHub> {
     racedesk::sync::find_hubs(std::time::Duration::from_secs(3), None).await
+}
+
+/// Gives `station` the walk-up bibs `bibs` of `race` (empty: none).
+#[tauri::command]
+pub async fn network_set_block(
+    state: State<'_, AppState>,
+    race: String,
+    station: String,
+    bibs: String,
+) -> CommandResult<NetworkState> {
+    racedesk::setup::set_block(
+        &state.file().await,
+        &race,
+        &station,
+        &bibs,
+        &state.operator(),
+    )
+    .await
+    .map_err(|e| CommandError::from(e).with_field("bibs"))?;
+    network(&state).await
+}
+
+/// Gives every station joined to this hub that has none a block of `size`
+/// free bibs of each race.
+#[tauri::command]
+pub async fn network_give_blocks(
+    state: State<'_, AppState>,
+    size: usize,
+) -> CommandResult<NetworkState> {
+    let file = state.file().await;
+    let stations: Vec<String> = racedesk::sync::stations(&file)
+        .await?
+        .into_iter()
+        .filter(|s| !s.removed)
+        .map(|s| s.id)
+        .collect();
+    racedesk::setup::give_blocks(&file, &stations, size, &state.operator())
+        .await
+        .map_err(|e| CommandError::from(e).with_field("size"))?;
+    network(&state).await
 }

@@ -103,6 +103,10 @@ export interface Backend {
   networkResolve(uid: string, bib: string): Promise<NetworkState>;
   /** Hubs that answer on this laptop's networks (mDNS), within 3 s. */
   networkFindHubs(): Promise<FoundHub[]>;
+  /** Gives a station the walk-up bibs of a race (empty: none). */
+  networkSetBlock(race: string, station: string, bibs: string): Promise<NetworkState>;
+  /** Gives every joined station without one a block of `size` bibs of each race. */
+  networkGiveBlocks(size: number): Promise<NetworkState>;
   /** Calls `handler` each time the open file changed, whoever changed it;
    *  resolves to the function that stops it. */
   onChange(handler: (change: Change) => void): Promise<() => void>;
@@ -175,5 +179,7 @@ export const tauriBackend: Backend = {
   networkRemoveStation: (station) => invoke("network_remove_station", { station }),
   networkResolve: (uid, bib) => invoke("network_resolve", { uid, bib }),
   networkFindHubs: () => invoke("network_find_hubs"),
+  networkSetBlock: (race, station, bibs) => invoke("network_set_block", { race, station, bibs }),
+  networkGiveBlocks: (size) => invoke("network_give_blocks", { size }),
   onChange: (handler) => listen<Change>("changed", (event) => handler(event.payload)),
 };
