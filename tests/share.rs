@@ -788,11 +788,70 @@ async fn the_hub_refuses_strangers_forgeries_other_events_and_floods_and_keeps_s
     )
     .await
     .unwrap_err();
-    assert!(
-        refused.to_string().contains("join code") || refused.to_string().contains("not the hub"),
+    assert!(refused.to_string().contains("join code"), "{refused}");
+    assert!(!dir.path().join("c.racedesk").exists());
+
+    // A code whose first character is wrong names another certificate:
+    // the hub at this address is not the hub of that code, and nothing is
+    // sent to it.
+    let mut other = code.clone().into_bytes();
+    other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+    let other = String::from_utf8(other).unwrap();
+    let refused = racedesk::sync::join(
+        &dir.path().join("c.racedesk"),
+        &address,
+        &other,
+        "desk-c",
+        "C",
+        "desk",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.said().map(|s| s.key),
+        Some("sync.wrong_hub"),
         "{refused}"
     );
     assert!(!dir.path().join("c.racedesk").exists());
+
+    // A station name of 101 characters, and an address that is none.
+    let long = "x".repeat(101);
+    let refused = racedesk::sync::join(
+        &dir.path().join("c.racedesk"),
+        &address,
+        &code,
+        "desk-c",
+        &long,
+        "desk",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("at most 100 characters"),
+        "{refused}"
+    );
+    assert!(!dir.path().join("c.racedesk").exists());
+    let refused = racedesk::sync::join(
+        &dir.path().join("c.racedesk"),
+        "no such place",
+        &code,
+        "desk-c",
+        "C",
+        "desk",
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("no such place"), "{refused}");
+    let out = command(&event.path(), "hub")
+        .args(["hub", "--listen", "0.0.0.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--listen"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let client = stranger();
     let rows_of = |station: &str, id: &str| {

@@ -44,6 +44,9 @@ pub struct EventFile {
     lost_wal: bool,
     /// The station this handle edits setup as (see [`EventFile::writes_as`]).
     station: Option<std::sync::Arc<str>>,
+    /// Moved each time the writer is handed back after a write in this
+    /// process (see [`EventFile::written`]).
+    written: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl EventFile {
@@ -142,6 +145,13 @@ impl EventFile {
         }
     }
 
+    /// Changes each time this process wrote to the file (the writer handed
+    /// back): what a link or a hub waits on to send or announce at once.
+    /// Another process's writes do not move it; those are found by looking.
+    pub(crate) fn written(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.written.subscribe()
+    }
+
     /// The station setup edits through this handle are made at.
     pub(crate) fn station(&self) -> &str {
         self.station.as_deref().unwrap_or("local")
@@ -214,9 +224,18 @@ impl EventFile {
             Some(pages) => options.pragma("max_page_count", pages.to_string()),
             None => options,
         };
+        let written = std::sync::Arc::new(tokio::sync::watch::Sender::new(0u64));
+        let signal = written.clone();
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .after_release(|conn, _| Box::pin(leaves_no_transaction(conn)))
+            .after_release(move |conn, _| {
+                let signal = signal.clone();
+                Box::pin(async move {
+                    let kept = leaves_no_transaction(conn).await;
+                    signal.send_modify(|n| *n = n.wrapping_add(1));
+                    kept
+                })
+            })
             .connect_with(options.clone())
             .await
             .map_err(io)?;
@@ -241,6 +260,7 @@ impl EventFile {
             readers,
             lost_wal: false,
             station: None,
+            written,
         })
     }
 }

@@ -188,8 +188,14 @@ async fn identity(file: &EventFile) -> Result<(Vec<u8>, Vec<u8>, String, [u8; 5]
 async fn announce_loop(hub: Arc<Hub>) {
     let mut last = None;
     let mut revision = 0u64;
+    // A push stored, or a capture at the hub's own desk, is announced at
+    // once; a write by another process on the file at the next look.
+    let mut written = hub.file.written();
     loop {
-        tokio::time::sleep(LOOK_EVERY).await;
+        tokio::select! {
+            () = tokio::time::sleep(LOOK_EVERY) => {}
+            Ok(()) = written.changed() => {}
+        }
         let Ok(marks) = crate::store::marks(&hub.file).await else {
             continue;
         };

@@ -374,13 +374,19 @@ async fn keep_in_step(
 }
 
 /// Until the hub announces something, this file holds something not yet
-/// sent, or the periodic pull is due.
+/// sent, or the periodic pull is due. A write in this process (the app's
+/// desk) is looked at at once; one by another process (the CLI) at the
+/// next look.
 async fn wait_for_news(file: &EventFile, link: &Link, announced: &Notify) {
     let deadline = tokio::time::sleep(PULL_EVERY);
     tokio::pin!(deadline);
+    let mut written = file.written();
     let looking = async {
         loop {
-            tokio::time::sleep(LOOK_EVERY).await;
+            tokio::select! {
+                () = tokio::time::sleep(LOOK_EVERY) => {}
+                Ok(()) = written.changed() => {}
+            }
             if let Ok(mut reader) = file.reader().acquire().await
                 && let Ok(end) = facts::cursor_at_end(&mut reader).await
                 && let Ok(last) = crate::store::entrants::last_id(&mut reader).await
