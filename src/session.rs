@@ -71,6 +71,18 @@ pub struct Shared {
     pub code: String,
 }
 
+impl Shared {
+    fn of(sharing: &crate::sync::Sharing) -> Self {
+        Self {
+            addresses: crate::sync::hub::reachable_at(sharing.address())
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            code: sharing.code().to_string(),
+        }
+    }
+}
+
 impl Session {
     /// Opens a session on `file` for `station`, and starts the work beside
     /// it (inside a tokio runtime).
@@ -208,26 +220,14 @@ impl Session {
             old.stop();
         }
         let shared = crate::sync::share(&self.file().await, listen).await?;
-        let said = Shared {
-            addresses: crate::sync::hub::reachable_at(shared.address())
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            code: shared.code().to_string(),
-        };
+        let said = Shared::of(&shared);
         *sharing = Some(shared);
         Ok(said)
     }
 
     /// Where and with which code the event is shared; none when it is not.
     pub async fn shared(&self) -> Option<Shared> {
-        self.sharing.lock().await.as_ref().map(|s| Shared {
-            addresses: crate::sync::hub::reachable_at(s.address())
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            code: s.code().to_string(),
-        })
+        self.sharing.lock().await.as_ref().map(Shared::of)
     }
 
     /// Stops listening; the stations keep their copies and wait.

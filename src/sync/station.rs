@@ -647,6 +647,23 @@ pub struct Waiting {
     pub count: u64,
 }
 
+impl Waiting {
+    /// The count in the CLI's words: "3 check-ins and undos", "2 walk-ups".
+    pub fn describe(&self) -> String {
+        let what = facts::table_words()
+            .find(|(table, _)| *table == self.kind)
+            .map_or(
+                if self.kind == "entrant" {
+                    "walk-ups"
+                } else {
+                    self.kind.as_str()
+                },
+                |(_, what)| what,
+            );
+        format!("{} {what}", self.count)
+    }
+}
+
 /// The link's state, as the file holds it (whichever process runs the
 /// link); none when this station never joined a hub.
 pub async fn status(file: &EventFile) -> Result<Option<LinkStatus>> {

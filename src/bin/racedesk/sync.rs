@@ -163,7 +163,7 @@ pub async fn sync(db: &Path, command: SyncCommand) -> Result<(), Failure> {
                 let parts: Vec<String> = status
                     .waiting_by_kind
                     .iter()
-                    .map(|w| format!("{} {}", w.count, kind_words(&w.kind)))
+                    .map(racedesk::sync::Waiting::describe)
                     .collect();
                 format!("{} waiting to be sent", parts.join(", "))
             };
@@ -205,21 +205,6 @@ fn status_json(status: Option<&racedesk::sync::LinkStatus>) -> serde_json::Value
             "offset_ms": s.offset_ms,
             "error": s.error,
         }),
-    }
-}
-
-fn kind_words(kind: &str) -> &str {
-    match kind {
-        "checkin" => "check-ins",
-        "passing" => "captures",
-        "correction" => "corrections",
-        "race_start" => "starts",
-        "start_undo" => "undone starts",
-        "crossing" => "crossing entries",
-        "runner_status" => "statuses",
-        "setup_change" => "setup changes",
-        "entrant" => "walk-ups",
-        other => other,
     }
 }
 
