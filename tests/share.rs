@@ -1260,6 +1260,17 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
         checked_in(&hub_db)
     );
 
+    // The director renames a race at the hub from the command line while
+    // every laptop is joined: the desks have it at once.
+    racedesk_at(
+        &hub_db,
+        "hub",
+        &["race", "edit", "10K", "--name", "10 km road"],
+    );
+    assert!(until(10, || [&a, &b]
+        .iter()
+        .all(|db| setup_of(db).contains(" 10K 10 km road "))));
+
     // Without a network: the hub's earlier copy merged with the desks'
     // files (carried on a stick) holds what the sync gave.
     for desk in [&a, &b] {

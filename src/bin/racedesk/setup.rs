@@ -34,6 +34,34 @@ pub enum RaceCommand {
     Add(RaceArgs),
     /// Lists the races with their entrant counts.
     List,
+    /// Changes a race: only the fields given (its code too, with --code).
+    /// Its runners stay with it; on a shared event the change reaches
+    /// every station.
+    Edit {
+        /// The race's code now.
+        race: String,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        distance_m: Option<u32>,
+        #[arg(long)]
+        age_groups: Option<String>,
+        /// Reserved bibs; an empty value for any bib.
+        #[arg(long)]
+        bibs: Option<String>,
+        /// Start waves in order, such as Elite,A,B; empty for one start.
+        #[arg(long)]
+        waves: Option<String>,
+        #[arg(long)]
+        checkpoints: Option<String>,
+        /// The cutoff, H:MM[:SS]; empty for none.
+        #[arg(long)]
+        cutoff: Option<String>,
+    },
+    /// Removes a race that has no runners.
+    Remove { race: String },
     /// Lists the walk-up bibs given to each station, race by race.
     Blocks,
     /// Gives a station a block of a race's bibs for walk-ups (without
@@ -154,6 +182,55 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
                 "added race {} ({}, {} m)",
                 race.code, race.name, race.distance_m
             );
+        }
+        RaceCommand::Edit {
+            race,
+            code,
+            name,
+            distance_m,
+            age_groups,
+            bibs,
+            waves,
+            checkpoints,
+            cutoff,
+        } => {
+            let current = racedesk::model::RaceCode::parse(&race)
+                .map_err(|e| Failure::Other(format!("race: {e}")))?;
+            let file = open(db).await?;
+            let summary = setup::races(&file)
+                .await?
+                .into_iter()
+                .find(|s| s.race.code == current)
+                .ok_or_else(|| Failure::Other(format!("there is no race {current}")))?;
+            let mut form = setup::RaceForm::from_race(&summary.race);
+            form.code = code.unwrap_or(form.code);
+            form.name = name.unwrap_or(form.name);
+            form.distance_m = distance_m.unwrap_or(form.distance_m);
+            form.age_groups = age_groups.unwrap_or(form.age_groups);
+            form.bibs = bibs.unwrap_or(form.bibs);
+            if let Some(waves) = waves {
+                form.waves = waves
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            form.checkpoints = checkpoints.unwrap_or(form.checkpoints);
+            form.cutoff = cutoff.unwrap_or(form.cutoff);
+            let changed = form.parse()?;
+            setup::update_race(&file, &current, &changed, operator).await?;
+            println!(
+                "changed race {current}: now {} ({}, {} m)",
+                changed.code, changed.name, changed.distance_m
+            );
+        }
+        RaceCommand::Remove { race } => {
+            let code = racedesk::model::RaceCode::parse(&race)
+                .map_err(|e| Failure::Other(format!("race: {e}")))?;
+            let file = open(db).await?;
+            setup::remove_race(&file, &code, operator).await?;
+            println!("removed race {code}");
         }
         RaceCommand::Blocks => {
             let file = open_to_read(db).await?;
