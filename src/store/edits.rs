@@ -57,6 +57,31 @@ pub(crate) async fn record(db: &mut SqliteConnection, edit: Edit<'_>) -> sqlx::R
     Ok(())
 }
 
+/// Records a change of the entrant `uid` made by `who` (station, operator).
+pub(crate) async fn record_entrant(
+    db: &mut SqliteConnection,
+    uid: &[u8],
+    before: Option<Value>,
+    after: Option<Value>,
+    who: (&str, &str),
+    at_ms: i64,
+) -> sqlx::Result<()> {
+    record(
+        db,
+        Edit {
+            entity: "entrant",
+            target: &hex(uid),
+            action: "update",
+            before,
+            after,
+            station: who.0,
+            operator: who.1,
+            at_ms,
+        },
+    )
+    .await
+}
+
 /// Bytes as upper-case hex, as SQLite's `hex()` writes them.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()

@@ -263,20 +263,7 @@ pub(crate) async fn update(
     .execute(&mut *db)
     .await?;
     let after = super::edits::entrant_state(&mut *db, &uid).await?;
-    super::edits::record(
-        db,
-        super::edits::Edit {
-            entity: "entrant",
-            target: &super::edits::hex(&uid),
-            action: "update",
-            before,
-            after,
-            station,
-            operator,
-            at_ms,
-        },
-    )
-    .await
+    super::edits::record_entrant(db, &uid, before, after, who, at_ms).await
 }
 
 /// The stable key of the entrant with this id, or else with this bib.

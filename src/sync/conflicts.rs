@@ -62,21 +62,7 @@ async fn rebib(
     let Some((before, after)) = set_bib(db, uid, &bib.to_string(), who).await? else {
         return Ok(false);
     };
-    let (station, operator) = who;
-    edits::record(
-        db,
-        edits::Edit {
-            entity: "entrant",
-            target: &edits::hex(uid),
-            action: "update",
-            before,
-            after,
-            station,
-            operator,
-            at_ms,
-        },
-    )
-    .await?;
+    edits::record_entrant(db, uid, before, after, who, at_ms).await?;
     Ok(true)
 }
 

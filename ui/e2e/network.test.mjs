@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { By, Key } from "selenium-webdriver";
-import { CLI, choose, click, closeAll, find, rectOf, resize, screenshot, start, stop, tempDir, waitText } from "./harness.mjs";
+import { CLI, choose, click, closeAll, find, pressOn, rectOf, resize, screenshot, start, stop, tempDir, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -34,10 +34,10 @@ describe("laptops sharing one event", () => {
     const hub = await start(hubLaptop.dir, "event-title");
     await click(hub.session, "nav-setup");
     await click(hub.session, "tab-network");
-    // By keyboard: the address box, then Enter.
-    const listen = await find(hub.session, "share-listen");
-    await listen.clear();
-    await listen.sendKeys("127.0.0.1:0", Key.ENTER);
+    // By keyboard, to whatever has the focus: the address box (its text
+    // erased and typed over), then Enter.
+    await click(hub.session, "share-listen");
+    await pressOn(hub.session)(Key.END, ...Array(20).fill(Key.BACK_SPACE), "127.0.0.1:0", Key.ENTER);
     const address = await (await find(hub.session, "share-address")).getText();
     const code = await (await find(hub.session, "share-code")).getText();
     assert.match(address, /^127\.0\.0\.1:\d+$/);
@@ -53,10 +53,7 @@ describe("laptops sharing one event", () => {
     // From the address box on, by keyboard alone: Tab to the code, Tab to
     // the name, Enter.
     await click(desk.session, "join-address");
-    const typing = () => desk.session.switchTo().activeElement();
-    await (await typing()).sendKeys(address, Key.TAB);
-    await (await typing()).sendKeys(code.toLowerCase().replaceAll("-", " "), Key.TAB);
-    await (await typing()).sendKeys("Desk B", Key.ENTER);
+    await pressOn(desk.session)(address, Key.TAB, code.toLowerCase().replaceAll("-", " "), Key.TAB, "Desk B", Key.ENTER);
     await waitText(desk.session, "link", "Connected", 20000);
     await waitText(desk.session, "network-link", "Connected to the hub");
     await waitText(desk.session, "event-title", "Pyongyang");
@@ -67,8 +64,8 @@ describe("laptops sharing one event", () => {
 
     // The director gives the desk walk-up bibs of the marathon (typed in
     // the desk's row, Enter): the desk is told its block.
-    const block = await hub.session.findElement(By.css('[data-testid^="block-MAR-"]'));
-    await block.sendKeys("900-949", Key.ENTER);
+    await hub.session.findElement(By.css('[data-testid^="block-MAR-"]')).click();
+    await pressOn(hub.session)("900-949", Key.ENTER);
     await waitText(desk.session, "my-blocks", "MAR 900-949", 15000);
 
     // A check-in at the desk, by bib and Enter, as a volunteer does.
