@@ -1098,6 +1098,22 @@ fn setup_of(db: &Path) -> String {
     ))
 }
 
+async fn add_race(file: &racedesk::EventFile, code: &str, name: &str, bibs: &str) {
+    let race = racedesk::setup::RaceForm {
+        code: code.into(),
+        name: name.into(),
+        distance_m: 1000,
+        age_groups: "open".into(),
+        bibs: bibs.into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    racedesk::setup::add_race(file, &race, "director")
+        .await
+        .unwrap();
+}
+
 fn open_conflicts(db: &Path) -> i64 {
     number(
         db,
@@ -1137,6 +1153,7 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
         })
         .await;
         change_runner(&file, &m2, |f| f.bib = "950".into()).await;
+        add_race(&file, "1K", "1 km kids", "5000-5099").await;
     });
     check_in(&a, "desk-a", "900");
     // Desk B, offline: another field of the same runner, the same bib for
@@ -1156,6 +1173,8 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
         racedesk::setup::update_race(&file, &race.code.clone(), &race, "director")
             .await
             .unwrap();
+        // The same code as desk A's new race, made later.
+        add_race(&file, "1K", "1 km family", "5100-5199").await;
     });
     check_in(&b, "desk-b", "950");
     // The director, at the hub, adds a race while the desks are away.
@@ -1189,7 +1208,7 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
         until(30, || [&a, &b, &hub_db].iter().all(|db| number(
             db,
             "SELECT count(*) FROM setup_change WHERE station <> 'local'"
-        ) == 7)),
+        ) == 9)),
         "every edit on every station: {:?} {} {}",
         [&a, &b, &hub_db].map(|db| number(
             db,
@@ -1251,13 +1270,49 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
             &a,
             "SELECT count(*) FROM audit WHERE station = 'desk-b' AND entity = 'race'"
         ),
-        1
+        2
     );
     assert_eq!(checked_in(&a), checked_in(&hub_db));
     assert!(
         checked_in(&hub_db).contains("\"checkedIn\":2"),
         "{}",
         checked_in(&hub_db)
+    );
+
+    // Two races made under one code: desk A's, made first, keeps it
+    // everywhere; desk B's goes by a code of its own, the same everywhere,
+    // and is shown to the director until renamed.
+    let family: String = blocking(scalar(
+        &b,
+        "SELECT code FROM race WHERE name = '1 km family'",
+    ));
+    assert!(family.starts_with("1K-") && family.len() == 7, "{family}");
+    for db in [&a, &b, &hub_db] {
+        assert!(
+            setup_of(db).contains(" 1K 1 km kids 5000-5099"),
+            "{}",
+            setup_of(db)
+        );
+        let listed = racedesk_at(db, "director", &["conflicts"]);
+        assert!(
+            listed.contains(&format!("race {family}\twas given 1K at desk-b\t1 km family\t0 runners\t1K held here by 1 km kids")),
+            "{listed}"
+        );
+    }
+    racedesk_at(
+        &hub_db,
+        "hub",
+        &["race", "edit", &family, "--code", "1KFAM"],
+    );
+    assert!(
+        until(10, || [&a, &b, &hub_db].iter().all(|db| {
+            setup_of(db).contains(" 1KFAM 1 km family ")
+                && racedesk_at(db, "director", &["conflicts", "--format", "json"])
+                    .contains("\"races\": []")
+        })),
+        "renamed everywhere:\n{}\n{}",
+        setup_of(&a),
+        racedesk_at(&a, "director", &["conflicts", "--format", "json"])
     );
 
     // The director renames a race at the hub from the command line while

@@ -223,6 +223,101 @@ async fn a_file_of_another_event_adds_nothing_and_a_race_added_elsewhere_comes_w
     );
 }
 
+/// Each race's name and code, by name.
+async fn codes(file: &EventFile) -> Vec<(String, String)> {
+    let mut codes: Vec<_> = racedesk::setup::races(file)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.race.name, r.race.code.to_string()))
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn races_made_under_one_code_on_two_copies_end_with_the_same_codes_on_both() {
+    let a = TestEvent::new().await;
+    let b_path = racedesk::backup::backup(&a.file, &a.dir.path().join("b"))
+        .await
+        .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap().writes_as("desk-b");
+    let one_k = |name: &str| {
+        let mut race = racedesk::setup::RaceForm {
+            code: "1K".into(),
+            name: name.into(),
+            distance_m: 1000,
+            age_groups: "open".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        race.bibs = None;
+        race
+    };
+    racedesk::setup::add_race(&a.file, &one_k("1 km kids"), "director")
+        .await
+        .unwrap();
+    racedesk::setup::add_race(&b, &one_k("1 km family"), "director")
+        .await
+        .unwrap();
+    b.close().await;
+    racedesk::sync::merge_file(&a.file, &b_path, "director")
+        .await
+        .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap().writes_as("desk-b");
+    racedesk::sync::merge_file(&b, &a.path(), "director")
+        .await
+        .unwrap();
+
+    // The race given the code first keeps it on both; the other goes by a
+    // code of its own, the same on both, shown as a clash.
+    let on_a = codes(&a.file).await;
+    assert_eq!(on_a, codes(&b).await);
+    let code_of = |codes: &[(String, String)], name: &str| {
+        codes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+    };
+    assert_eq!(code_of(&on_a, "1 km kids").as_deref(), Some("1K"));
+    let family = code_of(&on_a, "1 km family").unwrap();
+    assert!(family.starts_with("1K-") && family.len() == 7, "{family}");
+    let clashes = racedesk::sync::race_clashes(&a.file).await.unwrap();
+    assert_eq!(clashes.len(), 1, "{clashes:?}");
+    assert_eq!(
+        (clashes[0].code.as_str(), clashes[0].wanted.as_str()),
+        (family.as_str(), "1K")
+    );
+    assert_eq!(clashes[0].holder.as_deref(), Some("1 km kids"));
+    assert_eq!(racedesk::sync::race_clashes(&b).await.unwrap(), clashes);
+
+    // The first race gives the code up: the other takes it, on both.
+    racedesk::setup::rename_race(&a.file, "1K", "1KKIDS", "director")
+        .await
+        .unwrap();
+    let on_a = codes(&a.file).await;
+    assert_eq!(code_of(&on_a, "1 km family").as_deref(), Some("1K"));
+    assert!(
+        racedesk::sync::race_clashes(&a.file)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    b.close().await;
+    racedesk::sync::merge_file(
+        &EventFile::open(&b_path).await.unwrap(),
+        &a.path(),
+        "director",
+    )
+    .await
+    .unwrap();
+    let b = EventFile::open(&b_path).await.unwrap();
+    assert_eq!(codes(&b).await, on_a);
+    assert!(racedesk::sync::race_clashes(&b).await.unwrap().is_empty());
+    b.close().await;
+}
+
 #[test]
 fn merge_from_the_command_line_says_what_it_added() {
     let dir = tempfile::tempdir().unwrap();

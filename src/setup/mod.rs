@@ -10,8 +10,8 @@ pub(crate) mod races;
 pub use event::{EventForm, event, init_event, time_zones, update_event};
 pub(crate) use races::race_list;
 pub use races::{
-    BibBlock, RaceForm, RaceSummary, add_race, give_blocks, races, remove_race, set_block,
-    update_race,
+    BibBlock, RaceForm, RaceSummary, add_race, give_blocks, races, remove_race, rename_race,
+    set_block, update_race,
 };
 
 pub use crate::store::audit::AuditEntry;

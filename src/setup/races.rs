@@ -215,8 +215,29 @@ async fn save(
     rows::set_checkpoints(&mut tx, row.id, &race.checkpoints).await?;
     let key = old.map_or(race.code.as_str(), |o| o.code.as_str());
     record(&mut tx, (file.station(), operator), key, old, Some(&row)).await?;
+    // A code given up here may go to a race that wanted it elsewhere.
+    crate::sync::edits::settle_codes(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Gives the race `current` the code `code`, nothing else changed (a race
+/// made elsewhere under a code a race here had first).
+pub async fn rename_race(
+    file: &EventFile,
+    current: &str,
+    code: &str,
+    operator: &str,
+) -> Result<()> {
+    let current = RaceCode::parse(current).map_err(|e| Error::invalid("race", e))?;
+    let summary = races(file)
+        .await?
+        .into_iter()
+        .find(|s| s.race.code == current)
+        .ok_or_else(|| no_race(&current))?;
+    let mut race = summary.race;
+    race.code = RaceCode::parse(code).map_err(|e| Error::invalid("code", e))?;
+    update_race(file, &current, &race, operator).await
 }
 
 /// Removes a race that has no entrants.
@@ -240,6 +261,7 @@ pub async fn remove_race(file: &EventFile, code: &RaceCode, operator: &str) -> R
         None,
     )
     .await?;
+    crate::sync::edits::settle_codes(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

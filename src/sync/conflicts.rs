@@ -1,8 +1,10 @@
-//! Runners registered at two stations under one bib (two offline desks
-//! typing the same bib for two walk-ups): the second to arrive is kept
-//! aside, whole, and shown to the director, who gives that runner another
-//! bib. Nothing is dropped; what the runner's desk captured for them
-//! (their check-in, by their uid) applies once they are added.
+//! What two stations did apart that cannot both hold: runners registered
+//! under one bib (two offline desks typing the same bib for two walk-ups),
+//! whose second to arrive is kept aside, whole, for the director to give
+//! another bib (what the runner's desk captured for them, by their uid,
+//! applies once they are added); and races made under one code, the later
+//! of which goes by a code of its own until the director renames it.
+//! Nothing is dropped.
 
 use crate::error::{Error, Result};
 use crate::model::Bib;
@@ -24,6 +26,60 @@ pub struct WalkUpConflict {
     pub holder: Option<String>,
     #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
     pub found_ms: i64,
+}
+
+/// A race made at another station under a code a race here had first:
+/// it goes by a code of its own (`10K-9F3A`) until the director renames
+/// it (or removes it, when no runner is in it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RaceClash {
+    /// The code it goes by here.
+    pub code: String,
+    /// The code it was given.
+    pub wanted: String,
+    pub name: String,
+    /// The station it was given that code at (its name, where known).
+    pub station: String,
+    /// The race that holds the code here.
+    pub holder: Option<String>,
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub entrants: i64,
+}
+
+/// The races going by a code other than the one they were given.
+pub async fn race_clashes(file: &EventFile) -> Result<Vec<RaceClash>> {
+    let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT r.code, s.code, r.name,
+                coalesce((SELECT t.name FROM sync_station t WHERE t.id = s.station), s.station),
+                (SELECT o.name FROM race o WHERE o.code = s.code),
+                (SELECT count(*) FROM entrant e WHERE e.race_id = r.id)
+         FROM race r
+         JOIN (SELECT target, upper(trim(fields ->> '$.code')) AS code, station,
+                      row_number() OVER (PARTITION BY target
+                                         ORDER BY captured_ms DESC, id DESC) AS n
+               FROM setup_change
+               WHERE entity = 'race' AND json_type(fields, '$.code') = 'text') s
+           ON s.target = hex(r.uid) AND s.n = 1
+         WHERE s.code <> r.code
+         ORDER BY r.code",
+    )
+    .fetch_all(file.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(code, wanted, name, station, holder, entrants)| RaceClash {
+                code,
+                wanted,
+                name,
+                station,
+                holder,
+                entrants,
+            },
+        )
+        .collect())
 }
 
 /// The conflicts not settled yet, oldest first.

@@ -96,6 +96,107 @@ pub(crate) async fn apply(
             _ => tracing::warn!(id = edit.id, "a setup change of an unknown kind was kept"),
         }
     }
+    if stored.iter().any(|e| e.entity == "race") && entities.contains(&"race") {
+        settle_codes(db).await?;
+    }
+    Ok(())
+}
+
+/// A code for a race that wants one another race holds: the code's start
+/// and the end of the race's uid (`10K-9F3A`), the same in every copy.
+fn provisional(code: &str, uid: &[u8]) -> String {
+    let head: String = code.chars().take(7).collect();
+    let tail = edits::hex(uid.get(uid.len().saturating_sub(2)..).unwrap_or_default());
+    format!("{head}-{tail}")
+}
+
+/// A race, and the code its latest edit set (when, by which edit).
+#[derive(sqlx::FromRow)]
+struct CodeWanted {
+    id: i64,
+    uid: Vec<u8>,
+    code: String,
+    wanted: Option<String>,
+    at: Option<i64>,
+    edit: Option<String>,
+}
+
+/// Gives each race the code its latest edit set, unless a race that
+/// wanted that code earlier (or holds it from before any edit) has it: the
+/// later one then takes its [`provisional`] code until the director gives
+/// it another. Two offline stations may make a race under one code; every
+/// copy holding the same edits ends with the same codes, whatever order
+/// they arrived in. Runs in the caller's transaction after race edits.
+pub(crate) async fn settle_codes(db: &mut SqliteConnection) -> sqlx::Result<()> {
+    let races: Vec<CodeWanted> = sqlx::query_as(
+        "SELECT r.id, r.uid, r.code, s.code AS wanted, s.captured_ms AS at, s.id AS edit
+         FROM race r
+         LEFT JOIN (SELECT target, fields ->> '$.code' AS code, captured_ms, id,
+                           row_number() OVER (PARTITION BY target
+                                              ORDER BY captured_ms DESC, id DESC) AS n
+                    FROM setup_change
+                    WHERE entity = 'race' AND json_type(fields, '$.code') = 'text') s
+           ON s.target = hex(r.uid) AND s.n = 1",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let mut wanting: Vec<(i64, String, i64, String, Vec<u8>, String)> = races
+        .into_iter()
+        .map(|r| {
+            let wanted = r
+                .wanted
+                .and_then(|w| crate::model::RaceCode::parse(&w).ok())
+                .map_or_else(|| r.code.clone(), |w| w.as_str().to_owned());
+            let at = r.at.unwrap_or(i64::MIN);
+            (at, r.edit.unwrap_or_default(), r.id, wanted, r.uid, r.code)
+        })
+        .collect();
+    wanting.sort();
+    let mut taken = std::collections::HashSet::new();
+    let mut moves = Vec::new();
+    for (_, _, id, wanted, uid, code) in wanting {
+        let target = if taken.contains(&wanted) {
+            provisional(&wanted, &uid)
+        } else {
+            wanted
+        };
+        taken.insert(target.clone());
+        if target != code {
+            moves.push((id, code, target));
+        }
+    }
+    // Out of the way first, so no two races hold one code in between.
+    for (id, _, _) in &moves {
+        sqlx::query("UPDATE race SET code = '~' || id WHERE id = ?")
+            .bind(id)
+            .execute(&mut *db)
+            .await?;
+    }
+    for (id, old, new) in &moves {
+        sqlx::query("UPDATE race SET code = ? WHERE id = ?")
+            .bind(new)
+            .bind(id)
+            .execute(&mut *db)
+            .await?;
+        tracing::warn!(
+            old,
+            new,
+            "a race's code settled after two stations wanted one"
+        );
+        audit::record(
+            &mut *db,
+            Change {
+                operator: "racedesk",
+                station: "",
+                entity: "race",
+                key: old,
+                action: "update",
+                old: Some(serde_json::json!({ "code": old }).to_string()),
+                new: Some(serde_json::json!({ "code": new }).to_string()),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -261,6 +362,18 @@ async fn race_row(
         .find(|r| Some(&r.uid) == uid.as_ref()))
 }
 
+/// Whether a race other than `row` holds its code here.
+async fn code_held(
+    db: &mut SqliteConnection,
+    row: &crate::store::races::RaceRow,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM race WHERE code = ? AND uid <> ?)")
+        .bind(&row.code)
+        .bind(&row.uid)
+        .fetch_one(&mut *db)
+        .await
+}
+
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
@@ -308,6 +421,11 @@ async fn create_race(db: &mut SqliteConnection, edit: &Stored) -> sqlx::Result<(
         );
         return Ok(());
     };
+    let mut row = row;
+    if code_held(db, &row).await? {
+        // Settled with the other race once the edits are in.
+        row.code = provisional(&row.code, &row.uid);
+    }
     match crate::store::races::insert(&mut *db, &row).await {
         Ok(id) => {
             crate::store::races::set_waves(db, id, &race.race.waves).await?;
@@ -358,6 +476,9 @@ async fn apply_to_race(db: &mut SqliteConnection, edit: &Stored) -> sqlx::Result
     };
     if edits::race_state(&row) == edits::race_state(&old) {
         return Ok(());
+    }
+    if code_held(db, &row).await? {
+        row.code = provisional(&row.code, &row.uid);
     }
     match crate::store::races::update(&mut *db, &row).await {
         Ok(()) => {}

@@ -7,7 +7,7 @@
 //! - [`facts`]: the fact tables, read out as rows that travel and written
 //!   in once each;
 //! - [`conflicts`]: walk-ups registered under one bib at two stations,
-//!   kept for the director to settle;
+//!   and races made under one code, kept for the director to settle;
 //! - [`merge`]: another station's copy of the event (a file on a stick)
 //!   brought into this one;
 //! - [`hub`]: a station sharing its event on the venue's network;
@@ -18,7 +18,7 @@
 
 pub mod conflicts;
 pub mod discover;
-mod edits;
+pub(crate) mod edits;
 pub mod facts;
 pub mod hub;
 pub mod merge;
@@ -26,7 +26,7 @@ pub mod station;
 pub mod trust;
 pub mod wire;
 
-pub use conflicts::{WalkUpConflict, conflicts, resolve};
+pub use conflicts::{RaceClash, WalkUpConflict, conflicts, race_clashes, resolve};
 pub use discover::{FoundHub, find_hubs};
 pub use facts::{Added, EntrantsAdded, TableAdded};
 pub use hub::{Sharing, StationSeen, remove_station, share, stations};

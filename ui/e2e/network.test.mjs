@@ -2,7 +2,7 @@
 // two apps (two processes, two data folders) on one machine, one the hub
 // and one a desk that joins it over TLS on loopback.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -103,6 +103,36 @@ describe("laptops sharing one event", () => {
     await click(hub.session, "tab-network");
     await waitText(hub.session, "stations", "Desk B");
     screenshot("60-stations", [1400, 900]);
+
+    // Two stations make a race under one code while apart (the hub, and a
+    // third station from the command line): the hub's, made first, keeps
+    // it; the other goes by a code of its own, shown to the director, who
+    // gives it another by typing it and Enter. The new code reaches the
+    // third station.
+    const third = path.join(tempDir("third"), "event.racedesk");
+    const joinThird = () =>
+      new Promise((resolve, reject) => {
+        const link = spawn(CLI, ["--db", third, "join", address, code, "--name", "Desk C"]);
+        link.stdout.on("data", (d) => String(d).startsWith("joined") && resolve(link));
+        link.on("exit", (status) => reject(new Error(`join exited with ${status}`)));
+      });
+    (await joinThird()).kill();
+    cli(hubLaptop.db, "race", "add", "--code", "1K", "--name", "1 km kids", "--distance-m", "1000", "--bibs", "5000-5099");
+    cli(third, "race", "add", "--code", "1K", "--name", "1 km family", "--distance-m", "1000", "--bibs", "5100-5199");
+    const thirdLink = await joinThird();
+    await waitText(hub.session, "race-clashes", "1 km family", 20000);
+    const clash = await hub.session.findElement(By.css('[data-testid^="race-clash-code-"]'));
+    const provisional = ((await clash.getAttribute("data-testid")) ?? "").replace("race-clash-code-", "");
+    assert.match(provisional, /^1K-[0-9A-F]{4}$/);
+    await waitText(hub.session, `race-clash-${provisional}`, "made at Desk C as 1K");
+    screenshot("63-race-clash", [1400, 900]);
+    await clash.click();
+    await pressOn(hub.session)("1kfam", Key.ENTER);
+    await hub.session.wait(async () => (await hub.session.findElements(By.css('[data-testid="race-clashes"]'))).length === 0, 10000);
+    const codes = () => cli(third, "race", "list").split("\n").map((line) => line.split(/\s+/)[0]);
+    await hub.session.wait(async () => codes().includes("1KFAM"), 15000, `the third station has the new code: ${codes()}`);
+    assert.ok(codes().includes("1K"));
+    thirdLink.kill();
 
     // The header keeps one line with the network badge in it: in English
     // at the window's first size, in Korean on a 1366x768 laptop.

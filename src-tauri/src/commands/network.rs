@@ -25,6 +25,8 @@ pub struct NetworkState {
     pub linked: bool,
     /// Walk-ups registered elsewhere under a bib a runner holds here.
     pub conflicts: Vec<racedesk::sync::WalkUpConflict>,
+    /// Races made elsewhere under a code a race here had first.
+    pub race_clashes: Vec<racedesk::sync::RaceClash>,
     /// This laptop's station id (what its walk-up bibs are given to).
     pub station: String,
     /// Each race's bibs and the walk-up bibs given to each station.
@@ -58,6 +60,7 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
         link,
         linked: state.session.linked(),
         conflicts: racedesk::sync::conflicts(&file).await?,
+        race_clashes: racedesk::sync::race_clashes(&file).await?,
         station: state.session.station().to_owned(),
         blocks: racedesk::setup::races(&file)
             .await?
@@ -189,6 +192,18 @@ pub async fn network_resolve(
     racedesk::sync::resolve(&state.file().await, &uid, &bib, &state.operator())
         .await
         .map_err(|e| CommandError::from(e).with_field("bib"))?;
+    network(&state).await
+}
+
+/// Gives a race another code (one made elsewhere under a code a race here
+/// had first); the new code travels to every station.
+#[tauri::command]
+pub async fn network_rename_race(
+    state: State<'_, AppState>,
+    race: String,
+    code: String,
+) -> CommandResult<NetworkState> {
+    racedesk::setup::rename_race(&state.file().await, &race, &code, &state.operator()).await?;
     network(&state).await
 }
 

@@ -111,8 +111,9 @@ enum Command {
     Sync(sync::SyncCommand),
     /// The stations that joined this hub (list, remove).
     Stations(sync::StationsArgs),
-    /// Walk-ups registered at two stations under one bib: list them, or
-    /// give one runner another bib (`conflicts resolve UID --bib N`).
+    /// Walk-ups registered at two stations under one bib, and races made
+    /// at two under one code: list them, or give one runner another bib
+    /// (`conflicts resolve UID --bib N`); a race is renamed with `race edit`.
     Conflicts(sync::ConflictsArgs),
 }
 

@@ -287,7 +287,8 @@ enum ConflictsCommand {
     },
 }
 
-/// `conflicts`: walk-ups waiting for a bib, or `conflicts resolve`.
+/// `conflicts`: walk-ups waiting for a bib and races made under one
+/// code, or `conflicts resolve`.
 pub async fn conflicts(db: &Path, args: ConflictsArgs, operator: &str) -> Result<(), Failure> {
     if let Some(ConflictsCommand::Resolve { uid, bib }) = args.command {
         let file = open(db).await?;
@@ -296,9 +297,13 @@ pub async fn conflicts(db: &Path, args: ConflictsArgs, operator: &str) -> Result
     }
     let file = open_to_read(db).await?;
     let conflicts = racedesk::sync::conflicts(&file).await?;
+    let races = racedesk::sync::race_clashes(&file).await?;
     let mut out = Vec::new();
     match args.format {
-        Format::Json => json_to(&mut out, &conflicts)?,
+        Format::Json => json_to(
+            &mut out,
+            &serde_json::json!({ "walkUps": conflicts, "races": races }),
+        )?,
         Format::Text => {
             for c in &conflicts {
                 out.extend_from_slice(
@@ -308,6 +313,22 @@ pub async fn conflicts(db: &Path, args: ConflictsArgs, operator: &str) -> Result
                         c.bib,
                         c.name,
                         c.holder.as_deref().unwrap_or("-")
+                    )
+                    .as_bytes(),
+                );
+            }
+            // A race is settled by renaming it: `race edit CODE --code NEW`.
+            for r in &races {
+                out.extend_from_slice(
+                    format!(
+                        "race {}\twas given {} at {}\t{}\t{} runners\t{} held here by {}\n",
+                        r.code,
+                        r.wanted,
+                        r.station,
+                        r.name,
+                        r.entrants,
+                        r.wanted,
+                        r.holder.as_deref().unwrap_or("-")
                     )
                     .as_bytes(),
                 );

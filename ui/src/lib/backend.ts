@@ -101,6 +101,8 @@ export interface Backend {
   networkRemoveStation(station: string): Promise<NetworkState>;
   /** Registers a walk-up kept aside (its bib was taken) under a free bib. */
   networkResolve(uid: string, bib: string): Promise<NetworkState>;
+  /** Gives a race made elsewhere under a code a race here had first another code. */
+  networkRenameRace(race: string, code: string): Promise<NetworkState>;
   /** Hubs that answer on this laptop's networks (mDNS), within 3 s. */
   networkFindHubs(): Promise<FoundHub[]>;
   /** Gives a station the walk-up bibs of a race (empty: none). */
@@ -178,6 +180,7 @@ export const tauriBackend: Backend = {
   networkJoin: (address, code, name) => invoke("network_join", { address, code, name }),
   networkRemoveStation: (station) => invoke("network_remove_station", { station }),
   networkResolve: (uid, bib) => invoke("network_resolve", { uid, bib }),
+  networkRenameRace: (race, code) => invoke("network_rename_race", { race, code }),
   networkFindHubs: () => invoke("network_find_hubs"),
   networkSetBlock: (race, station, bibs) => invoke("network_set_block", { race, station, bibs }),
   networkGiveBlocks: (size) => invoke("network_give_blocks", { size }),
