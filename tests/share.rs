@@ -366,6 +366,77 @@ fn each_station_s_clock_offset_is_measured_and_finish_times_stay_as_captured() {
         );
         assert!((at - offset - true_ms).abs() < 5_000, "correctable: {row}");
     }
+
+    // The timer sees the checkpoint's offset and, when they say so,
+    // corrects its captures there by it: a time correction each, which
+    // travels; doing it again changes nothing; the finish stays as captured.
+    let listed: serde_json::Value = serde_json::from_str(&racedesk_at(
+        &hub_db,
+        "hub",
+        &["correct", "clocks", "--json"],
+    ))
+    .unwrap();
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["station"] == "ahead" && r["point"] == "10k")
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(row["captures"], 1, "{listed}");
+    assert!(near(row["maxOffsetMs"].as_i64(), 90_000), "{listed}");
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "only joined stations' captures: {listed}"
+    );
+    assert_eq!(
+        racedesk_at(
+            &hub_db,
+            "hub",
+            &["correct", "clock", "ahead", "--point", "10k"]
+        ),
+        "1 captures of ahead at 10k corrected by their clock offset\n"
+    );
+    assert_eq!(
+        racedesk_at(
+            &hub_db,
+            "hub",
+            &["correct", "clock", "ahead", "--point", "10k"]
+        ),
+        "0 captures of ahead at 10k corrected by their clock offset\n"
+    );
+    let corrected = "SELECT coalesce(max(c.at_ms - (p.at_ms - p.clock_offset_ms)), -1)
+                     FROM correction c JOIN passing p ON p.id = c.passing
+                     WHERE p.point = '10k' AND c.kind = 'time'";
+    assert_eq!(number(&hub_db, corrected), 0, "the hub's time");
+    assert!(
+        until(10, || number(&ahead, corrected) == 0),
+        "the correction travels"
+    );
+    let out = command(&hub_db, "hub")
+        .args(["correct", "clock", "nobody", "--point", "10k"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("station nobody captured nothing at 10k"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        number(
+            &hub_db,
+            "SELECT count(*) FROM correction c JOIN passing p ON p.id = c.passing WHERE p.point = 'finish'"
+        ),
+        0
+    );
+    assert_eq!(
+        number(
+            &hub_db,
+            "SELECT sum(at_ms) FROM passing WHERE point = 'finish'"
+        ),
+        captured
+    );
 }
 
 /// Two hosts made for a test: network namespaces joined by a veth pair,

@@ -7,6 +7,7 @@ mod capture;
 mod clock;
 mod flag;
 mod import;
+mod offsets;
 mod order;
 mod reads;
 
@@ -18,6 +19,7 @@ pub use capture::{
 pub use clock::{CaptureClock, SystemClock, WallClock, wall_ms};
 pub use flag::Flag;
 pub use import::{ReadsImport, import_reads};
+pub use offsets::{StationOffset, apply_offset, station_offsets};
 pub use order::{Crossing, Pair, drop_crossing, enter_crossing, insert_crossing, insert_time};
 pub(crate) use reads::effective;
 pub use reads::{

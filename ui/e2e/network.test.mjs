@@ -112,7 +112,8 @@ describe("laptops sharing one event", () => {
     const third = path.join(tempDir("third"), "event.racedesk");
     const joinThird = () =>
       new Promise((resolve, reject) => {
-        const link = spawn(CLI, ["--db", third, "join", address, code, "--name", "Desk C"]);
+        // Its clock runs 90 s fast (for the checkpoint below).
+        const link = spawn(CLI, ["--db", third, "join", address, code, "--name", "Desk C"], { env: { ...process.env, RACEDESK_CLOCK_OFFSET_MS: "90000" } });
         link.stdout.on("data", (d) => String(d).startsWith("joined") && resolve(link));
         link.on("exit", (status) => reject(new Error(`join exited with ${status}`)));
       });
@@ -132,7 +133,29 @@ describe("laptops sharing one event", () => {
     const codes = () => cli(third, "race", "list").split("\n").map((line) => line.split(/\s+/)[0]);
     await hub.session.wait(async () => codes().includes("1KFAM"), 15000, `the third station has the new code: ${codes()}`);
     assert.ok(codes().includes("1K"));
+
+    // The third station, a checkpoint laptop 90 s fast, captures a runner
+    // at 10k: the timer at the hub sees its offset beside the point's
+    // captures and corrects them by it, after saying so twice.
+    execFileSync(CLI, ["--db", third, "record", "--station", "Desk C", "--point", "10k"], {
+      input: `${runner.bib}\n`,
+      encoding: "utf8",
+      env: { ...process.env, RACEDESK_CLOCK_OFFSET_MS: "90000" },
+    });
+    await click(hub.session, "nav-finish");
+    await choose(hub.session, "finish-point", "10k");
+    await waitText(hub.session, "clock-offsets", "1 captures made with its clock +90.0 s off the hub's", 15000);
+    await hub.session.findElement(By.css('[data-testid^="clock-apply-"]')).click();
+    await waitText(hub.session, "clock-offsets", "Move 1 captures by −90.0 s?");
+    screenshot("64-clock-offsets", [1400, 900]);
+    await hub.session.findElement(By.css('[data-testid^="clock-confirm-"]')).click();
+    await waitText(hub.session, "finish-message", "1 captures of Desk C corrected by their clock offset");
+    await waitText(hub.session, "clock-offsets", "1 corrected");
+    const corrected = JSON.parse(cli(hubLaptop.db, "correct", "clocks", "--json"));
+    assert.equal(corrected.find((o) => o.point === "10k")?.corrected, 1);
     thirdLink.kill();
+    await click(hub.session, "nav-setup");
+    await click(hub.session, "tab-network");
 
     // The header keeps one line with the network badge in it: in English
     // at the window's first size, in Korean on a 1366x768 laptop.

@@ -189,6 +189,30 @@ pub async fn timing_correct(
     Ok(())
 }
 
+/// The clock offset each joined station's captures at `point` were made
+/// with (its clock minus the hub's).
+#[tauri::command]
+pub async fn timing_offsets(
+    state: State<'_, AppState>,
+    point: String,
+) -> CommandResult<Vec<timing::StationOffset>> {
+    let mut offsets = timing::station_offsets(&state.file().await).await?;
+    offsets.retain(|o| o.point == point);
+    Ok(offsets)
+}
+
+/// Corrects the captures `of` made at `point` by the clock offset each
+/// was made with, on the timer's say-so; how many it corrected.
+#[tauri::command]
+pub async fn timing_apply_offset(
+    state: State<'_, AppState>,
+    of: String,
+    point: String,
+) -> CommandResult<u64> {
+    let file = state.file().await;
+    Ok(timing::apply_offset(&file, &of, &point, &station(&state)).await?)
+}
+
 /// A finisher the timers missed, at the time given.
 #[tauri::command]
 pub async fn timing_insert(

@@ -144,6 +144,24 @@ pub enum CorrectCommand {
         #[arg(long, default_value = "cli")]
         station: String,
     },
+    /// Lists each station's captures made while joined to a hub, point by
+    /// point, with the clock offset they were made with (the station's
+    /// clock minus the hub's).
+    Clocks {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Corrects the captures STATION made at POINT by the clock offset
+    /// each was made with (a checkpoint laptop whose clock ran fast).
+    /// Captures whose time was corrected already stay as they are.
+    Clock {
+        /// The station's id, as `correct clocks` lists it.
+        of: String,
+        #[arg(long)]
+        point: String,
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
     /// Marks a runner DNS, DNF or DQ (or OK to take it back).
     Status {
         bib: String,
@@ -261,6 +279,31 @@ pub async fn reads(db: &Path, command: ReadsCommand, operator: &str) -> Result<(
 }
 
 pub async fn correct(db: &Path, command: CorrectCommand, operator: &str) -> Result<(), Failure> {
+    if let CorrectCommand::Clocks { json } = command {
+        let file = open_to_read(db).await?;
+        let offsets = timing::station_offsets(&file).await?;
+        let mut out = Vec::new();
+        if json {
+            json_to(&mut out, &offsets)?;
+        } else {
+            for o in &offsets {
+                out.extend_from_slice(
+                    format!(
+                        "{}\t{}\t{}\t{} captures\toffset {:+.3} s to {:+.3} s\t{} corrected\n",
+                        o.station,
+                        o.name,
+                        o.point,
+                        o.captures,
+                        o.min_offset_ms as f64 / 1000.0,
+                        o.max_offset_ms as f64 / 1000.0,
+                        o.corrected
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+        return emit(&out);
+    }
     let file = open(db).await?;
     let event = setup::event(&file).await?;
     let instant = |field: &str, text: &str| {
@@ -341,6 +384,12 @@ pub async fn correct(db: &Path, command: CorrectCommand, operator: &str) -> Resu
                 format_instant_for(at_ms, event.date, event.time_zone)
             );
         }
+        CorrectCommand::Clock { of, point, station } => {
+            let station = station_of(station, operator)?;
+            let done = timing::apply_offset(&file, &of, &point, &station).await?;
+            println!("{done} captures of {of} at {point} corrected by their clock offset");
+        }
+        CorrectCommand::Clocks { .. } => {}
         CorrectCommand::Void {
             id,
             reason,

@@ -10,6 +10,7 @@ import type { Found } from "./bindings/Found";
 import type { GroupOutcome } from "./bindings/GroupOutcome";
 import type { Merged } from "./bindings/Merged";
 import type { NetworkState } from "./bindings/NetworkState";
+import type { StationOffset } from "./bindings/StationOffset";
 import type { FoundHub } from "./bindings/FoundHub";
 import type { MissingPage } from "./bindings/MissingPage";
 import type { Outcome } from "./bindings/Outcome";
@@ -73,6 +74,10 @@ export interface Backend {
   timingAssign(point: string, bib: string): Promise<string | null>;
   timingReads(point: string, limit: number): Promise<Read[]>;
   timingCorrect(id: string, kind: "bib" | "time" | "void", value: string, reason: string | null): Promise<void>;
+  /** The clock offset each joined station's captures at `point` were made with. */
+  timingOffsets(point: string): Promise<StationOffset[]>;
+  /** Corrects station `of`'s captures at `point` by their clock offset; how many. */
+  timingApplyOffset(of: string, point: string): Promise<number>;
   timingInsert(point: string, bib: string, time: string, reason: string): Promise<Capture>;
   timingStatus(bib: string, status: string, reason: string): Promise<void>;
   timingHistory(id: string): Promise<HistoryEntry[]>;
@@ -156,6 +161,8 @@ export const tauriBackend: Backend = {
   timingAssign: (point, bib) => invoke("timing_assign", { point, bib }),
   timingReads: (point, limit) => invoke("timing_reads", { point, limit }),
   timingCorrect: (id, kind, value, reason) => invoke("timing_correct", { id, kind, value, reason }),
+  timingOffsets: (point) => invoke("timing_offsets", { point }),
+  timingApplyOffset: (of, point) => invoke("timing_apply_offset", { of, point }),
   timingInsert: (point, bib, time, reason) => invoke("timing_insert", { point, bib, time, reason }),
   timingStatus: (bib, status, reason) => invoke("timing_status", { bib, status, reason }),
   timingHistory: (id) => invoke("timing_history", { id }),
