@@ -1393,6 +1393,20 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
         "hub",
         &["race", "edit", "10K", "--name", "10 km road"],
     );
+    let out = command(&hub_db, "hub")
+        .args(["race", "edit", "NOPE", "--name", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a race that is not there is bad input"
+    );
+    assert!(
+        text(&out.stderr).contains("there is no race NOPE"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(until(10, || [&a, &b]
         .iter()
         .all(|db| setup_of(db).contains(" 10K 10 km road "))));

@@ -178,7 +178,7 @@ describe("laptops sharing one event", () => {
     screenshot("62-blocks-ko", [1366, 768]);
     await stop(hub);
   });
-  it("a desk catching up on 20,000 captures after its hub was away checks runners in as fast as before", async () => {
+  it("a desk catching up on 30,000 captures after its hub was away keeps checking runners in", async () => {
     // The hub, from the command line, on a port the desk remembers.
     const hubDb = path.join(tempDir("catchup-hub"), "event.racedesk");
     cli(hubDb, "demo", "--entrants", "3000");
@@ -207,11 +207,11 @@ describe("laptops sharing one event", () => {
     const desk = await start(deskDir, "desk-search");
     await waitText(desk.session, "network-link", "Connected to the hub", 20000);
 
-    // The hub goes away; meanwhile the finish captured 20,000 reads (a
+    // The hub goes away; meanwhile the finish captured 30,000 reads (a
     // file import, one fact each) that the desk does not have.
     hub.kill("SIGKILL");
     await waitText(desk.session, "network-link", "NOT connected", 20000);
-    const reads = roster.slice(0, 2000).flatMap((r, i) => Array.from({ length: 10 }, (_, k) => `${r.bib},09:${String(k * 5 + (i % 5)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0").slice(-3)},${["10k", "half", "30k", "finish", "5k"][k % 5]}`));
+    const reads = roster.slice(0, 3000).flatMap((r, i) => Array.from({ length: 10 }, (_, k) => `${r.bib},09:${String(k * 5 + (i % 5)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0").slice(-3)},${["10k", "half", "30k", "finish", "5k"][k % 5]}`));
     const csv = path.join(deskDir, "reads.csv");
     writeFileSync(csv, `bib,time,point\n${reads.join("\n")}\n`);
     cli(hubDb, "reads", "import", csv, "--station", "Finish");

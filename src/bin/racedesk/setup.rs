@@ -195,13 +195,13 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
             cutoff,
         } => {
             let current = racedesk::model::RaceCode::parse(&race)
-                .map_err(|e| Failure::Other(format!("race: {e}")))?;
+                .map_err(|e| Failure::BadInput(format!("race: {e}")))?;
             let file = open(db).await?;
             let summary = setup::races(&file)
                 .await?
                 .into_iter()
                 .find(|s| s.race.code == current)
-                .ok_or_else(|| Failure::Other(format!("there is no race {current}")))?;
+                .ok_or_else(|| Failure::BadInput(format!("there is no race {current}")))?;
             let mut form = setup::RaceForm::from_race(&summary.race);
             form.code = code.unwrap_or(form.code);
             form.name = name.unwrap_or(form.name);
@@ -227,7 +227,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
         }
         RaceCommand::Remove { race } => {
             let code = racedesk::model::RaceCode::parse(&race)
-                .map_err(|e| Failure::Other(format!("race: {e}")))?;
+                .map_err(|e| Failure::BadInput(format!("race: {e}")))?;
             let file = open(db).await?;
             setup::remove_race(&file, &code, operator).await?;
             println!("removed race {code}");
