@@ -44,7 +44,10 @@ pub struct Backups {
 /// when the last handle is dropped or [`Session::close`] is called.
 pub struct Session {
     file: RwLock<EventFile>,
-    station: String,
+    /// The station this running copy writes as: the one the open file
+    /// joined its hub as, or `own`.
+    station: Mutex<String>,
+    own: String,
     clock: CaptureClock,
     /// A rehearsal day: typed times are read on today's date (never kept
     /// over a restart, so race day never starts in rehearsal).
@@ -91,7 +94,8 @@ impl Session {
         let station = station.into();
         let session = Arc::new(Self {
             file: RwLock::new(file.writes_as(&station)),
-            station,
+            station: Mutex::new(station.clone()),
+            own: station,
             clock: CaptureClock::system(),
             rehearsal: AtomicBool::new(false),
             roster: Default::default(),
@@ -120,9 +124,33 @@ impl Session {
         self.file.read().await.clone()
     }
 
-    /// This running copy's station id, recorded with what it captures.
-    pub fn station(&self) -> &str {
-        &self.station
+    /// The station id recorded with what this copy captures: the one the
+    /// open file joined its hub as (a file joined from the command line
+    /// is still that station in the app), or this copy's own.
+    pub fn station(&self) -> String {
+        self.station
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| self.own.clone())
+    }
+
+    /// Writes as the station the open file joined its hub as, if it did.
+    pub async fn identify(&self) {
+        let mut file = self.file.write().await;
+        let station = self.station_of(&file).await;
+        *file = file.clone().writes_as(&station);
+        if let Ok(mut held) = self.station.lock() {
+            *held = station;
+        }
+    }
+
+    /// The station `file` is written as: the one it joined as, or ours.
+    async fn station_of(&self, file: &EventFile) -> String {
+        crate::sync::joined_as(file)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.own.clone())
     }
 
     /// The capture clock: the wall clock read once, then monotonic.
@@ -145,8 +173,12 @@ impl Session {
         self.stop_sharing().await;
         self.stop_link();
         let path = file.path().to_owned();
-        let file = file.writes_as(&self.station);
+        let station = self.station_of(&file).await;
+        let file = file.writes_as(&station);
         let old = std::mem::replace(&mut *self.file.write().await, file);
+        if let Ok(mut held) = self.station.lock() {
+            *held = station;
+        }
         if old.path() != path {
             old.close().await;
         }
@@ -247,7 +279,7 @@ impl Session {
                 return;
             };
             let file = session.file().await;
-            let station = session.station.clone();
+            let station = session.station();
             drop(session);
             // Why it stopped (the hub refused this station) is in the
             // file's link, for every screen.

@@ -1437,6 +1437,20 @@ fn setup_edits_made_at_offline_stations_land_the_same_everywhere() {
     );
     assert_eq!(facts_of(&by_hand), facts_of(&hub_db));
     assert_eq!(checked_in(&by_hand), checked_in(&hub_db));
+
+    // Whatever writes in a joined copy writes as the station it joined as,
+    // whatever this process would call itself: the hub knows its rows.
+    let bib: String = blocking(scalar(
+        &a,
+        "SELECT e.bib FROM entrant e JOIN race r ON r.id = e.race_id
+         WHERE r.code = 'HALF' ORDER BY e.id LIMIT 1",
+    ));
+    racedesk_at(&a, "some-other-name", &["checkin", &bib]);
+    let station: String = blocking(scalar(
+        &a,
+        "SELECT station FROM checkin ORDER BY rowid DESC LIMIT 1",
+    ));
+    assert_eq!(station, "desk-a");
 }
 
 /// The ids of every fact a file holds, table by table.

@@ -67,6 +67,8 @@ impl AppState {
         settings.last_event = Some(file.path().to_owned());
         settings.save(&data_dir)?;
         let session = Session::start(file, settings.station.clone());
+        // A file joined from the command line is that station's copy.
+        session.identify().await;
         let state = Self {
             data_dir,
             settings: Mutex::new(settings),

@@ -31,5 +31,5 @@ pub use discover::{FoundHub, find_hubs};
 pub use facts::{Added, EntrantsAdded, TableAdded};
 pub use hub::{Sharing, StationSeen, remove_station, share, stations};
 pub use merge::{Merged, merge_file};
-pub use station::{LinkStatus, Waiting, join, run, status};
+pub use station::{LinkStatus, Waiting, join, joined_as, run, status};
 pub use trust::JoinCode;

@@ -187,6 +187,17 @@ fn bad_code() -> Error {
 /// exist yet it becomes a copy of the hub's event; when it does, it must be
 /// the same event, and the link starts from it (a new hub gets everything
 /// the file holds). Returns the file, ready for [`run`].
+/// The station id the file at hand joined its hub as, if it joined one:
+/// whatever writes in it writes as that station (the hub knows its rows
+/// by it, and its credential is that station's).
+pub async fn joined_as(file: &EventFile) -> Result<Option<String>> {
+    let station: Option<Option<String>> =
+        sqlx::query_scalar("SELECT station FROM sync_link WHERE one = 1")
+            .fetch_optional(file.reader())
+            .await?;
+    Ok(station.flatten().filter(|s| !s.trim().is_empty()))
+}
+
 pub async fn join(
     path: &Path,
     address: &str,
@@ -246,11 +257,12 @@ pub async fn join(
         }
     };
     sqlx::query(
-        "INSERT INTO sync_link (one, address, code, credential, epoch, pulled, confirmed, last_heard_ms)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO sync_link (one, address, code, credential, epoch, pulled, confirmed, last_heard_ms, station)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (one) DO UPDATE SET address = excluded.address, code = excluded.code,
              credential = excluded.credential, epoch = excluded.epoch, pulled = excluded.pulled,
-             confirmed = excluded.confirmed, last_heard_ms = excluded.last_heard_ms, error = NULL",
+             confirmed = excluded.confirmed, last_heard_ms = excluded.last_heard_ms, error = NULL,
+             station = excluded.station",
     )
     .bind(address.trim())
     .bind(code.to_string())
@@ -259,6 +271,7 @@ pub async fn join(
     .bind(json(&pulled))
     .bind(json(&confirmed))
     .bind(crate::store::now_ms())
+    .bind(station)
     .execute(file.writer())
     .await?;
     Ok(file)

@@ -198,12 +198,13 @@ describe("laptops sharing one event", () => {
     const deskDir = tempDir("catchup-desk");
     const deskDb = path.join(deskDir, "event.racedesk");
     await new Promise((resolve, reject) => {
-      // As the app's station (its settings name it): the credential is its.
+      // From the command line: the app then writes as the station the
+      // file joined as, whose credential it holds.
       const link = spawn(CLI, ["--db", deskDb, "join", address, code, "--name", "Desk D"], { env: { ...process.env, RACEDESK_STATION: "desk-d" } });
       link.stdout.on("data", (d) => String(d).startsWith("joined") && (link.kill(), resolve(null)));
       link.on("exit", (status) => status !== null && reject(new Error(`join exited with ${status}`)));
     });
-    writeFileSync(path.join(deskDir, "settings.json"), JSON.stringify({ lastEvent: deskDb, station: "desk-d", preferences: { language: "en", theme: "light", role: "desk", desk: "Desk D" } }));
+    writeFileSync(path.join(deskDir, "settings.json"), JSON.stringify({ lastEvent: deskDb, preferences: { language: "en", theme: "light", role: "desk", desk: "Desk D" } }));
     const desk = await start(deskDir, "desk-search");
     await waitText(desk.session, "network-link", "Connected to the hub", 20000);
 
@@ -274,6 +275,8 @@ describe("laptops sharing one event", () => {
     await waitText(desk.session, "network-waiting", "Nothing waiting to be sent", 30000);
     const hubCounts = JSON.parse(cli(hubDb, "checkin", "status", "--format", "json"));
     assert.equal(hubCounts.total.checkedIn, times.length);
+    const stations = JSON.parse(cli(hubDb, "stations", "--format", "json"));
+    assert.deepEqual(stations.map((s) => s.id), ["desk-d"], "the app sent as the station its file joined as");
 
     // The baseline: a bare commit of one row (WAL, synchronous=FULL)
     // through SQLite's C API (Python's sqlite3), on the same disk.

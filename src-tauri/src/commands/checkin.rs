@@ -133,7 +133,7 @@ pub async fn desk_export_missing(
 fn desk(state: &AppState) -> Desk {
     let preferences = state.preferences();
     Desk {
-        id: state.session.station().to_owned(),
+        id: state.session.station(),
         name: if preferences.desk.trim().is_empty() {
             "Desk 1".into()
         } else {

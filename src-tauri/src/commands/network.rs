@@ -61,7 +61,7 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
         linked: state.session.linked(),
         conflicts: racedesk::sync::conflicts(&file).await?,
         race_clashes: racedesk::sync::race_clashes(&file).await?,
-        station: state.session.station().to_owned(),
+        station: state.session.station(),
         blocks: racedesk::setup::races(&file)
             .await?
             .into_iter()
@@ -134,7 +134,7 @@ pub async fn network_join(
             CommandError::new("invalid", "the hub's address is needed").with_field("address")
         );
     }
-    let station = state.session.station().to_owned();
+    let station = state.session.station();
     let name = if name.trim().is_empty() {
         state.preferences().desk
     } else {

@@ -374,7 +374,7 @@ async fn instant(state: &AppState, field: &'static str, text: &str) -> CommandRe
 fn station(state: &AppState) -> Station {
     let name = state.preferences().desk;
     Station {
-        id: state.session.station().to_owned(),
+        id: state.session.station(),
         name: if name.trim().is_empty() {
             "Finish".into()
         } else {

@@ -58,7 +58,21 @@ pub fn json_to(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), F
 
 /// This machine's station id for check-ins from the CLI: RACEDESK_STATION,
 /// or "cli@" and the host name.
+/// The station the opened file joined its hub as: what this run writes
+/// as, whatever the machine is called (the hub knows the file by it).
+static JOINED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Notes the station `file` joined its hub as, if it did.
+pub async fn note_joined(file: &EventFile) {
+    if let Ok(Some(station)) = racedesk::sync::joined_as(file).await {
+        let _ = JOINED.set(station);
+    }
+}
+
 pub fn station_id() -> String {
+    if let Some(joined) = JOINED.get() {
+        return joined.clone();
+    }
     if let Ok(id) = std::env::var("RACEDESK_STATION")
         && !id.trim().is_empty()
     {
@@ -80,6 +94,7 @@ static OPENED: std::sync::Mutex<Vec<EventFile>> = std::sync::Mutex::new(Vec::new
 
 pub async fn open(path: &Path) -> Result<EventFile, Failure> {
     let file = EventFile::open(path).await.map_err(Error::from)?;
+    note_joined(&file).await;
     Ok(opened(path, file))
 }
 
@@ -117,9 +132,14 @@ pub async fn open_to_read(path: &Path) -> Result<EventFile, Failure> {
             if let Ok(mut kept) = SCRATCH.lock() {
                 kept.push(scratch);
             }
+            note_joined(&file).await;
             Ok(opened(path, file))
         }
-        done => Ok(opened(path, done.map_err(Error::from)?)),
+        done => {
+            let file = done.map_err(Error::from)?;
+            note_joined(&file).await;
+            Ok(opened(path, file))
+        }
     }
 }
 

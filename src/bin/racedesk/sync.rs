@@ -90,6 +90,15 @@ pub struct JoinArgs {
 
 /// `join ADDRESS CODE`: joins, says so, and keeps in step until stopped.
 pub async fn join(db: &Path, args: JoinArgs) -> Result<(), Failure> {
+    // A copy that joined before stays the station it joined as: what it
+    // captured meanwhile is that station's to send.
+    if db.exists() {
+        let file = racedesk::EventFile::open(db)
+            .await
+            .map_err(racedesk::Error::from)?;
+        note_joined(&file).await;
+        file.close().await;
+    }
     let station = station_id();
     let name = args.name.unwrap_or_else(|| station.clone());
     let file =
