@@ -54,6 +54,11 @@ pub struct Change {
     pub checkins: bool,
     /// Starts, captures, corrections, statuses, crossings.
     pub timing: bool,
+    /// The network: this laptop's link to its hub (heard, refused, its
+    /// clock) or the stations of its hub, sharing started or stopped. It
+    /// moves without a row being added, so it is told apart: a screen of
+    /// runners does not reload on a station's heartbeat.
+    pub network: bool,
 }
 
 /// Follows one file: each look that finds its marks moved is a new
@@ -62,6 +67,8 @@ pub struct Change {
 pub struct Watch {
     revision: u64,
     marks: Option<Marks>,
+    /// The network's state as last seen, summed up in one number.
+    pulse: Option<u64>,
 }
 
 impl Watch {
@@ -85,12 +92,14 @@ impl Watch {
                 setup: old.moved(&marks, Kind::Setup),
                 checkins: old.moved(&marks, Kind::Checkins),
                 timing: old.moved(&marks, Kind::Timing),
+                network: false,
             },
             None => Change {
                 revision: self.revision + 1,
                 setup: true,
                 checkins: true,
                 timing: true,
+                network: true,
             },
         };
         self.revision = change.revision;
@@ -98,10 +107,27 @@ impl Watch {
         Some(change)
     }
 
+    /// Takes the network's state (see `sync::pulse`); a change of the
+    /// network when it moved since the last look.
+    pub fn see_network(&mut self, pulse: u64) -> Option<Change> {
+        if self.pulse.replace(pulse) == Some(pulse) {
+            return None;
+        }
+        self.revision += 1;
+        Some(Change {
+            revision: self.revision,
+            setup: false,
+            checkins: false,
+            timing: false,
+            network: true,
+        })
+    }
+
     /// Forgets the marks: the next look is a change of everything (another
     /// file was opened).
     pub fn reset(&mut self) {
         self.marks = None;
+        self.pulse = None;
     }
 
     /// Looks at `file` once.
@@ -140,5 +166,24 @@ mod tests {
                 .setup
         );
         assert_eq!(watch.revision(), 4);
+    }
+
+    #[test]
+    fn the_network_moves_on_its_own_and_counts_as_a_revision() {
+        let mut watch = Watch::new();
+        watch.see(Marks(vec![1, 0, 0, 0, 0, 0, 0, 0])).unwrap();
+        let first = watch.see_network(7).unwrap();
+        assert!(first.network && !first.setup && !first.checkins && !first.timing);
+        assert_eq!(watch.see_network(7), None);
+        assert_eq!(watch.see_network(8).unwrap().revision, 3);
+        // A capture is not a change of the network.
+        assert!(
+            !watch
+                .see(Marks(vec![1, 0, 1, 0, 0, 0, 0, 0]))
+                .unwrap()
+                .network
+        );
+        watch.reset();
+        assert!(watch.see_network(8).is_some());
     }
 }

@@ -383,6 +383,17 @@ async fn watch(session: Weak<Session>) {
             // A file busy or damaged for a moment: the next look says.
             Err(e) => tracing::debug!(error = %e, "the file could not be looked at"),
         }
+        // The network moves without a row added: the link's state in the
+        // file, and this session's sharing and link starting or stopping.
+        if let Ok(pulse) = crate::sync::pulse(&file).await {
+            let shared = session.sharing.lock().await.is_some();
+            let pulse = pulse
+                .wrapping_mul(4)
+                .wrapping_add(u64::from(shared) * 2 + u64::from(session.linked()));
+            if let Some(change) = watch.see_network(pulse) {
+                drop(session.changes.send(change));
+            }
+        }
         drop(session);
         tokio::time::sleep(crate::changes::EVERY).await;
     }

@@ -1597,3 +1597,57 @@ fn a_desk_offline_for_an_hour_with_5000_check_ins_and_200_walk_ups_catches_up_on
         assert_eq!(ok, "ok");
     }
 }
+
+/// Waits (at most `within`) for a change of the network after which the
+/// link's state is `connected`; says whether one came.
+async fn network_said(
+    changes: &mut tokio::sync::broadcast::Receiver<racedesk::changes::Change>,
+    file: &racedesk::EventFile,
+    within: Duration,
+    connected: bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Ok(Ok(change)) if change.network => {
+                let status = racedesk::sync::status(file).await.unwrap();
+                if status.is_some_and(|s| s.connected == connected) {
+                    return true;
+                }
+            }
+            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(_)) | Err(_) => return false,
+        }
+    }
+}
+
+/// The session says the network moved with no screen asking: when its
+/// link hears the hub, and when the hub has been gone long enough to count
+/// as not connected, which the clock alone decides (no row is written).
+#[test]
+fn the_session_says_when_its_hub_is_heard_and_when_it_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_db = demo(dir.path(), "50");
+    let (hub_process, address, code) = hub(&hub_db, "127.0.0.1:0");
+    let desk = dir.path().join("desk.racedesk");
+    join(&desk, "desk-a", &address, &code).kill();
+    blocking(async {
+        let file = racedesk::EventFile::open(&desk).await.unwrap();
+        let session = racedesk::session::Session::start(file.clone(), "another-id");
+        session.identify().await;
+        assert_eq!(session.station(), "desk-a");
+        let mut changes = session.changes();
+        session.start_link();
+        assert!(
+            network_said(&mut changes, &file, Duration::from_secs(20), true).await,
+            "the link hearing its hub is said"
+        );
+        hub_process.kill();
+        // Not connected after SILENT_AFTER_MS (10 s) of silence.
+        assert!(
+            network_said(&mut changes, &file, Duration::from_secs(30), false).await,
+            "a hub gone silent is said"
+        );
+        session.close().await;
+    });
+}

@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use libsqlite3_sys as ffi;
 
+// The allocator the CLI and the app use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The benchmark's arguments: `--bench` (a full run, from `cargo bench`;
 /// without it the smaller smoke run of `cargo test`) and `--NAME N` sizes.
 pub struct Args(Vec<String>);

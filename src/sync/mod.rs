@@ -33,3 +33,48 @@ pub use hub::{Sharing, StationSeen, remove_station, share, stations};
 pub use merge::{Merged, merge_file};
 pub use station::{LinkStatus, Waiting, join, joined_as, run, status};
 pub use trust::JoinCode;
+
+/// The network's state in this file summed up in one number, which moves
+/// whenever what the network panel shows of it moves: the link to the hub
+/// (heard, confirmed, refused, its clock, and whether it counts as
+/// connected now) and the hub's stations (seen, waiting, removed, silent).
+/// The session looks at it beside the file's marks and says a change of
+/// the network when it moved, so no screen asks every second.
+pub(crate) async fn pulse(file: &crate::EventFile) -> crate::error::Result<u64> {
+    use std::hash::{Hash, Hasher};
+    type Link = (
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    type Seen = (String, Option<i64>, Option<i64>, i64, Option<i64>);
+    let mut reader = file.reader().begin().await?;
+    let link: Option<Link> = sqlx::query_as(
+        "SELECT address, pulled, confirmed, last_heard_ms, offset_ms, error FROM sync_link",
+    )
+    .fetch_optional(&mut *reader)
+    .await?;
+    let seen: Vec<Seen> = sqlx::query_as(
+        "SELECT id, last_seen_ms, offset_ms, waiting, removed_ms FROM sync_station ORDER BY id",
+    )
+    .fetch_all(&mut *reader)
+    .await?;
+    reader.commit().await?;
+    let now = crate::store::now_ms();
+    let mut hasher = std::hash::DefaultHasher::new();
+    if let Some(link) = &link {
+        link.hash(&mut hasher);
+        // Connected turns to not connected by the clock alone.
+        (link.5.is_none() && link.3.is_some_and(|t| now - t < station::SILENT_AFTER_MS))
+            .hash(&mut hasher);
+    }
+    for station in &seen {
+        station.hash(&mut hasher);
+        (station.4.is_none() && station.1.is_none_or(|t| now - t > hub::SILENT_MS))
+            .hash(&mut hasher);
+    }
+    Ok(hasher.finish())
+}

@@ -7,7 +7,7 @@ import { onFileChange } from "./changes";
 function fakeBackend() {
   let handler: ((change: Change) => void) | null = null;
   const backend = { onChange: async (h: (change: Change) => void) => ((handler = h), () => (handler = null)) } as unknown as Backend;
-  const send = (change: Partial<Change>) => handler?.({ revision: 1, setup: false, checkins: false, timing: false, ...change });
+  const send = (change: Partial<Change>) => handler?.({ revision: 1, setup: false, checkins: false, timing: false, network: false, ...change });
   return { backend, send };
 }
 

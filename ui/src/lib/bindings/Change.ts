@@ -16,4 +16,11 @@ checkins: boolean,
 /**
  * Starts, captures, corrections, statuses, crossings.
  */
-timing: boolean, };
+timing: boolean, 
+/**
+ * The network: this laptop's link to its hub (heard, refused, its
+ * clock) or the stations of its hub, sharing started or stopped. It
+ * moves without a row being added, so it is told apart: a screen of
+ * runners does not reload on a station's heartbeat.
+ */
+network: boolean, };
