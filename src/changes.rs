@@ -109,9 +109,12 @@ impl Watch {
 
     /// Takes the network's state (see `sync::pulse`); a change of the
     /// network when it moved since the last look.
+    /// The first look is not a change: the first look at the file said
+    /// everything changed.
     pub fn see_network(&mut self, pulse: u64) -> Option<Change> {
-        if self.pulse.replace(pulse) == Some(pulse) {
-            return None;
+        match self.pulse.replace(pulse) {
+            Some(old) if old != pulse => {}
+            _ => return None,
         }
         self.revision += 1;
         Some(Change {
@@ -172,10 +175,11 @@ mod tests {
     fn the_network_moves_on_its_own_and_counts_as_a_revision() {
         let mut watch = Watch::new();
         watch.see(Marks(vec![1, 0, 0, 0, 0, 0, 0, 0])).unwrap();
-        let first = watch.see_network(7).unwrap();
-        assert!(first.network && !first.setup && !first.checkins && !first.timing);
+        assert_eq!(watch.see_network(7), None, "the first look said everything");
         assert_eq!(watch.see_network(7), None);
-        assert_eq!(watch.see_network(8).unwrap().revision, 3);
+        let moved = watch.see_network(8).unwrap();
+        assert!(moved.network && !moved.setup && !moved.checkins && !moved.timing);
+        assert_eq!(moved.revision, 2);
         // A capture is not a change of the network.
         assert!(
             !watch
@@ -184,6 +188,7 @@ mod tests {
                 .network
         );
         watch.reset();
-        assert!(watch.see_network(8).is_some());
+        assert_eq!(watch.see_network(9), None);
+        assert!(watch.see_network(10).is_some());
     }
 }

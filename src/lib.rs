@@ -19,6 +19,7 @@
 pub mod backup;
 pub mod changes;
 pub mod checkin;
+pub mod decoders;
 pub mod error;
 pub mod files;
 pub mod model;

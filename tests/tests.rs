@@ -25,6 +25,8 @@ mod stations;
 mod sync;
 // Stations sharing one event over the network: hub, join, refusals.
 mod share;
+// Chip decoders read live over TCP and from their files.
+mod decoders;
 // Killed processes and full disks lose nothing acknowledged.
 mod reliability;
 // The `racedesk` command line: exit codes and output.

@@ -16,6 +16,7 @@ pub use capture::{
     Capture, Correction, FINISH, START, Status, assign_next, capture, capture_all, correct,
     insert_missed, points, set_status, start_race, undo_start,
 };
+pub(crate) use capture::{captured, parse_point};
 pub use clock::{CaptureClock, SystemClock, WallClock, wall_ms};
 pub use flag::Flag;
 pub use import::{ReadsImport, import_reads};

@@ -8,6 +8,7 @@
 
 mod checkin;
 mod common;
+mod decoders;
 mod results;
 mod roster;
 mod setup;
@@ -69,6 +70,11 @@ enum Command {
     /// Reads from timing systems and every capture: import, list, history.
     #[command(subcommand)]
     Reads(timing::ReadsCommand),
+    /// Chip decoders: connect to one (raceresult, ultra, ipico) or listen
+    /// for one (mylaps, chronotrack) and keep every read, import a
+    /// decoder's file, list them.
+    #[command(subcommand)]
+    Decoder(decoders::DecoderCommand),
     /// Corrections, each a new row: a bib, a time, a void, a missed
     /// finisher, a DNS/DNF/DQ.
     #[command(subcommand)]
@@ -185,6 +191,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Record(args) => timing::record_lines(db, args, operator).await,
         Command::Reads(command) => timing::reads(db, command, operator).await,
         Command::Correct(command) => timing::correct(db, command, operator).await,
+        Command::Decoder(command) => decoders::run(db, command, operator).await,
         Command::Results(args) => results::results(db, args).await,
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,

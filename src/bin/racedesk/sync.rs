@@ -59,7 +59,7 @@ pub async fn hub(db: &Path, args: HubArgs) -> Result<(), Failure> {
 }
 
 /// Until Ctrl+C, or SIGTERM where there is one.
-async fn stopped() {
+pub async fn stopped() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

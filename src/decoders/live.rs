@@ -1,0 +1,457 @@
+//! A decoder's connection, kept up for as long as the station reads it:
+//! connecting (or listening), reading, keeping every read (`keep`) and
+//! answering the decoder only after the commit, and on any failure (the
+//! decoder switched off, a cable pulled, a disk full) starting again after
+//! a bounded wait, so a timer never restarts anything to get a decoder back.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{ChipRead, Decoder, Kept, Kind, chronotrack, ipico, keep, mylaps, raceresult, ultra};
+use crate::model::Station;
+use crate::store::EventFile;
+
+/// The longest wait before connecting again.
+const MOST_BACKOFF: Duration = Duration::from_secs(10);
+/// A connection that says nothing for this long is taken as lost (the
+/// decoders here send a heartbeat or are asked every second).
+const SILENT: Duration = Duration::from_secs(30);
+/// How often a RACE RESULT decoder is asked for new passings.
+const POLL: Duration = Duration::from_millis(500);
+/// How often ChronoTrack's client is pinged.
+const PING: Duration = Duration::from_secs(10);
+
+/// Where a decoder's connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Connecting,
+    Listening,
+    Connected,
+    Lost,
+}
+
+/// What a decoder's connection says as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    State {
+        state: State,
+        detail: Option<String>,
+    },
+    /// A read, after its commit.
+    Read { read: ChipRead, kept: Kept },
+    /// A line the decoder sent that is not what its protocol says.
+    Bad { line: String, reason: String },
+    /// The decoder's clock minus this laptop's, in ms.
+    Clock(i64),
+    /// A reader's battery, in volts.
+    Voltage(f64),
+    /// The decoder's gun marker (a MYLAPS Gunshot, a ChronoTrack gun time):
+    /// said, never acted on by itself.
+    Gun(i64),
+}
+
+/// Reads `decoder` until the task is dropped or aborted, saying each
+/// event on `events`.
+pub async fn run(
+    file: EventFile,
+    decoder: Decoder,
+    station: Station,
+    events: UnboundedSender<Event>,
+) {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        let said = |state, detail| {
+            let _ = events.send(Event::State { state, detail });
+        };
+        said(
+            if decoder.kind.listens() {
+                State::Listening
+            } else {
+                State::Connecting
+            },
+            None,
+        );
+        let link = Link {
+            file: &file,
+            decoder: &decoder,
+            station: &station,
+            events: &events,
+        };
+        let outcome = if decoder.kind.listens() {
+            link.listen().await
+        } else {
+            link.connect().await
+        };
+        let detail = match outcome {
+            Ok(()) => None,
+            Err(e) => Some(e.to_string()),
+        };
+        said(State::Lost, detail.clone());
+        // A connection that worked starts the backoff again.
+        if detail.is_none() {
+            wait = Duration::from_millis(500);
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(MOST_BACKOFF);
+    }
+}
+
+/// Why a connection ended, in English for the log and the terminal.
+type Outcome<T> = std::result::Result<T, String>;
+
+fn io(e: std::io::Error) -> String {
+    e.to_string()
+}
+
+struct Link<'a> {
+    file: &'a EventFile,
+    decoder: &'a Decoder,
+    station: &'a Station,
+    events: &'a UnboundedSender<Event>,
+}
+
+/// Lines as they arrive: ended by CR, LF or CRLF; blank lines dropped.
+#[derive(Default)]
+struct Lines {
+    pending: Vec<u8>,
+}
+
+impl Lines {
+    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.pending.extend_from_slice(bytes);
+        let mut lines = Vec::new();
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\r' || *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line[..line.len() - 1])
+                .trim()
+                .to_owned();
+            if !line.is_empty() {
+                lines.push(line);
+            }
+        }
+        // A peer that never ends a line does not fill the memory.
+        if self.pending.len() > 64 * 1024 {
+            self.pending.clear();
+        }
+        lines
+    }
+}
+
+async fn read_some(stream: &mut (impl AsyncRead + Unpin), buffer: &mut [u8]) -> Outcome<usize> {
+    match tokio::time::timeout(SILENT, stream.read(buffer)).await {
+        Err(_) => Err("the decoder said nothing for 30 s".to_string()),
+        Ok(Ok(0)) => Err("the decoder closed the connection".to_string()),
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(io(e)),
+    }
+}
+
+impl Link<'_> {
+    fn say(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Keeps `reads` (one commit) and says each; an error leaves them to
+    /// be sent or fetched again.
+    async fn keep(&self, reads: Vec<ChipRead>) -> Outcome<()> {
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let kept = keep(self.file, self.decoder, &reads, self.station)
+            .await
+            .map_err(|e| e.to_string())?;
+        for (read, kept) in reads.into_iter().zip(kept) {
+            self.say(Event::Read { read, kept });
+        }
+        Ok(())
+    }
+
+    fn bad(&self, line: &str, reason: String) {
+        tracing::warn!(decoder = %self.decoder.name, line, reason, "a line that is not a read");
+        self.say(Event::Bad {
+            line: line.to_owned(),
+            reason,
+        });
+    }
+
+    async fn connect(&self) -> Outcome<()> {
+        let address = self.decoder.address.clone().unwrap_or_default();
+        let address = if address.contains(':') {
+            address
+        } else {
+            format!("{address}:{}", self.decoder.kind.port())
+        };
+        let stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(&address))
+            .await
+            .map_err(|_| format!("{address} did not answer in 5 s"))?
+            .map_err(io)?;
+        stream.set_nodelay(true).map_err(io)?;
+        self.say(Event::State {
+            state: State::Connected,
+            detail: Some(address),
+        });
+        match self.decoder.kind {
+            Kind::RaceResult => self.raceresult(stream).await,
+            Kind::Ultra => self.ultra(stream).await,
+            _ => self.ipico(stream).await,
+        }
+    }
+
+    async fn listen(&self) -> Outcome<()> {
+        let port = self.decoder.port.unwrap_or(self.decoder.kind.port());
+        let listener = TcpListener::bind(("0.0.0.0", port)).await.map_err(io)?;
+        loop {
+            let (stream, from) = listener.accept().await.map_err(io)?;
+            let _ = stream.set_nodelay(true);
+            self.say(Event::State {
+                state: State::Connected,
+                detail: Some(from.to_string()),
+            });
+            // One exporter at a time: when it goes, the next may come.
+            let outcome = match self.decoder.kind {
+                Kind::Mylaps => self.mylaps(stream).await,
+                _ => self.chronotrack(stream).await,
+            };
+            self.say(Event::State {
+                state: State::Listening,
+                detail: outcome.err().map(|e| e.to_string()),
+            });
+        }
+    }
+
+    async fn mylaps(&self, mut stream: TcpStream) -> Outcome<()> {
+        let mut text = String::new();
+        let mut buffer = vec![0; 16 * 1024];
+        loop {
+            let n = read_some(&mut stream, &mut buffer).await?;
+            text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            for message in mylaps::take_messages(&mut text) {
+                let message = match message {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.bad("", e);
+                        continue;
+                    }
+                };
+                let answer = match message.function.as_str() {
+                    "Pong" => Some(mylaps::ack_pong()),
+                    "Ping" => Some("Srv@AckPing@$".to_owned()),
+                    "Passing" | "Store" => {
+                        let mut reads = Vec::new();
+                        for record in message.records() {
+                            let read = if message.function == "Store" {
+                                mylaps::store(record)
+                            } else {
+                                mylaps::passing(record)
+                            };
+                            match read {
+                                Ok(read) => reads.push(read),
+                                Err(e) => self.bad(record, e),
+                            }
+                        }
+                        // Acknowledged only once committed: unacknowledged,
+                        // the exporter sends the message again.
+                        self.keep(reads).await?;
+                        message.number().map(|n| mylaps::ack(&message.function, n))
+                    }
+                    "Marker" => {
+                        for record in message.records() {
+                            if let Some((kind, at)) = mylaps::marker(record)
+                                && kind.eq_ignore_ascii_case("gunshot")
+                                && let Some(at_ms) = self.instant(at).await
+                            {
+                                self.say(Event::Gun(at_ms));
+                            }
+                        }
+                        message.number().map(|n| mylaps::ack("Marker", n))
+                    }
+                    _ => None,
+                };
+                if let Some(answer) = answer {
+                    stream.write_all(answer.as_bytes()).await.map_err(io)?;
+                }
+            }
+        }
+    }
+
+    async fn instant(&self, at: super::ReadAt) -> Option<i64> {
+        let event = crate::setup::event(self.file).await.ok()?;
+        at.instant(event.date, event.time_zone)
+    }
+
+    async fn chronotrack(&self, mut stream: TcpStream) -> Outcome<()> {
+        let mut lines = Lines::default();
+        let mut buffer = vec![0; 16 * 1024];
+        let mut ping = tokio::time::interval(PING);
+        loop {
+            let n = tokio::select! {
+                n = read_some(&mut stream, &mut buffer) => n?,
+                _ = ping.tick() => {
+                    stream.write_all(format!("{}\r\n", chronotrack::PING).as_bytes()).await.map_err(io)?;
+                    continue;
+                }
+            };
+            let mut reads = Vec::new();
+            for line in lines.push(&buffer[..n]) {
+                match chronotrack::line(&line) {
+                    Ok(chronotrack::Line::Greeting { .. }) => {
+                        let mut hello = chronotrack::hello("racedesk");
+                        hello.extend(chronotrack::START.iter().map(|c| c.to_string()));
+                        for out in hello {
+                            stream
+                                .write_all(format!("{out}\r\n").as_bytes())
+                                .await
+                                .map_err(io)?;
+                        }
+                    }
+                    Ok(chronotrack::Line::Read { read, .. }) => reads.push(read),
+                    Ok(chronotrack::Line::Gun { at, .. }) => {
+                        if let Some(at_ms) = self.instant(at).await {
+                            self.say(Event::Gun(at_ms));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.bad(&line, e),
+                }
+            }
+            self.keep(reads).await?;
+        }
+    }
+
+    async fn ipico(&self, mut stream: TcpStream) -> Outcome<()> {
+        let mut lines = Lines::default();
+        let mut buffer = vec![0; 16 * 1024];
+        loop {
+            let n = read_some(&mut stream, &mut buffer).await?;
+            let mut reads = Vec::new();
+            for line in lines.push(&buffer[..n]) {
+                match ipico::frame(&line) {
+                    Ok(Some(read)) => reads.push(read),
+                    Ok(None) => {}
+                    Err(e) => self.bad(&line, e),
+                }
+            }
+            self.keep(reads).await?;
+        }
+    }
+
+    async fn ultra(&self, mut stream: TcpStream) -> Outcome<()> {
+        for command in [ultra::START_READING, ultra::START_SENDING, ultra::ASK_TIME] {
+            stream.write_all(command.as_bytes()).await.map_err(io)?;
+        }
+        let mut lines = Lines::default();
+        let mut buffer = vec![0; 16 * 1024];
+        let mut last: Option<i64> = None;
+        loop {
+            let n = read_some(&mut stream, &mut buffer).await?;
+            let mut reads = Vec::new();
+            let mut rewinds = Vec::new();
+            for line in lines.push(&buffer[..n]) {
+                match ultra::line(&line) {
+                    Ok(ultra::Line::Read { read, rewind }) => {
+                        if let Some(index) = read.seq
+                            && !rewind
+                        {
+                            // A jump in the log index: reads were missed.
+                            if let Some(before) = last
+                                && index > before + 1
+                            {
+                                rewinds.push(ultra::rewind(before + 1, index - 1));
+                            }
+                            last = Some(last.map_or(index, |l| l.max(index)));
+                        }
+                        reads.push(read);
+                    }
+                    Ok(ultra::Line::Voltage(volts)) => self.say(Event::Voltage(volts)),
+                    Ok(ultra::Line::Clock(at)) => {
+                        if let Some(at_ms) = self.instant(at).await {
+                            self.say(Event::Clock(at_ms - crate::store::now_ms()));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.bad(&line, e),
+                }
+            }
+            self.keep(reads).await?;
+            for rewind in rewinds {
+                stream.write_all(rewind.as_bytes()).await.map_err(io)?;
+            }
+        }
+    }
+
+    /// Asks for new passings every half second, by number, so a gap is
+    /// asked again; a count that drops is a new file on the decoder.
+    async fn raceresult(&self, stream: TcpStream) -> Outcome<()> {
+        let (reader, mut writer) = stream.into_split();
+        let mut reader = reader;
+        let mut lines = Lines::default();
+        let mut queue: std::collections::VecDeque<String> = Default::default();
+        let mut buffer = vec![0; 16 * 1024];
+        // The next line, reading more when none is waiting.
+        macro_rules! next_line {
+            () => {
+                loop {
+                    if let Some(line) = queue.pop_front() {
+                        break line;
+                    }
+                    let n = read_some(&mut reader, &mut buffer).await?;
+                    queue.extend(lines.push(&buffer[..n]));
+                }
+            };
+        }
+        send(&mut writer, "GETTIME").await?;
+        let reply = next_line!();
+        if let Some(at) = raceresult::time(&reply)
+            && let Some(at_ms) = self.instant(at).await
+        {
+            self.say(Event::Clock(at_ms - crate::store::now_ms()));
+        }
+        let mut fetched: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM chip_read WHERE decoder = ?")
+                .bind(&self.decoder.name)
+                .fetch_one(self.file.reader())
+                .await
+                .map_err(|e| e.to_string())?;
+        loop {
+            send(&mut writer, "PASSINGS").await?;
+            let reply = next_line!();
+            let Some((count, _file)) = raceresult::passings_count(&reply) else {
+                self.bad(&reply, "not the answer to PASSINGS".into());
+                continue;
+            };
+            if count < fetched {
+                fetched = 0;
+            }
+            if count == fetched {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+            let n = (count - fetched).min(100);
+            send(&mut writer, &format!("{}:{n}", fetched + 1)).await?;
+            // n records (then an empty line, which Lines drops).
+            let mut reads = Vec::new();
+            for _ in 0..n {
+                let line = next_line!();
+                match raceresult::passing(&line) {
+                    Ok(Some(read)) => reads.push(read),
+                    Ok(None) => {}
+                    Err(e) => self.bad(&line, e),
+                }
+            }
+            let last = fetched + n;
+            self.keep(reads).await?;
+            fetched = last;
+        }
+    }
+}
+
+async fn send(writer: &mut tokio::net::tcp::OwnedWriteHalf, command: &str) -> Outcome<()> {
+    writer
+        .write_all(format!("{command}\r\n").as_bytes())
+        .await
+        .map_err(io)
+}
