@@ -63,6 +63,8 @@ pub struct Session {
     sharing: tokio::sync::Mutex<Option<Sharing>>,
     /// The link to the hub this file joined, while it runs.
     link: Mutex<Option<JoinHandle<()>>>,
+    /// The chip decoders read now.
+    decoders: crate::decoders::Running,
 }
 
 /// The event as this station shares it: where stations reach it, and the
@@ -107,6 +109,7 @@ impl Session {
             tasks: Mutex::new(Vec::new()),
             sharing: Default::default(),
             link: Mutex::new(None),
+            decoders: Default::default(),
         });
         let weak = Arc::downgrade(&session);
         let tasks = vec![
@@ -172,6 +175,7 @@ impl Session {
     pub async fn switch_to(&self, file: EventFile) {
         self.stop_sharing().await;
         self.stop_link();
+        self.decoders.stop_all();
         let path = file.path().to_owned();
         let station = self.station_of(&file).await;
         let file = file.writes_as(&station);
@@ -307,11 +311,46 @@ impl Session {
         }
     }
 
+    /// Sets up `decoder` (by its name) and reads it from now on, as this
+    /// station: its reads are kept and made passings, and its connection
+    /// comes back by itself when lost.
+    pub async fn read_decoder(&self, decoder: crate::decoders::Decoder) -> Result<()> {
+        let file = self.file().await;
+        crate::decoders::save_decoder(&file, &decoder).await?;
+        let station = crate::model::Station {
+            id: self.station(),
+            name: decoder.name.clone(),
+            operator: decoder.name.clone(),
+        };
+        self.decoders.start(file, decoder, station);
+        Ok(())
+    }
+
+    /// Stops reading the decoder called `name` (its reads stay).
+    pub fn stop_decoder(&self, name: &str) {
+        self.decoders.stop(name);
+    }
+
+    /// The decoders set up in the open file, what each read, and the
+    /// connection of each being read.
+    pub async fn decoders(&self) -> Result<Vec<crate::decoders::DecoderView>> {
+        let file = self.file().await;
+        Ok(crate::decoders::seen(&file)
+            .await?
+            .into_iter()
+            .map(|seen| crate::decoders::DecoderView {
+                live: self.decoders.live(&seen.decoder.name),
+                seen,
+            })
+            .collect())
+    }
+
     /// Stops the work beside the event and closes the file (checkpointed,
     /// so the file alone holds everything when it is copied).
     pub async fn close(&self) {
         self.stop_sharing().await;
         self.stop_link();
+        self.decoders.stop_all();
         self.stop();
         self.file().await.close().await;
     }
@@ -389,7 +428,9 @@ async fn watch(session: Weak<Session>) {
             let shared = session.sharing.lock().await.is_some();
             let pulse = pulse
                 .wrapping_mul(4)
-                .wrapping_add(u64::from(shared) * 2 + u64::from(session.linked()));
+                .wrapping_add(u64::from(shared) * 2 + u64::from(session.linked()))
+                .wrapping_mul(31)
+                .wrapping_add(session.decoders.pulse());
             if let Some(change) = watch.see_network(pulse) {
                 drop(session.changes.send(change));
             }

@@ -58,6 +58,17 @@ pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
             crate::model::ParseError::new(crate::said!("invalid.decoder_name")),
         ));
     }
+    if !decoder.kind.listens()
+        && decoder
+            .address
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
+        return Err(Error::invalid(
+            "address",
+            crate::model::ParseError::new(crate::said!("invalid.decoder_address")),
+        ));
+    }
     sqlx::query(
         "INSERT INTO decoder (name, kind, address, port, point, window_ms, bib_as_chip, added_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -25,7 +25,12 @@ const POLL: Duration = Duration::from_millis(500);
 const PING: Duration = Duration::from_secs(10);
 
 /// Where a decoder's connection stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(
+    any(test, feature = "ts"),
+    derive(ts_rs::TS),
+    ts(export, rename = "DecoderState")
+)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Connecting,

@@ -13,6 +13,7 @@ mod keep;
 pub mod live;
 pub mod mylaps;
 pub mod raceresult;
+mod running;
 pub mod ultra;
 
 use chrono::{NaiveDate, TimeZone as _};
@@ -23,6 +24,7 @@ pub use keep::{
     Decoder, DecoderImport, DecoderSeen, Kept, decoders, import, keep, save_decoder, seen,
 };
 pub use live::{Event, State};
+pub use running::{DecoderView, Live, Running};
 
 /// The kinds of decoder racedesk reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -63,6 +65,16 @@ impl Kind {
             Kind::Ultra => "ultra",
             Kind::Ipico => "ipico",
         }
+    }
+
+    /// The kind named `text`, or a refusal that names the field.
+    pub fn named(text: &str) -> crate::Result<Kind> {
+        Kind::parse(text).ok_or_else(|| {
+            crate::Error::invalid(
+                "kind",
+                crate::model::ParseError::new(crate::said!("invalid.decoder_kind", kind = text)),
+            )
+        })
     }
 
     pub fn parse(text: &str) -> Option<Kind> {

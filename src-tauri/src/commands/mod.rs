@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod checkin;
+pub mod decoders;
 mod dialog;
 pub mod event;
 pub mod network;

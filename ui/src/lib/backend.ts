@@ -30,6 +30,8 @@ import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { ImportRequest } from "./bindings/ImportRequest";
 import type { Preferences } from "./bindings/Preferences";
+import type { DecoderForm } from "./bindings/DecoderForm";
+import type { DecoderView } from "./bindings/DecoderView";
 import type { RaceForm } from "./bindings/RaceForm";
 import type { RaceView } from "./bindings/RaceView";
 import type { RosterLine } from "./bindings/RosterLine";
@@ -76,6 +78,11 @@ export interface Backend {
   timingCorrect(id: string, kind: "bib" | "time" | "void", value: string, reason: string | null): Promise<void>;
   /** The clock offset each joined station's captures at `point` were made with. */
   timingOffsets(point: string): Promise<StationOffset[]>;
+  /** The chip decoders set up, what each read, and each one's connection. */
+  decodersList(): Promise<DecoderView[]>;
+  /** Sets a decoder up and reads it from now on. */
+  decoderRead(form: DecoderForm): Promise<DecoderView[]>;
+  decoderStop(name: string): Promise<DecoderView[]>;
   /** Corrects station `of`'s captures at `point` by their clock offset; how many. */
   timingApplyOffset(of: string, point: string): Promise<number>;
   timingInsert(point: string, bib: string, time: string, reason: string): Promise<Capture>;
@@ -162,6 +169,9 @@ export const tauriBackend: Backend = {
   timingReads: (point, limit) => invoke("timing_reads", { point, limit }),
   timingCorrect: (id, kind, value, reason) => invoke("timing_correct", { id, kind, value, reason }),
   timingOffsets: (point) => invoke("timing_offsets", { point }),
+  decodersList: () => invoke("decoders_list"),
+  decoderRead: (form) => invoke("decoder_read", { form }),
+  decoderStop: (name) => invoke("decoder_stop", { name }),
   timingApplyOffset: (of, point) => invoke("timing_apply_offset", { of, point }),
   timingInsert: (point, bib, time, reason) => invoke("timing_insert", { point, bib, time, reason }),
   timingStatus: (bib, status, reason) => invoke("timing_status", { bib, status, reason }),

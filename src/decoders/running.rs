@@ -1,0 +1,150 @@
+//! The decoders an open event reads now (the app's session holds them):
+//! each connection's task, and where it stands for the Decoders panel.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinHandle;
+
+use super::live::{self, Event, State};
+use super::{Decoder, Kept};
+use crate::model::Station;
+use crate::store::EventFile;
+
+/// A decoder's connection as it stands.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Live {
+    pub state: Option<State>,
+    /// Why it was lost, or where it is connected.
+    pub detail: Option<String>,
+    /// The decoder's clock minus this laptop's, where it can be read.
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number | null"))]
+    pub offset_ms: Option<i64>,
+    /// The reader's battery, where it says it.
+    pub volts: Option<f64>,
+    /// The last read kept: chip, the runner it went to, when.
+    pub last_chip: Option<String>,
+    pub last_bib: Option<String>,
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number | null"))]
+    pub last_at_ms: Option<i64>,
+    /// Lines that were not what the protocol says.
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub bad_lines: u64,
+}
+
+/// A decoder set up here, what it read, and its connection while it is
+/// being read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct DecoderView {
+    pub seen: super::DecoderSeen,
+    /// None when it is not being read.
+    pub live: Option<Live>,
+}
+
+struct Run {
+    task: JoinHandle<()>,
+    live: Arc<Mutex<Live>>,
+}
+
+/// The decoders being read, by name.
+#[derive(Default)]
+pub struct Running {
+    runs: Mutex<HashMap<String, Run>>,
+}
+
+impl Running {
+    /// Reads `decoder` from now on (again from the start if it ran).
+    pub fn start(&self, file: EventFile, decoder: Decoder, station: Station) {
+        self.stop(&decoder.name);
+        let live = Arc::new(Mutex::new(Live::default()));
+        let seen = live.clone();
+        let name = decoder.name.clone();
+        let task = tokio::spawn(async move {
+            let (send, mut events) = tokio::sync::mpsc::unbounded_channel();
+            let reading = live::run(file, decoder, station, send);
+            let noting = async {
+                while let Some(event) = events.recv().await {
+                    let Ok(mut live) = seen.lock() else { return };
+                    note(&mut live, event);
+                }
+            };
+            tokio::join!(reading, noting);
+        });
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.insert(name, Run { task, live });
+        }
+    }
+
+    /// Stops reading the decoder called `name`.
+    pub fn stop(&self, name: &str) {
+        if let Some(run) = self.runs.lock().ok().and_then(|mut r| r.remove(name)) {
+            run.task.abort();
+        }
+    }
+
+    pub fn stop_all(&self) {
+        if let Ok(mut runs) = self.runs.lock() {
+            for (_, run) in runs.drain() {
+                run.task.abort();
+            }
+        }
+    }
+
+    /// Where the decoder called `name` stands, if it is being read.
+    pub fn live(&self, name: &str) -> Option<Live> {
+        let runs = self.runs.lock().ok()?;
+        let run = runs.get(name)?;
+        run.live.lock().ok().map(|l| l.clone())
+    }
+
+    /// Every connection's state summed up in one number: it moves when a
+    /// decoder connects, is lost or reads, so the panel reloads then.
+    pub fn pulse(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        if let Ok(runs) = self.runs.lock() {
+            let mut names: Vec<&String> = runs.keys().collect();
+            names.sort();
+            for name in names {
+                name.hash(&mut hasher);
+                if let Some(live) = runs.get(name).and_then(|r| r.live.lock().ok()) {
+                    live.state.hash(&mut hasher);
+                    live.detail.hash(&mut hasher);
+                    live.offset_ms.map(|o| o / 100).hash(&mut hasher);
+                    live.bad_lines.hash(&mut hasher);
+                }
+            }
+        }
+        hasher.finish()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
+
+fn note(live: &mut Live, event: Event) {
+    match event {
+        Event::State { state, detail } => {
+            live.state = Some(state);
+            live.detail = detail;
+        }
+        Event::Read { read, kept } => {
+            if let Kept::New { bib, at_ms, .. } = kept {
+                live.last_chip = Some(read.chip);
+                live.last_bib = bib;
+                live.last_at_ms = Some(at_ms);
+            }
+        }
+        Event::Bad { .. } => live.bad_lines += 1,
+        Event::Clock(offset) => live.offset_ms = Some(offset),
+        Event::Voltage(volts) => live.volts = Some(volts),
+        Event::Gun(_) => {}
+    }
+}
