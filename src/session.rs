@@ -316,19 +316,37 @@ impl Session {
     /// comes back by itself when lost.
     pub async fn read_decoder(&self, decoder: crate::decoders::Decoder) -> Result<()> {
         let file = self.file().await;
+        crate::decoders::readable(&decoder)?;
         crate::decoders::save_decoder(&file, &decoder).await?;
+        crate::decoders::set_reading(&file, &decoder.name, true).await?;
+        self.start_decoder(file, decoder);
+        Ok(())
+    }
+
+    fn start_decoder(&self, file: EventFile, decoder: crate::decoders::Decoder) {
         let station = crate::model::Station {
             id: self.station(),
             name: decoder.name.clone(),
             operator: decoder.name.clone(),
         };
         self.decoders.start(file, decoder, station);
+    }
+
+    /// Reads again the decoders the app was reading when it last ran on
+    /// the open file.
+    pub async fn resume_decoders(&self) -> Result<()> {
+        let file = self.file().await;
+        for decoder in crate::decoders::were_reading(&file).await? {
+            self.start_decoder(file.clone(), decoder);
+        }
         Ok(())
     }
 
-    /// Stops reading the decoder called `name` (its reads stay).
-    pub fn stop_decoder(&self, name: &str) {
+    /// Stops reading the decoder called `name` (its reads stay), also
+    /// when the app starts again.
+    pub async fn stop_decoder(&self, name: &str) -> Result<()> {
         self.decoders.stop(name);
+        crate::decoders::set_reading(&self.file().await, name, false).await
     }
 
     /// The decoders set up in the open file, what each read, and the

@@ -547,3 +547,85 @@ async fn the_first_read_in_the_window_is_the_passing_whenever_it_arrives() {
     );
     file.close().await;
 }
+
+/// Says Pong to a MYLAPS listener at `port` and waits (at most 10 s) for
+/// its answer; None when nothing listens there.
+fn pong(port: u16) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    stream.write_all(b"Finish@Pong@$").ok()?;
+    Some(answer(&mut stream))
+}
+
+/// A laptop that restarts reads again the decoders it was reading, and
+/// not one the timer stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decoders_being_read_are_read_again_after_a_restart_and_stopped_ones_are_not() {
+    use racedesk::decoders::{Decoder, Kind};
+    use racedesk::session::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let port = free_port();
+    let decoder = Decoder {
+        name: "finish mat".into(),
+        kind: Kind::Mylaps,
+        address: None,
+        port: Some(port),
+        point: "finish".into(),
+        window_ms: 3000,
+        bib_as_chip: false,
+    };
+    let listening = async |session: &Session| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(said) = tokio::task::spawn_blocking(move || pong(port))
+                .await
+                .unwrap()
+            {
+                break Some(said);
+            }
+            if Instant::now() > deadline {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ = session;
+        }
+    };
+    let session = Session::start(racedesk::EventFile::open(&db).await.unwrap(), "finish");
+    session.read_decoder(decoder.clone()).await.unwrap();
+    assert!(
+        listening(&session)
+            .await
+            .is_some_and(|a| a.starts_with("Srv@AckPong"))
+    );
+    session.close().await;
+    drop(session);
+
+    // The laptop starts again: the decoder is read with no one asking.
+    let session = Session::start(racedesk::EventFile::open(&db).await.unwrap(), "finish");
+    session.resume_decoders().await.unwrap();
+    assert!(
+        listening(&session).await.is_some(),
+        "read again after the restart"
+    );
+    let views = session.decoders().await.unwrap();
+    assert!(views[0].live.is_some());
+    session.stop_decoder("finish mat").await.unwrap();
+    session.close().await;
+    drop(session);
+
+    let session = Session::start(racedesk::EventFile::open(&db).await.unwrap(), "finish");
+    session.resume_decoders().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tokio::task::spawn_blocking(move || pong(port))
+            .await
+            .unwrap(),
+        None,
+        "a stopped decoder stays stopped"
+    );
+    assert!(session.decoders().await.unwrap()[0].live.is_none());
+    session.close().await;
+}

@@ -106,6 +106,9 @@ impl AppState {
         {
             tracing::warn!(error = %e, "the event could not be shared again");
         }
+        if let Err(e) = self.session.resume_decoders().await {
+            tracing::warn!(error = %e, "the decoders could not be read again");
+        }
         // A hub is no station: its old link (to the hub it replaced) stays off.
         if self.session.shared().await.is_none()
             && let Ok(Some(_)) = racedesk::sync::status(&self.file().await).await
@@ -118,6 +121,10 @@ impl AppState {
     pub async fn switch_to(&self, file: EventFile) -> CommandResult<()> {
         let path = file.path().to_owned();
         self.session.switch_to(file).await;
+        // The decoders the new file was read with.
+        if let Err(e) = self.session.resume_decoders().await {
+            tracing::warn!(error = %e, "the decoders could not be read again");
+        }
         // Sharing was the old file's.
         self.update_settings(|s| {
             s.last_event = Some(path);

@@ -58,17 +58,6 @@ pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
             crate::model::ParseError::new(crate::said!("invalid.decoder_name")),
         ));
     }
-    if !decoder.kind.listens()
-        && decoder
-            .address
-            .as_deref()
-            .is_none_or(|a| a.trim().is_empty())
-    {
-        return Err(Error::invalid(
-            "address",
-            crate::model::ParseError::new(crate::said!("invalid.decoder_address")),
-        ));
-    }
     sqlx::query(
         "INSERT INTO decoder (name, kind, address, port, point, window_ms, bib_as_chip, added_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -87,6 +76,46 @@ pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
     .execute(file.writer())
     .await?;
     Ok(())
+}
+
+/// Refuses a decoder that cannot be read live: one we connect to needs
+/// its address (one whose file is imported does not).
+pub(crate) fn readable(decoder: &Decoder) -> Result<()> {
+    if !decoder.kind.listens()
+        && decoder
+            .address
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+    {
+        return Err(Error::invalid(
+            "address",
+            crate::model::ParseError::new(crate::said!("invalid.decoder_address")),
+        ));
+    }
+    Ok(())
+}
+
+/// Notes whether the app reads the decoder called `name` now, so it is
+/// read again when the app starts.
+pub async fn set_reading(file: &EventFile, name: &str, reading: bool) -> Result<()> {
+    sqlx::query("UPDATE decoder SET reading = ? WHERE name = ?")
+        .bind(reading)
+        .bind(name)
+        .execute(file.writer())
+        .await?;
+    Ok(())
+}
+
+/// The decoders the app was reading when it last ran.
+pub async fn were_reading(file: &EventFile) -> Result<Vec<Decoder>> {
+    let reading: Vec<String> = sqlx::query_scalar("SELECT name FROM decoder WHERE reading = 1")
+        .fetch_all(file.reader())
+        .await?;
+    Ok(decoders(file)
+        .await?
+        .into_iter()
+        .filter(|d| reading.contains(&d.name))
+        .collect())
 }
 
 /// The decoders set up in this file, by name.

@@ -21,6 +21,8 @@ const MOST_BACKOFF: Duration = Duration::from_secs(10);
 const SILENT: Duration = Duration::from_secs(30);
 /// How often a RACE RESULT decoder is asked for new passings.
 const POLL: Duration = Duration::from_millis(500);
+/// How often a decoder's clock is read again, where its protocol can.
+const CLOCK: Duration = Duration::from_secs(300);
 /// How often ChronoTrack's client is pinged.
 const PING: Duration = Duration::from_secs(10);
 
@@ -351,8 +353,15 @@ impl Link<'_> {
         let mut lines = Lines::default();
         let mut buffer = vec![0; 16 * 1024];
         let mut last: Option<i64> = None;
+        let mut clock = tokio::time::interval_at(tokio::time::Instant::now() + CLOCK, CLOCK);
         loop {
-            let n = read_some(&mut stream, &mut buffer).await?;
+            let n = tokio::select! {
+                n = read_some(&mut stream, &mut buffer) => n?,
+                _ = clock.tick() => {
+                    stream.write_all(ultra::ASK_TIME.as_bytes()).await.map_err(io)?;
+                    continue;
+                }
+            };
             let mut reads = Vec::new();
             let mut rewinds = Vec::new();
             for line in lines.push(&buffer[..n]) {
@@ -421,7 +430,18 @@ impl Link<'_> {
                 .fetch_one(self.file.reader())
                 .await
                 .map_err(|e| e.to_string())?;
+        let mut clock_read = tokio::time::Instant::now();
         loop {
+            if clock_read.elapsed() >= CLOCK {
+                clock_read = tokio::time::Instant::now();
+                send(&mut writer, "GETTIME").await?;
+                let reply = next_line!();
+                if let Some(at) = raceresult::time(&reply)
+                    && let Some(at_ms) = self.instant(at).await
+                {
+                    self.say(Event::Clock(at_ms - crate::store::now_ms()));
+                }
+            }
             send(&mut writer, "PASSINGS").await?;
             let reply = next_line!();
             let Some((count, _file)) = raceresult::passings_count(&reply) else {

@@ -20,8 +20,10 @@ use chrono::{NaiveDate, TimeZone as _};
 
 use crate::model::{EventDate, TimeZone};
 
+pub(crate) use keep::readable;
 pub use keep::{
     Decoder, DecoderImport, DecoderSeen, Kept, decoders, import, keep, save_decoder, seen,
+    set_reading, were_reading,
 };
 pub use live::{Event, State};
 pub use running::{DecoderView, Live, Running};

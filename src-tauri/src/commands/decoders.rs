@@ -65,6 +65,6 @@ pub async fn decoder_stop(
     state: State<'_, AppState>,
     name: String,
 ) -> CommandResult<Vec<DecoderView>> {
-    state.session.stop_decoder(&name);
+    state.session.stop_decoder(&name).await?;
     Ok(state.session.decoders().await?)
 }
