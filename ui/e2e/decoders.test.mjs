@@ -20,7 +20,7 @@ function freePort() {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
