@@ -332,12 +332,113 @@ impl Session {
         self.decoders.start(file, decoder, station);
     }
 
+    /// A dry run: plays a decoder of `kind` on this laptop's loopback (the
+    /// roster's runners crossing the finish over 10 minutes, read 4 times
+    /// each, the link dropped once) and reads it as a decoder called
+    /// `simulated <kind>` at the finish, so a timer sees chip reads arrive
+    /// before the race. Its reads are real passings in this file; it is
+    /// not read again when the app starts. The decoder's name.
+    pub async fn dry_run(&self, kind: crate::decoders::Kind) -> Result<String> {
+        use crate::decoders::simulate;
+        let file = self.file().await;
+        let event = crate::setup::event(&file).await?;
+        let chips = simulate::roster_chips(&file).await?;
+        let plan = simulate::Plan {
+            runners: chips.len(),
+            finish: std::time::Duration::from_secs(600),
+            rereads: 3,
+            drop_after: Some(std::time::Duration::from_secs(240)),
+            clock_off: chrono::Duration::zero(),
+            seed: crate::store::now_ms().unsigned_abs(),
+        };
+        let unreachable = |e: std::io::Error| {
+            crate::Error::Conflict(crate::said!("error.dry_run", reason = e.to_string()))
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(unreachable)?;
+        let port = listener.local_addr().map_err(unreachable)?.port();
+        let (target, address, ours) = if kind.listens() {
+            // Our side listens on the port; the simulator calls it.
+            drop(listener);
+            (
+                simulate::Target::Connect(format!("127.0.0.1:{port}")),
+                None,
+                Some(port),
+            )
+        } else {
+            (
+                simulate::Target::Listen(listener),
+                Some(format!("127.0.0.1:{port}")),
+                None,
+            )
+        };
+        let decoder = crate::decoders::Decoder {
+            name: format!("simulated {}", kind.name()),
+            kind,
+            address,
+            port: ours,
+            point: "finish".into(),
+            window_ms: 3000,
+            bib_as_chip: false,
+            last_read: false,
+            points: None,
+        };
+        crate::decoders::save_decoder(&file, &decoder).await?;
+        crate::decoders::set_reading(&file, &decoder.name, false).await?;
+        let start = chrono::Utc::now()
+            .with_timezone(&event.time_zone.0)
+            .naive_local();
+        let reads = simulate::finish(&chips, &plan, start);
+        let zone = event.time_zone;
+        let playing = tokio::spawn(async move {
+            let (said, _quiet) = tokio::sync::mpsc::unbounded_channel();
+            if let Err(e) = simulate::play(kind, target, reads, &plan, zone, said).await {
+                tracing::warn!(error = %e, "the simulated decoder stopped");
+            }
+        });
+        let station = crate::model::Station {
+            id: self.station(),
+            name: decoder.name.clone(),
+            operator: decoder.name.clone(),
+        };
+        let name = decoder.name.clone();
+        self.decoders
+            .start_beside(file, decoder, station, Some(playing));
+        Ok(name)
+    }
+
     /// Reads again the decoders the app was reading when it last ran on
     /// the open file.
     pub async fn resume_decoders(&self) -> Result<()> {
         let file = self.file().await;
         for decoder in crate::decoders::were_reading(&file).await? {
             self.start_decoder(file.clone(), decoder);
+        }
+        Ok(())
+    }
+
+    /// Sets the clock of the decoder called `name` to this laptop's, on
+    /// the timer's say-so (never by itself): RACE RESULT and Ultra, while
+    /// it is being read. Its new offset shows once it is read back.
+    pub async fn set_decoder_clock(&self, name: &str) -> Result<()> {
+        let file = self.file().await;
+        let decoder = crate::decoders::decoders(&file)
+            .await?
+            .into_iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| crate::Error::NotFound(crate::said!("error.no_decoder", name = name)))?;
+        if !decoder.kind.sets_clock() {
+            return Err(crate::Error::Conflict(crate::said!(
+                "error.decoder_clock",
+                name = name
+            )));
+        }
+        if !self.decoders.set_clock(name) {
+            return Err(crate::Error::Conflict(crate::said!(
+                "error.decoder_not_read",
+                name = name
+            )));
         }
         Ok(())
     }

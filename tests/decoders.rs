@@ -30,6 +30,14 @@ fn demo(dir: &Path) -> PathBuf {
     db
 }
 
+/// The demo event, open, and its folder (removed when dropped).
+async fn demo_file() -> (tempfile::TempDir, racedesk::EventFile) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let file = racedesk::EventFile::open(&db).await.unwrap();
+    (dir, file)
+}
+
 /// A `racedesk decoder …` process and its stdout, line by line.
 fn decoder(db: &Path, args: &[&str]) -> (Running, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_racedesk"))
@@ -444,9 +452,7 @@ fn an_ultra_reader_s_missed_log_indexes_are_asked_again() {
 #[tokio::test]
 async fn the_first_read_in_the_window_is_the_passing_whenever_it_arrives() {
     use racedesk::decoders::{ChipRead, Decoder, Kept, Kind, ReadAt, keep};
-    let dir = tempfile::tempdir().unwrap();
-    let db = demo(dir.path());
-    let file = racedesk::EventFile::open(&db).await.unwrap();
+    let (_dir, file) = demo_file().await;
     let decoder = Decoder {
         name: "finish A".into(),
         kind: Kind::Ipico,
@@ -455,6 +461,8 @@ async fn the_first_read_in_the_window_is_the_passing_whenever_it_arrives() {
         point: "finish".into(),
         window_ms: 3000,
         bib_as_chip: false,
+        last_read: false,
+        points: None,
     };
     racedesk::decoders::save_decoder(&file, &decoder)
         .await
@@ -469,6 +477,7 @@ async fn the_first_read_in_the_window_is_the_passing_whenever_it_arrives() {
         seq: None,
         antenna: Some("1".into()),
         rssi: None,
+        location: None,
     };
     let station = crate::support::station();
     let nine = 9 * 3_600_000;
@@ -576,6 +585,8 @@ async fn decoders_being_read_are_read_again_after_a_restart_and_stopped_ones_are
         point: "finish".into(),
         window_ms: 3000,
         bib_as_chip: false,
+        last_read: false,
+        points: None,
     };
     let listening = async |session: &Session| {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -628,4 +639,476 @@ async fn decoders_being_read_are_read_again_after_a_restart_and_stopped_ones_are
     );
     assert!(session.decoders().await.unwrap()[0].live.is_none());
     session.close().await;
+}
+
+/// A re-read storm: 50 reads of one chip in 3 s, some arriving late, make
+/// one passing: at the first read at a finish mat, at the last at a mat
+/// whose point is set to count the last read.
+#[tokio::test]
+async fn fifty_reads_of_one_chip_in_three_seconds_make_one_passing_at_the_first_or_the_last() {
+    use racedesk::decoders::{ChipRead, Decoder, Kind, ReadAt, keep};
+    let (_dir, file) = demo_file().await;
+    let station = crate::support::station();
+    let nine = 9 * 3_600_000;
+    let storm: Vec<ChipRead> = (0..50)
+        .map(|i| ChipRead {
+            chip: "E2000002".into(),
+            at: ReadAt::Local {
+                date: None,
+                day: 0,
+                ms: nine + 60 * i,
+            },
+            seq: Some(i64::from(i) + 1),
+            antenna: Some("1".into()),
+            rssi: None,
+            location: None,
+        })
+        .collect();
+    // The storm as a decoder sends it, a few reads a message, with a
+    // rewind bringing the first ten last.
+    let mut arriving: Vec<ChipRead> = storm[10..].to_vec();
+    arriving.extend_from_slice(&storm[..10]);
+    for (point, last_read, expected) in [
+        ("finish", false, "09:00:00.000"),
+        ("start", true, "09:00:02.940"),
+    ] {
+        let decoder = Decoder {
+            name: format!("{point} mat"),
+            kind: Kind::RaceResult,
+            address: Some("127.0.0.1".into()),
+            port: None,
+            point: point.into(),
+            window_ms: 3000,
+            bib_as_chip: false,
+            last_read,
+            points: None,
+        };
+        racedesk::decoders::save_decoder(&file, &decoder)
+            .await
+            .unwrap();
+        for message in arriving.chunks(7) {
+            keep(&file, &decoder, message, &station).await.unwrap();
+        }
+        let reads = racedesk::timing::reads(&file).await.unwrap();
+        let standing: Vec<_> = reads
+            .iter()
+            .filter(|r| r.status != "void" && r.point == point)
+            .collect();
+        assert_eq!(standing.len(), 1, "{point}: {standing:?}");
+        assert!(
+            standing[0].time.ends_with(expected),
+            "{point}: {standing:?}"
+        );
+    }
+    let seen = racedesk::decoders::seen(&file).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|s| s.reads).collect::<Vec<_>>(),
+        [50, 50],
+        "every read is kept"
+    );
+    file.close().await;
+}
+
+/// Lines of text a query returns, sorted.
+fn texts(db: &Path, sql: &str) -> Vec<String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
+                .await
+                .unwrap();
+            let mut rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            rows.sort();
+            rows
+        })
+}
+
+/// Plays a finish of the demo's 50 runners (4 reads each, over 15 s) with
+/// the simulator of `kind`, while racedesk reading it (`reading`) is
+/// killed with SIGKILL 20 times at random moments; then started once more.
+/// Every read the decoder made is kept, once, and each runner has one
+/// passing.
+fn killed_twenty_times(kind: &str, listens: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let port = free_port().to_string();
+    let address = format!("127.0.0.1:{port}");
+    let mut simulated = vec![
+        "simulate",
+        kind,
+        "--minutes",
+        "0.25",
+        "--rereads",
+        "3",
+        "--steady",
+    ];
+    let mut reading = vec![];
+    if listens {
+        simulated.extend(["--to", &address]);
+        reading.extend(["listen", kind, "--port", &port]);
+    } else {
+        simulated.extend(["--port", &port]);
+        reading.extend(["connect", kind, &address]);
+    }
+    reading.extend(["--point", "finish"]);
+    let (_simulator, made) = decoder(&db, &simulated);
+    let mut rng = fastrand::Rng::with_seed(20);
+    for _ in 0..20 {
+        let (mut killed, _printed) = decoder(&db, &reading);
+        std::thread::sleep(Duration::from_millis(rng.u64(150..650)));
+        // Child::kill is SIGKILL: no chance to finish anything.
+        killed.0.kill().unwrap();
+        killed.0.wait().unwrap();
+    }
+    let (_last, _printed) = decoder(&db, &reading);
+    let total = 50 * 4;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut sent = Vec::new();
+    loop {
+        sent.extend(made.try_iter());
+        if sent.len() == total && count(&db, "SELECT count(*) FROM chip_read") == total as i64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{kind}: {} reads made, {} kept",
+            sent.len(),
+            count(&db, "SELECT count(*) FROM chip_read")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // `made INDEX CHIP DATE TIME` against what is kept, read for read.
+    let mut sent: Vec<String> = sent
+        .iter()
+        .map(|l| l.splitn(3, ' ').nth(2).unwrap().to_owned())
+        .collect();
+    sent.sort();
+    assert_eq!(
+        texts(&db, "SELECT chip || ' ' || reader_time FROM chip_read"),
+        sent,
+        "{kind}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM passing p WHERE source = 'chip' AND NOT EXISTS
+                 (SELECT 1 FROM correction c WHERE c.passing = p.id AND c.kind = 'void')"
+        ),
+        50,
+        "{kind}: one passing a runner"
+    );
+}
+
+#[test]
+fn a_race_result_decoder_read_by_a_racedesk_killed_twenty_times_loses_and_doubles_nothing() {
+    killed_twenty_times("raceresult", false);
+}
+
+#[test]
+fn a_mylaps_exporter_sending_to_a_racedesk_killed_twenty_times_loses_and_doubles_nothing() {
+    killed_twenty_times("mylaps", true);
+}
+
+#[test]
+fn an_ultra_read_by_a_racedesk_killed_twenty_times_loses_and_doubles_nothing() {
+    killed_twenty_times("ultra", false);
+}
+
+/// ChronoTrack and IPICO have no acknowledgement and no log to fetch from:
+/// a steady link delivers every read, in order, IPICO's zero-padded tags
+/// are given to their runners, and ChronoTrack is asked for dated times.
+#[test]
+fn chronotrack_and_ipico_simulators_are_read_whole() {
+    for (kind, listens) in [("chronotrack", true), ("ipico", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = demo(dir.path());
+        let port = free_port().to_string();
+        let address = format!("127.0.0.1:{port}");
+        let (_reading, printed, _simulator, made) = if listens {
+            let (r, p) = decoder(&db, &["listen", kind, "--port", &port, "--point", "finish"]);
+            let (s, m) = decoder(
+                &db,
+                &[
+                    "simulate",
+                    kind,
+                    "--to",
+                    &address,
+                    "--minutes",
+                    "0.1",
+                    "--rereads",
+                    "1",
+                    "--steady",
+                ],
+            );
+            (r, p, s, m)
+        } else {
+            let (s, m) = decoder(
+                &db,
+                &[
+                    "simulate",
+                    kind,
+                    "--port",
+                    &port,
+                    "--minutes",
+                    "0.1",
+                    "--rereads",
+                    "1",
+                    "--steady",
+                ],
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            let (r, p) = decoder(&db, &["connect", kind, &address, "--point", "finish"]);
+            (r, p, s, m)
+        };
+        // A reader connecting late misses what it never heard: only what
+        // is printed after the connection counts here.
+        let got = lines(&printed, 20);
+        assert!(
+            got.iter().all(|l| l.starts_with("read ")),
+            "{kind}: {got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.ends_with(" passing") && !l.contains(" - passing")),
+            "{kind}: runners found: {got:?}"
+        );
+        let made: Vec<String> = made.try_iter().collect();
+        assert!(!made.is_empty(), "{kind}");
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(*) FROM chip_read WHERE reader_time LIKE 'race day%'"
+            ),
+            0,
+            "{kind}: dated reads"
+        );
+    }
+}
+
+/// A RACE RESULT decoder whose clock is 90 s ahead: the offset is read at
+/// connect and shown, and the clock is set only when the timer asks, after
+/// which it reads back near zero; a MYLAPS exporter's clock cannot be set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decoder_clock_90_s_off_is_shown_and_set_only_when_the_timer_asks() {
+    use racedesk::decoders::{Decoder, Kind};
+    use racedesk::session::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let port = free_port().to_string();
+    let (_simulator, _made) = decoder(
+        &db,
+        &[
+            "simulate",
+            "raceresult",
+            "--port",
+            &port,
+            "--clock-off",
+            "90",
+            "--minutes",
+            "1",
+            "--rereads",
+            "0",
+            "--steady",
+        ],
+    );
+    let session = Session::start(racedesk::EventFile::open(&db).await.unwrap(), "finish");
+    let mat = Decoder {
+        name: "finish mat".into(),
+        kind: Kind::RaceResult,
+        address: Some(format!("127.0.0.1:{port}")),
+        port: None,
+        point: "finish".into(),
+        window_ms: 3000,
+        bib_as_chip: false,
+        last_read: false,
+        points: None,
+    };
+    session.read_decoder(mat).await.unwrap();
+    let offset = async || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let views = session.decoders().await.unwrap();
+            if let Some(offset) = views[0].live.as_ref().and_then(|l| l.offset_ms) {
+                break offset;
+            }
+            assert!(Instant::now() < deadline, "no clock read: {views:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let before = offset().await;
+    assert!((88_500..=91_500).contains(&before), "{before}");
+    // Nothing changes it unasked.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!((88_500..=91_500).contains(&offset().await));
+    session.set_decoder_clock("finish mat").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while offset().await.abs() >= 1000 {
+        assert!(Instant::now() < deadline, "the clock was never set");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mylaps = Decoder {
+        name: "exporter".into(),
+        kind: Kind::Mylaps,
+        address: None,
+        port: Some(free_port()),
+        point: "finish".into(),
+        window_ms: 3000,
+        bib_as_chip: false,
+        last_read: false,
+        points: None,
+    };
+    session.read_decoder(mylaps).await.unwrap();
+    let refused = session.set_decoder_clock("exporter").await.unwrap_err();
+    assert!(
+        refused.to_string().contains("cannot set the clock"),
+        "{refused}"
+    );
+    session.close().await;
+}
+
+/// One decoder with mats at two points (a stadium's start and finish):
+/// each antenna's or location's reads are passings at its own point, and
+/// a mapping that is not one is refused by name.
+#[tokio::test]
+async fn a_decoder_with_mats_at_two_points_puts_each_antennas_reads_at_its_point() {
+    use racedesk::decoders::{ChipRead, Decoder, Kind, ReadAt, keep};
+    let (_dir, file) = demo_file().await;
+    let mut decoder = Decoder {
+        name: "stadium".into(),
+        kind: Kind::ChronoTrack,
+        address: None,
+        port: Some(3000),
+        point: "finish".into(),
+        window_ms: 3000,
+        bib_as_chip: false,
+        last_read: false,
+        points: Some("2 = Start, 9".into()),
+    };
+    let refused = racedesk::decoders::save_decoder(&file, &decoder)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().starts_with("points:"), "{refused}");
+    decoder.points = Some("2 = Start, GATE=start".into());
+    racedesk::decoders::save_decoder(&file, &decoder)
+        .await
+        .unwrap();
+    let saved = racedesk::decoders::decoders(&file).await.unwrap();
+    assert_eq!(saved[0].points.as_deref(), Some("2=start, GATE=start"));
+    let read = |chip: &str, ms: u32, antenna: &str, location: Option<&str>| ChipRead {
+        chip: chip.into(),
+        at: ReadAt::Local {
+            date: None,
+            day: 0,
+            ms,
+        },
+        seq: None,
+        antenna: Some(antenna.into()),
+        rssi: None,
+        location: location.map(String::from),
+    };
+    let nine = 9 * 3_600_000;
+    keep(
+        &file,
+        &saved[0],
+        &[
+            read("E2000001", nine, "2", None),
+            read("E2000002", nine, "1", Some("GATE")),
+            read("E2000001", nine + 7_200_000, "1", None),
+        ],
+        &crate::support::station(),
+    )
+    .await
+    .unwrap();
+    let mut points: Vec<(String, String)> = racedesk::timing::reads(&file)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.chip.unwrap_or_default(), r.point))
+        .collect();
+    points.sort();
+    assert_eq!(
+        points,
+        [
+            ("E2000001".into(), "finish".into()),
+            ("E2000001".into(), "start".into()),
+            ("E2000002".into(), "start".into())
+        ]
+    );
+    file.close().await;
+}
+
+/// A chip changed at the desk after it was read: its earlier reads keep
+/// the runner they went to until the timer says so; then each passing is
+/// given to the chip's holder by a correction; reads after the change go
+/// to the new holder by themselves.
+#[test]
+fn a_chip_changed_after_its_reads_gives_them_to_the_new_holder_only_when_the_timer_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let file = dir.path().join("reads.csv");
+    // RACE RESULT's passing file: chip E2000003 at 10:00:00.
+    let read = "#;ID;Date;Time\n1;E2000003;2027-04-11;10:00:00.000\n";
+    std::fs::write(&file, read).unwrap();
+    let db_arg = db.to_string_lossy().into_owned();
+    let run = |args: &[&str]| {
+        let out = racedesk(&[&["--db", &db_arg], args].concat());
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    run(&[
+        "decoder",
+        "import",
+        "raceresult",
+        &file.to_string_lossy(),
+        "--point",
+        "finish",
+    ]);
+    let bib_of_read = || {
+        let reads: serde_json::Value =
+            serde_json::from_str(&run(&["reads", "list", "--format", "json"])).unwrap();
+        reads[0]["bib"].as_str().map(String::from)
+    };
+    let first = bib_of_read().expect("the holder's bib");
+    // The desk gives the chip to another runner (the first one's chip was
+    // faulty): the read stays with the first runner.
+    let roster: serde_json::Value =
+        serde_json::from_str(&run(&["roster", "list", "--format", "json"])).unwrap();
+    let other = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["bib"].as_str().unwrap().to_owned())
+        .find(|b| *b != first)
+        .unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let events = racedesk::EventFile::open(&db).await.unwrap();
+            let day = racedesk::setup::event(&events).await.unwrap().date;
+            for (bib, chip) in [(first.as_str(), "X9"), (other.as_str(), "E2000003")] {
+                let entrant =
+                    racedesk::roster::entrant(&events, &racedesk::model::Bib::parse(bib).unwrap())
+                        .await
+                        .unwrap();
+                let mut form = racedesk::roster::EntrantForm::from_entrant(&entrant, day);
+                form.chip = chip.into();
+                racedesk::roster::save_entrant(&events, Some(bib), &form, "desk")
+                    .await
+                    .unwrap();
+            }
+            events.close().await;
+        });
+    assert_eq!(bib_of_read().as_deref(), Some(first.as_str()));
+    assert!(run(&["decoder", "give", "E2000003"]).starts_with("1 passings of chip E2000003"));
+    assert_eq!(bib_of_read().as_deref(), Some(other.as_str()));
+    // Said again, nothing more to give.
+    assert!(run(&["decoder", "give", "E2000003"]).starts_with("0 passings"));
 }

@@ -30,7 +30,7 @@ pub fn hello(name: &str) -> Vec<String> {
         "newlocations=true".into(),
         "connection-id=false".into(),
         "stream-mode=push".into(),
-        "time-format=normal".into(),
+        "time-format=iso".into(),
     ]
 }
 
@@ -100,13 +100,14 @@ pub fn line(text: &str) -> Result<Line, String> {
                 "guntime" => Ok(Line::Gun { location, at }),
                 "newlocation" => Ok(Line::Other),
                 tag => Ok(Line::Read {
-                    location,
+                    location: location.clone(),
                     read: ChipRead {
                         chip: chip(tag)?,
                         at,
                         seq: Some(number),
                         antenna: Some(fields[7].trim().to_owned()).filter(|a| !a.is_empty()),
                         rssi: None,
+                        location: Some(location),
                     },
                 }),
             }

@@ -65,6 +65,7 @@ pub fn frame(line: &str) -> Result<Option<ChipRead>, String> {
         seq: None,
         antenna: Some(frame[2..4].to_owned()),
         rssi: seen,
+        location: None,
     }))
 }
 

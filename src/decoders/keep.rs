@@ -31,6 +31,61 @@ pub struct Decoder {
     pub window_ms: i64,
     /// The tag's number is the bib's (the roster has no chips).
     pub bib_as_chip: bool,
+    /// The last read in the window counts instead of the first (a start
+    /// mat scored on the runner leaving it).
+    pub last_read: bool,
+    /// Antennas or locations at other points than `point`, as the timer
+    /// wrote them: `1=start, 2=finish`.
+    pub points: Option<String>,
+}
+
+impl Decoder {
+    /// The point a read was made at: its location's or antenna's, where
+    /// the timer set one, else the decoder's.
+    pub fn point_of<'a>(&'a self, read: &ChipRead) -> &'a str {
+        for (key, point) in pairs(self.points.as_deref().unwrap_or("")) {
+            if read.location.as_deref() == Some(key) || read.antenna.as_deref() == Some(key) {
+                return point;
+            }
+        }
+        &self.point
+    }
+}
+
+/// `KEY=POINT` pairs, separated by commas.
+fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.split(',').filter(|p| !p.trim().is_empty()).map(|p| {
+        let (key, point) = p.split_once('=').unwrap_or((p, ""));
+        (key.trim(), point.trim())
+    })
+}
+
+/// The timer's `1=start, 2=finish`, each point checked and written as
+/// racedesk writes points; a pair that is not one is named.
+fn parse_points(text: &str) -> Result<Option<String>> {
+    let mut kept = Vec::new();
+    for (key, point) in pairs(text) {
+        if key.is_empty() || point.is_empty() {
+            return Err(Error::invalid(
+                "points",
+                crate::model::ParseError::new(crate::said!(
+                    "invalid.decoder_points",
+                    text = crate::model::shorten(text)
+                )),
+            ));
+        }
+        let point = crate::timing::parse_point(point).map_err(|_| {
+            Error::invalid(
+                "points",
+                crate::model::ParseError::new(crate::said!(
+                    "invalid.decoder_points",
+                    text = crate::model::shorten(text)
+                )),
+            )
+        })?;
+        kept.push(format!("{key}={point}"));
+    }
+    Ok((!kept.is_empty()).then(|| kept.join(", ")))
 }
 
 /// What keeping a read did.
@@ -52,6 +107,7 @@ pub enum Kept {
 /// Sets up (or changes) a decoder, by its name.
 pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
     let point = crate::timing::parse_point(&decoder.point)?;
+    let points = parse_points(decoder.points.as_deref().unwrap_or(""))?;
     if decoder.name.trim().is_empty() || decoder.name.chars().any(char::is_control) {
         return Err(Error::invalid(
             "name",
@@ -59,11 +115,13 @@ pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
         ));
     }
     sqlx::query(
-        "INSERT INTO decoder (name, kind, address, port, point, window_ms, bib_as_chip, added_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO decoder (name, kind, address, port, point, window_ms, bib_as_chip, last_read,
+             points, added_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, address = excluded.address,
              port = excluded.port, point = excluded.point, window_ms = excluded.window_ms,
-             bib_as_chip = excluded.bib_as_chip",
+             bib_as_chip = excluded.bib_as_chip, last_read = excluded.last_read,
+             points = excluded.points",
     )
     .bind(decoder.name.trim())
     .bind(decoder.kind.name())
@@ -72,6 +130,8 @@ pub async fn save_decoder(file: &EventFile, decoder: &Decoder) -> Result<()> {
     .bind(point)
     .bind(decoder.window_ms.max(0))
     .bind(decoder.bib_as_chip)
+    .bind(decoder.last_read)
+    .bind(points)
     .bind(crate::store::now_ms())
     .execute(file.writer())
     .await?;
@@ -128,16 +188,19 @@ pub async fn decoders(file: &EventFile) -> Result<Vec<Decoder>> {
         String,
         i64,
         bool,
+        bool,
+        Option<String>,
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT name, kind, address, port, point, window_ms, bib_as_chip FROM decoder ORDER BY name",
+        "SELECT name, kind, address, port, point, window_ms, bib_as_chip, last_read, points
+         FROM decoder ORDER BY name",
     )
     .fetch_all(file.reader())
     .await?;
     Ok(rows
         .into_iter()
         .filter_map(
-            |(name, kind, address, port, point, window_ms, bib_as_chip)| {
+            |(name, kind, address, port, point, window_ms, bib_as_chip, last_read, points)| {
                 Some(Decoder {
                     name,
                     kind: Kind::parse(&kind)?,
@@ -146,6 +209,8 @@ pub async fn decoders(file: &EventFile) -> Result<Vec<Decoder>> {
                     point,
                     window_ms,
                     bib_as_chip,
+                    last_read,
+                    points,
                 })
             },
         )
@@ -154,9 +219,11 @@ pub async fn decoders(file: &EventFile) -> Result<Vec<Decoder>> {
 
 /// Keeps `reads` from `decoder`, all in one transaction, and makes a
 /// passing of each that is the first of its chip at the decoder's point
-/// within the window. A read that arrives after a later one of the same
-/// chip (a rewind, a file) makes the passing, and the later one's passing
-/// is voided by a correction that says why: the first read always counts.
+/// within the window (the last, for a decoder set to `last_read`). A read
+/// that arrives after one it outranks (a rewind, a file; with `last_read`,
+/// every new read of a runner still on the mat) makes the passing, and the
+/// other's passing is voided by a correction that says why: the first (or
+/// last) read always counts.
 pub async fn keep(
     file: &EventFile,
     decoder: &Decoder,
@@ -166,10 +233,92 @@ pub async fn keep(
     let event = crate::setup::event(file).await?;
     let mut tx = file.writer().begin_with("BEGIN IMMEDIATE").await?;
     let mut by = crate::timing::captured(&mut tx, station).await?;
-    let arrived_ms = crate::store::now_ms();
     let mut kept = Vec::with_capacity(reads.len());
-    for read in reads {
-        let Some(at_ms) = read.at.instant(event.date, event.time_zone) else {
+    // A few statements a chunk rather than three a read: a decoder's
+    // burst is mostly re-reads, decided here from what the chunk's chips
+    // already have standing.
+    for chunk in reads.chunks(CHUNK) {
+        keep_chunk(&mut tx, decoder, chunk, &event, &mut by, &mut kept).await?;
+    }
+    tx.commit().await?;
+    Ok(kept)
+}
+
+/// Reads decided and written together (a file's reads go in chunks, in
+/// one transaction).
+const CHUNK: usize = 500;
+
+/// A standing passing a chip's read made: its point, instant and id.
+struct Standing {
+    chip: String,
+    point: String,
+    at_ms: i64,
+    passing: String,
+}
+
+async fn keep_chunk(
+    tx: &mut SqliteConnection,
+    decoder: &Decoder,
+    reads: &[ChipRead],
+    event: &crate::model::Event,
+    by: &mut crate::store::timing::Captured,
+    kept: &mut Vec<Kept>,
+) -> Result<()> {
+    let arrived_ms = crate::store::now_ms();
+    let placed: Vec<Option<i64>> = reads
+        .iter()
+        .map(|r| r.at.instant(event.date, event.time_zone))
+        .collect();
+    let key = |read: &ChipRead, at_ms: i64| format!("{}|{}|{at_ms}", decoder.name, read.chip);
+    let keys: Vec<String> = reads
+        .iter()
+        .zip(&placed)
+        .filter_map(|(r, at)| at.map(|at| key(r, at)))
+        .collect();
+    let mut known: std::collections::HashSet<String> = sqlx::query_scalar(
+        "SELECT read_key FROM chip_read WHERE read_key IN (SELECT value FROM json_each(?))",
+    )
+    .bind(serde_json::to_string(&keys).unwrap_or_default())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let chips: std::collections::BTreeSet<&str> = reads.iter().map(|r| r.chip.as_str()).collect();
+    let (first, last) = placed
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), at| {
+            (lo.min(*at), hi.max(*at))
+        });
+    let mut standing: Vec<Standing> = if first <= last {
+        let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
+            "SELECT r.chip, r.point, r.at_ms, r.passing FROM chip_read r
+             WHERE r.chip IN (SELECT value FROM json_each(?1))
+               AND r.at_ms BETWEEN ?2 AND ?3 AND r.passing IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM correction c
+                               WHERE c.passing = r.passing AND c.kind = 'void')",
+        )
+        .bind(serde_json::to_string(&chips).unwrap_or_default())
+        .bind(first.saturating_sub(decoder.window_ms))
+        .bind(last.saturating_add(decoder.window_ms))
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.into_iter()
+            .map(|(chip, point, at_ms, passing)| Standing {
+                chip,
+                point,
+                at_ms,
+                passing,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The rows to write: [id, key, seq, chip, reader_time, at_ms, antenna,
+    // rssi, point, passing, location].
+    let mut rows = Vec::new();
+    for (read, at_ms) in reads.iter().zip(placed) {
+        let Some(at_ms) = at_ms else {
             kept.push(Kept::Refused(format!(
                 "{} is not a time in {}",
                 read.at.text(),
@@ -177,30 +326,30 @@ pub async fn keep(
             )));
             continue;
         };
-        let key = format!("{}|{}|{at_ms}", decoder.name, read.chip);
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM chip_read WHERE read_key = ?")
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_some() {
+        let key = key(read, at_ms);
+        if !known.insert(key.clone()) {
             kept.push(Kept::Again);
             continue;
         }
-        let near = passings_near(
-            &mut tx,
-            &read.chip,
-            &decoder.point,
-            at_ms,
-            decoder.window_ms,
-        )
-        .await?;
-        let (passing, bib) = if near.iter().any(|(at, _)| *at <= at_ms) {
+        let point = decoder.point_of(read);
+        let near = |s: &Standing| {
+            s.chip == read.chip && s.point == point && (s.at_ms - at_ms).abs() <= decoder.window_ms
+        };
+        // A standing passing that this read does not outrank: a re-read.
+        let outranked = |at: i64| {
+            if decoder.last_read {
+                at >= at_ms
+            } else {
+                at <= at_ms
+            }
+        };
+        let (passing, bib) = if standing.iter().any(|s| near(s) && outranked(s.at_ms)) {
             (None, None)
         } else {
-            let bib = runner_of(&mut tx, &read.chip, decoder.bib_as_chip).await?;
+            let bib = runner_of(tx, &read.chip, decoder.bib_as_chip).await?;
             let id = uuid::Uuid::now_v7().to_string();
             let row = PassingRow {
-                point: decoder.point.clone(),
+                point: point.to_owned(),
                 at_ms,
                 bib: bib.clone(),
                 chip: Some(read.chip.clone()),
@@ -208,76 +357,74 @@ pub async fn keep(
                 import_key: Some(format!("read|{key}")),
             };
             by.id.clone_from(&id);
-            store::insert_passing(&mut tx, &row, &by).await?;
+            store::insert_passing(tx, &row, by).await?;
             by.seq += 1;
-            // A later read's passing in the window was a re-read.
-            for (_, later) in near {
+            // The other reads' passings in the window were re-reads.
+            let (outdone, stays): (Vec<Standing>, Vec<Standing>) =
+                standing.into_iter().partition(|s| near(s));
+            standing = stays;
+            for other in outdone {
                 by.id = uuid::Uuid::now_v7().to_string();
                 let why = CorrectionRow {
-                    passing: later,
+                    passing: other.passing,
                     kind: "void",
                     bib: None,
                     at_ms: None,
                     reason: Some(format!(
-                        "re-read: chip {} was read earlier at this point",
-                        read.chip
+                        "re-read: chip {} was read {} at this point",
+                        read.chip,
+                        if decoder.last_read {
+                            "later"
+                        } else {
+                            "earlier"
+                        }
                     )),
                 };
-                store::insert_correction(&mut tx, &why, &by).await?;
+                store::insert_correction(tx, &why, by).await?;
                 by.seq += 1;
             }
+            standing.push(Standing {
+                chip: read.chip.clone(),
+                point: point.to_owned(),
+                at_ms,
+                passing: id.clone(),
+            });
             (Some(id), bib)
         };
-        sqlx::query(
-            "INSERT INTO chip_read (id, decoder, read_key, seq, chip, reader_time, at_ms, arrived_ms,
-                 antenna, rssi, point, passing)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&decoder.name)
-        .bind(&key)
-        .bind(read.seq)
-        .bind(&read.chip)
-        .bind(read.at.text())
-        .bind(at_ms)
-        .bind(arrived_ms)
-        .bind(&read.antenna)
-        .bind(&read.rssi)
-        .bind(&decoder.point)
-        .bind(&passing)
-        .execute(&mut *tx)
-        .await?;
+        rows.push(serde_json::json!([
+            uuid::Uuid::now_v7().to_string(),
+            key,
+            read.seq,
+            read.chip,
+            read.at.text(),
+            at_ms,
+            read.antenna,
+            read.rssi,
+            point,
+            passing,
+            read.location,
+        ]));
         kept.push(Kept::New {
             passing,
             bib,
             at_ms,
         });
     }
-    tx.commit().await?;
-    Ok(kept)
-}
-
-/// The standing passings this chip's reads made at `point` within
-/// `window_ms` of `at_ms`: their instants and ids.
-async fn passings_near(
-    tx: &mut SqliteConnection,
-    chip: &str,
-    point: &str,
-    at_ms: i64,
-    window_ms: i64,
-) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT r.at_ms, r.passing FROM chip_read r
-         WHERE r.chip = ?1 AND r.point = ?2 AND r.at_ms BETWEEN ?3 - ?4 AND ?3 + ?4
-           AND r.passing IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM correction c WHERE c.passing = r.passing AND c.kind = 'void')",
-    )
-    .bind(chip)
-    .bind(point)
-    .bind(at_ms)
-    .bind(window_ms)
-    .fetch_all(&mut *tx)
-    .await
+    if !rows.is_empty() {
+        sqlx::query(
+            "INSERT INTO chip_read (id, decoder, read_key, seq, chip, reader_time, at_ms, arrived_ms,
+                 antenna, rssi, point, passing, location)
+             SELECT value ->> 0, ?2, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+                    value ->> 5, ?3, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
+             FROM json_each(?1)",
+        )
+        .bind(serde_json::Value::Array(rows).to_string())
+        .bind(&decoder.name)
+        .bind(arrived_ms)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The bib the chip is given to now: the roster's holder of the chip, or
@@ -288,16 +435,71 @@ async fn runner_of(
     chip: &str,
     bib_as_chip: bool,
 ) -> sqlx::Result<Option<String>> {
-    let holder: Option<String> =
+    let mut holder: Option<String> =
         sqlx::query_scalar("SELECT bib FROM entrant WHERE chip = ? LIMIT 1")
             .bind(chip)
             .fetch_optional(&mut *tx)
             .await?;
+    // Fixed-width tags (IPICO's 12 characters) pad a shorter chip number
+    // with zeros the roster does not write.
+    let unpadded = chip.trim_start_matches('0');
+    if holder.is_none() && unpadded.len() < chip.len() && !unpadded.is_empty() {
+        holder = sqlx::query_scalar("SELECT bib FROM entrant WHERE chip = ? LIMIT 1")
+            .bind(unpadded)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
     if holder.is_some() || !bib_as_chip {
         return Ok(holder);
     }
     let number = chip.trim_start_matches('0');
     Ok(Bib::parse(number).ok().map(|b| b.to_string()))
+}
+
+/// Gives the passings made by reads of `chip` to the runner who holds the
+/// chip now (a chip changed at the desk after it was read), on the
+/// timer's say-so: reads keep the runner their chip had when they came,
+/// and a later change applies to them only through this. Each passing
+/// given to another bib gets a correction that says why; how many.
+pub async fn give_reads(file: &EventFile, chip: &str, station: &Station) -> Result<usize> {
+    let chip = chip.trim();
+    let holder: Option<String> =
+        sqlx::query_scalar("SELECT bib FROM entrant WHERE chip = ? LIMIT 1")
+            .bind(chip)
+            .fetch_optional(file.reader())
+            .await?;
+    let Some(holder) = holder else {
+        return Err(Error::NotFound(crate::said!(
+            "error.chip_unheld",
+            chip = chip
+        )));
+    };
+    let made: Vec<String> = sqlx::query_scalar(
+        // A fixed-width tag pads the number with zeros (see runner_of).
+        "SELECT DISTINCT passing FROM chip_read
+         WHERE (chip = ?1 OR ltrim(chip, '0') = ltrim(?1, '0')) AND passing IS NOT NULL",
+    )
+    .bind(chip)
+    .fetch_all(file.reader())
+    .await?;
+    let mut given = 0;
+    for read in crate::timing::reads(file).await? {
+        if made.contains(&read.id)
+            && read.status != "void"
+            && read.bib.as_deref() != Some(holder.as_str())
+        {
+            crate::timing::correct(
+                file,
+                &read.id,
+                crate::timing::Correction::Bib(holder.clone()),
+                Some(&format!("chip {chip} is held by {holder} now")),
+                station,
+            )
+            .await?;
+            given += 1;
+        }
+    }
+    Ok(given)
 }
 
 /// What a decoder file's import did.

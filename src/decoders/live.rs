@@ -4,6 +4,8 @@
 //! decoder switched off, a cable pulled, a disk full) starting again after
 //! a bounded wait, so a timer never restarts anything to get a decoder back.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -23,7 +25,9 @@ const SILENT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(500);
 /// How often a decoder's clock is read again, where its protocol can.
 const CLOCK: Duration = Duration::from_secs(300);
-/// How often ChronoTrack's client is pinged.
+/// The most log indexes an Ultra is asked for again on connecting.
+const REWIND_MOST: i64 = 100_000;
+/// How often ChronoTrack's client and MYLAPS' exporter are pinged.
 const PING: Duration = Duration::from_secs(10);
 
 /// Where a decoder's connection stands.
@@ -61,13 +65,32 @@ pub enum Event {
     Gun(i64),
 }
 
+/// The timer's asks of a decoder being read, taken up by its connection.
+#[derive(Debug, Default)]
+pub struct Asks {
+    /// Set the decoder's clock to this laptop's (RACE RESULT, Ultra): only
+    /// ever on the timer's say-so.
+    set_clock: AtomicBool,
+}
+
+impl Asks {
+    pub fn set_clock(&self) {
+        self.set_clock.store(true, Ordering::SeqCst);
+    }
+
+    fn take_set_clock(&self) -> bool {
+        self.set_clock.swap(false, Ordering::SeqCst)
+    }
+}
+
 /// Reads `decoder` until the task is dropped or aborted, saying each
-/// event on `events`.
+/// event on `events` and taking up the timer's `asks`.
 pub async fn run(
     file: EventFile,
     decoder: Decoder,
     station: Station,
     events: UnboundedSender<Event>,
+    asks: Arc<Asks>,
 ) {
     let mut wait = Duration::from_millis(500);
     loop {
@@ -87,6 +110,7 @@ pub async fn run(
             decoder: &decoder,
             station: &station,
             events: &events,
+            asks: &asks,
         };
         let outcome = if decoder.kind.listens() {
             link.listen().await
@@ -119,6 +143,7 @@ struct Link<'a> {
     decoder: &'a Decoder,
     station: &'a Station,
     events: &'a UnboundedSender<Event>,
+    asks: &'a Asks,
 }
 
 /// Lines as they arrive: ended by CR, LF or CRLF; blank lines dropped.
@@ -149,7 +174,26 @@ impl Lines {
 }
 
 async fn read_some(stream: &mut (impl AsyncRead + Unpin), buffer: &mut [u8]) -> Outcome<usize> {
-    match tokio::time::timeout(SILENT, stream.read(buffer)).await {
+    read_within(stream, buffer, SILENT).await
+}
+
+/// A read that takes as long as it takes: IPICO readers stream tags and
+/// say nothing between runners, so their silence is not a loss (a pulled
+/// cable still ends the connection when the reader is written to or
+/// the kernel gives up on it).
+async fn read_some_unhurried(
+    stream: &mut (impl AsyncRead + Unpin),
+    buffer: &mut [u8],
+) -> Outcome<usize> {
+    read_within(stream, buffer, Duration::from_secs(24 * 3600)).await
+}
+
+async fn read_within(
+    stream: &mut (impl AsyncRead + Unpin),
+    buffer: &mut [u8],
+    silent: Duration,
+) -> Outcome<usize> {
+    match tokio::time::timeout(silent, stream.read(buffer)).await {
         Err(_) => Err("the decoder said nothing for 30 s".to_string()),
         Ok(Ok(0)) => Err("the decoder closed the connection".to_string()),
         Ok(Ok(n)) => Ok(n),
@@ -223,8 +267,9 @@ impl Link<'_> {
                 Kind::Mylaps => self.mylaps(stream).await,
                 _ => self.chronotrack(stream).await,
             };
+            // Gone: lost (red, one beep) until it connects again.
             self.say(Event::State {
-                state: State::Listening,
+                state: State::Lost,
                 detail: outcome.err().map(|e| e.to_string()),
             });
         }
@@ -233,8 +278,17 @@ impl Link<'_> {
     async fn mylaps(&self, mut stream: TcpStream) -> Outcome<()> {
         let mut text = String::new();
         let mut buffer = vec![0; 16 * 1024];
+        // The exporter says nothing between passings: a ping every 10 s,
+        // answered, tells a quiet exporter from a lost one.
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
         loop {
-            let n = read_some(&mut stream, &mut buffer).await?;
+            let n = tokio::select! {
+                n = read_some(&mut stream, &mut buffer) => n?,
+                _ = ping.tick() => {
+                    stream.write_all(mylaps::PING.as_bytes()).await.map_err(io)?;
+                    continue;
+                }
+            };
             text.push_str(&String::from_utf8_lossy(&buffer[..n]));
             for message in mylaps::take_messages(&mut text) {
                 let message = match message {
@@ -285,6 +339,16 @@ impl Link<'_> {
         }
     }
 
+    /// This laptop's time in the event's zone, as decoders keep it.
+    async fn local_now(&self) -> Option<chrono::NaiveDateTime> {
+        let event = crate::setup::event(self.file).await.ok()?;
+        Some(
+            chrono::Utc::now()
+                .with_timezone(&event.time_zone.0)
+                .naive_local(),
+        )
+    }
+
     async fn instant(&self, at: super::ReadAt) -> Option<i64> {
         let event = crate::setup::event(self.file).await.ok()?;
         at.instant(event.date, event.time_zone)
@@ -333,7 +397,7 @@ impl Link<'_> {
         let mut lines = Lines::default();
         let mut buffer = vec![0; 16 * 1024];
         loop {
-            let n = read_some(&mut stream, &mut buffer).await?;
+            let n = read_some_unhurried(&mut stream, &mut buffer).await?;
             let mut reads = Vec::new();
             for line in lines.push(&buffer[..n]) {
                 match ipico::frame(&line) {
@@ -350,15 +414,43 @@ impl Link<'_> {
         for command in [ultra::START_READING, ultra::START_SENDING, ultra::ASK_TIME] {
             stream.write_all(command.as_bytes()).await.map_err(io)?;
         }
+        // What the reader logged since the last read kept (while the link
+        // was down, or this laptop was): asked again by log index.
+        let kept: Option<i64> =
+            sqlx::query_scalar("SELECT max(seq) FROM chip_read WHERE decoder = ?")
+                .bind(&self.decoder.name)
+                .fetch_one(self.file.reader())
+                .await
+                .map_err(|e| e.to_string())?;
+        if let Some(kept) = kept {
+            stream
+                .write_all(ultra::rewind(kept + 1, kept + REWIND_MOST).as_bytes())
+                .await
+                .map_err(io)?;
+        }
         let mut lines = Lines::default();
         let mut buffer = vec![0; 16 * 1024];
         let mut last: Option<i64> = None;
         let mut clock = tokio::time::interval_at(tokio::time::Instant::now() + CLOCK, CLOCK);
+        let mut asked = tokio::time::interval(Duration::from_millis(250));
         loop {
             let n = tokio::select! {
                 n = read_some(&mut stream, &mut buffer) => n?,
                 _ = clock.tick() => {
                     stream.write_all(ultra::ASK_TIME.as_bytes()).await.map_err(io)?;
+                    continue;
+                }
+                _ = asked.tick() => {
+                    if self.asks.take_set_clock() {
+                        // At a second's boundary: the command has whole seconds.
+                        let now = chrono::Utc::now().timestamp_millis();
+                        tokio::time::sleep(Duration::from_millis((1000 - now.rem_euclid(1000)) as u64)).await;
+                        let Some(at) = self.local_now().await else { continue };
+                        let set = ultra::set_time(at);
+                        stream.write_all(set.as_bytes()).await.map_err(io)?;
+                        stream.write_all(ultra::ASK_TIME.as_bytes()).await.map_err(io)?;
+                        self.say(Event::State { state: State::Connected, detail: Some(format!("clock set: {}", set.trim())) });
+                    }
                     continue;
                 }
             };
@@ -432,6 +524,27 @@ impl Link<'_> {
                 .map_err(|e| e.to_string())?;
         let mut clock_read = tokio::time::Instant::now();
         loop {
+            if self.asks.take_set_clock() {
+                // Its documented way: stop, set, start again, read back.
+                let at = self.local_now().await.unwrap_or_default();
+                for command in [
+                    "STOPOPERATION".to_owned(),
+                    format!("SETTIME;{}", at.format("%Y-%m-%d;%H:%M:%S%.3f")),
+                    "STARTOPERATION".to_owned(),
+                ] {
+                    send(&mut writer, &command).await?;
+                    let reply = next_line!();
+                    if reply.contains("ERR") {
+                        self.bad(&reply, format!("the decoder refused {command}"));
+                    }
+                }
+                self.say(Event::State {
+                    state: State::Connected,
+                    detail: Some(format!("clock set to {}", at.format("%H:%M:%S%.3f"))),
+                });
+                // Read back at once.
+                clock_read = tokio::time::Instant::now() - CLOCK;
+            }
             if clock_read.elapsed() >= CLOCK {
                 clock_read = tokio::time::Instant::now();
                 send(&mut writer, "GETTIME").await?;

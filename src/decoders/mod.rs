@@ -14,6 +14,7 @@ pub mod live;
 pub mod mylaps;
 pub mod raceresult;
 mod running;
+pub mod simulate;
 pub mod ultra;
 
 use chrono::{NaiveDate, TimeZone as _};
@@ -22,10 +23,10 @@ use crate::model::{EventDate, TimeZone};
 
 pub(crate) use keep::readable;
 pub use keep::{
-    Decoder, DecoderImport, DecoderSeen, Kept, decoders, import, keep, save_decoder, seen,
-    set_reading, were_reading,
+    Decoder, DecoderImport, DecoderSeen, Kept, decoders, give_reads, import, keep, save_decoder,
+    seen, set_reading, were_reading,
 };
-pub use live::{Event, State};
+pub use live::{Asks, Event, State};
 pub use running::{DecoderView, Live, Running};
 
 /// The kinds of decoder racedesk reads.
@@ -94,6 +95,12 @@ impl Kind {
             Kind::Ultra => 23,
             Kind::Ipico => 10000,
         }
+    }
+
+    /// Whether racedesk can set the decoder's clock (RACE RESULT's
+    /// `SETTIME`, Ultra's `t`).
+    pub fn sets_clock(self) -> bool {
+        matches!(self, Kind::RaceResult | Kind::Ultra)
     }
 
     /// Whether the decoder (or its software) connects to us.
@@ -168,6 +175,8 @@ pub struct ChipRead {
     pub antenna: Option<String>,
     /// Signal strength, as the decoder wrote it.
     pub rssi: Option<String>,
+    /// The location the decoder names (ChronoTrack's), where it has one.
+    pub location: Option<String>,
 }
 
 /// The reads of a decoder's file, each bad line named.

@@ -69,6 +69,9 @@ pub fn message(text: &str) -> Result<Message, String> {
     })
 }
 
+/// Our keepalive: the exporter answers `AckPing`.
+pub const PING: &str = "Srv@Ping@$";
+
 /// Our answer to the exporter's `Pong`: protocol 2, with the fields we use.
 pub fn ack_pong() -> String {
     format!("Srv@AckPong@Version2.1@{FIELDS}@$")
@@ -115,6 +118,7 @@ pub fn passing(record: &str) -> Result<ChipRead, String> {
         seq: None,
         antenna: value(record, "an").map(str::to_owned),
         rssi: value(record, "am").map(str::to_owned),
+        location: None,
     })
 }
 
@@ -182,6 +186,7 @@ pub fn store(record: &str) -> Result<ChipRead, String> {
         seq: Some(seq),
         antenna: Some(record[23..24].to_owned()),
         rssi: None,
+        location: None,
     })
 }
 

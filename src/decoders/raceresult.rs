@@ -63,6 +63,7 @@ pub fn passing(line: &str) -> Result<Option<ChipRead>, String> {
         seq: Some(seq),
         antenna: field(18),
         rssi: field(6),
+        location: None,
     }))
 }
 

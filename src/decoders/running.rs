@@ -49,6 +49,18 @@ pub struct DecoderView {
 struct Run {
     task: JoinHandle<()>,
     live: Arc<Mutex<Live>>,
+    asks: Arc<live::Asks>,
+    /// A simulated decoder played for a dry run, stopped with it.
+    beside: Option<JoinHandle<()>>,
+}
+
+impl Run {
+    fn abort(self) {
+        self.task.abort();
+        if let Some(beside) = self.beside {
+            beside.abort();
+        }
+    }
 }
 
 /// The decoders being read, by name.
@@ -60,13 +72,27 @@ pub struct Running {
 impl Running {
     /// Reads `decoder` from now on (again from the start if it ran).
     pub fn start(&self, file: EventFile, decoder: Decoder, station: Station) {
+        self.start_beside(file, decoder, station, None);
+    }
+
+    /// Reads `decoder`, with `beside` (a simulated decoder) running until
+    /// it is stopped.
+    pub fn start_beside(
+        &self,
+        file: EventFile,
+        decoder: Decoder,
+        station: Station,
+        beside: Option<JoinHandle<()>>,
+    ) {
         self.stop(&decoder.name);
         let live = Arc::new(Mutex::new(Live::default()));
         let seen = live.clone();
         let name = decoder.name.clone();
+        let asks = Arc::new(live::Asks::default());
+        let asked = asks.clone();
         let task = tokio::spawn(async move {
             let (send, mut events) = tokio::sync::mpsc::unbounded_channel();
-            let reading = live::run(file, decoder, station, send);
+            let reading = live::run(file, decoder, station, send, asked);
             let noting = async {
                 while let Some(event) = events.recv().await {
                     let Ok(mut live) = seen.lock() else { return };
@@ -76,23 +102,40 @@ impl Running {
             tokio::join!(reading, noting);
         });
         if let Ok(mut runs) = self.runs.lock() {
-            runs.insert(name, Run { task, live });
+            runs.insert(
+                name,
+                Run {
+                    task,
+                    live,
+                    asks,
+                    beside,
+                },
+            );
         }
     }
 
     /// Stops reading the decoder called `name`.
     pub fn stop(&self, name: &str) {
         if let Some(run) = self.runs.lock().ok().and_then(|mut r| r.remove(name)) {
-            run.task.abort();
+            run.abort();
         }
     }
 
     pub fn stop_all(&self) {
         if let Ok(mut runs) = self.runs.lock() {
             for (_, run) in runs.drain() {
-                run.task.abort();
+                run.abort();
             }
         }
+    }
+
+    /// Asks the decoder called `name` to set its clock to this laptop's;
+    /// false when it is not being read.
+    pub fn set_clock(&self, name: &str) -> bool {
+        let Ok(runs) = self.runs.lock() else {
+            return false;
+        };
+        runs.get(name).map(|run| run.asks.set_clock()).is_some()
     }
 
     /// Where the decoder called `name` stands, if it is being read.
@@ -136,7 +179,13 @@ fn note(live: &mut Live, event: Event) {
             live.detail = detail;
         }
         Event::Read { read, kept } => {
-            if let Kept::New { bib, at_ms, .. } = kept {
+            // The last runner read: a re-read says no runner of its own.
+            if let Kept::New {
+                bib,
+                at_ms,
+                passing: Some(_),
+            } = kept
+            {
                 live.last_chip = Some(read.chip);
                 live.last_bib = bib;
                 live.last_at_ms = Some(at_ms);

@@ -95,6 +95,7 @@ pub fn line(text: &str) -> Result<Line, String> {
             seq: Some(number(11, "log index")?),
             antenna: Some(fields[4].to_owned()),
             rssi: Some(fields[5].to_owned()),
+            location: None,
         },
         rewind: fields[6] == "1",
     })
@@ -154,6 +155,7 @@ pub fn file(text: &str) -> Result<Vec<ChipRead>, Vec<String>> {
                 seq: None,
                 antenna: fields.get(antenna_at).cloned(),
                 rssi: None,
+                location: None,
             }])
         },
     )

@@ -533,7 +533,7 @@ pub(crate) async fn marks(file: &EventFile) -> sqlx::Result<Vec<i64>> {
 }
 
 /// The tables whose newest row says the file changed, with what they hold.
-pub(crate) const MARKED: [(&str, Kind); 8] = [
+pub(crate) const MARKED: [(&str, Kind); 9] = [
     ("audit", Kind::Setup),
     ("checkin", Kind::Checkins),
     ("passing", Kind::Timing),
@@ -542,6 +542,8 @@ pub(crate) const MARKED: [(&str, Kind); 8] = [
     ("runner_status", Kind::Timing),
     ("crossing", Kind::Timing),
     ("start_undo", Kind::Timing),
+    // A decoder's re-reads make no passing, yet its panel counts them.
+    ("chip_read", Kind::Timing),
 ];
 
 /// What a table holds, for saying what changed.
@@ -555,7 +557,8 @@ pub(crate) enum Kind {
 const MARKS: &str = "SELECT (SELECT max(rowid) FROM audit), (SELECT max(rowid) FROM checkin),
     (SELECT max(rowid) FROM passing), (SELECT max(rowid) FROM correction),
     (SELECT max(rowid) FROM race_start), (SELECT max(rowid) FROM runner_status),
-    (SELECT max(rowid) FROM crossing), (SELECT max(rowid) FROM start_undo)";
+    (SELECT max(rowid) FROM crossing), (SELECT max(rowid) FROM start_undo),
+    (SELECT max(rowid) FROM chip_read)";
 
 /// The file's marks as one string: what backups and scored results are
 /// keyed by.

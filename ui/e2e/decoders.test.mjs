@@ -3,12 +3,12 @@
 // the exporter over real TCP, and the reads show on the screen and are
 // in the file before they are acknowledged.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { Key } from "selenium-webdriver";
+import { By, Key } from "selenium-webdriver";
 import { CLI, choose, click, closeAll, find, pressOn, screenshot, start, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
@@ -70,7 +70,7 @@ describe("chip decoders on the finish screen", () => {
     const db = path.join(dir, "event.racedesk");
     cli(db, "demo", "--entrants", "100");
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
-    const { session } = await start(dir, "decoders");
+    const { session } = await start(dir, "finish-bib");
     const press = pressOn(session);
     const port = await freePort();
 
@@ -111,5 +111,82 @@ describe("chip decoders on the finish screen", () => {
     await click(session, "decoder-stop-mylaps");
     await waitText(session, "decoder-state-mylaps", "not being read");
     assert.match(cli(db, "decoder", "list"), /^mylaps mylaps point finish window 3000 ms: 3 reads/);
+  });
+
+  it("reads a simulated RACE RESULT decoder through a dropped link: its runners are the finishers, placed in the order they crossed", async () => {
+    const dir = tempDir("decoders-simulated");
+    const db = path.join(dir, "event.racedesk");
+    cli(db, "demo", "--entrants", "60");
+    for (const race of ["MAR", "HALF", "10K", "5K"]) cli(db, "start", race);
+    writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish A" } }));
+    const { session } = await start(dir, "finish-bib");
+    const port = await freePort();
+
+    // The decoder, played by racedesk's simulator: 60 runners over 12 s,
+    // each read 20 times (100 reads a second, a mass finish's rate), the
+    // link dropped 5 s in.
+    const simulator = spawn(CLI, ["--db", db, "decoder", "simulate", "raceresult", "--port", String(port), "--minutes", "0.2", "--rereads", "19", "--drop-after", "5"], { stdio: ["ignore", "pipe", "pipe"] });
+    let made = "";
+    let said = "";
+    simulator.stdout.on("data", (d) => (made += d));
+    simulator.stderr.on("data", (d) => (said += d));
+    try {
+      await click(session, "decoders-add");
+      await choose(session, "decoder-kind", "raceresult");
+      await type(session, "decoder-address", `127.0.0.1:${port}`);
+      await type(session, "decoder-name", "finish mat");
+      await pressOn(session)(Key.ENTER);
+      await waitText(session, "decoder-state-finish mat", "connected");
+
+      // The timer types in the capture box while the reads pour in: how
+      // long from each key to the frame that shows it.
+      const box = await find(session, "finish-bib");
+      await session.executeScript(`
+        const box = document.querySelector('[data-testid="finish-bib"]');
+        window.keyLag = [];
+        box.addEventListener("keydown", (e) => {
+          const down = e.timeStamp;
+          requestAnimationFrame(() => window.keyLag.push(performance.now() - down));
+        });`);
+      for (const key of "12345678") {
+        await box.sendKeys(key);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const lag = /** @type {number[]} */ (await session.executeScript("return window.keyLag")).sort((a, b) => a - b);
+      assert.equal(lag.length, 8, "every key was answered");
+      assert.equal(await box.getAttribute("value"), "12345678", "no key was lost");
+      console.log(`# a key in the capture box while 100 reads a second arrive: next frame after p50 ${lag[4].toFixed(1)} ms, at most ${lag[7].toFixed(1)} ms`);
+      await box.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+
+      // Every read the decoder made, kept once, through the drop.
+      await waitText(session, "decoder-finish mat", "1200 reads", 60000);
+      assert.equal(made.trim().split("\n").length, 1200);
+      assert.match(said, /connection ended: dropped/);
+      assert.equal((said.match(/^connected/gm) ?? []).length, 2, said);
+      await waitText(session, "decoder-state-finish mat", "connected");
+      screenshot("61-finish-simulated-decoder");
+
+      // The places: each race's runners in the order of their first read.
+      const raceOfBib = new Map(JSON.parse(cli(db, "roster", "list", "--format", "json")).map((r) => [r.bib, r.race]));
+      const bibOf = new Map(JSON.parse(cli(db, "reads", "list", "--format", "json")).filter((r) => r.source === "chip").map((r) => [r.chip, r.bib]));
+      const first = new Map();
+      for (const line of made.trim().split("\n")) {
+        const [, , chip, date, time] = line.split(" ");
+        if (!first.has(chip)) first.set(chip, `${date} ${time}`);
+      }
+      const tenK = [...first.entries()]
+        .filter(([chip]) => raceOfBib.get(bibOf.get(chip)) === "10K")
+        .sort((a, b) => a[1].localeCompare(b[1]))
+        .map(([chip]) => bibOf.get(chip));
+      assert.ok(tenK.length >= 3, `10K finishers: ${tenK}`);
+      await (await find(session, "finish-bib")).sendKeys(Key.chord(Key.ALT, "4"));
+      await click(session, "results-race-10K");
+      await waitText(session, "results-count", `${tenK.length} of`);
+      const placeOf = async (bib) => (await (await (await find(session, `result-${bib}`)).findElement(By.css(".cell"))).getAttribute("textContent")).trim();
+      for (const [i, bib] of tenK.slice(0, 3).entries()) assert.equal(await placeOf(bib), String(i + 1), `bib ${bib}`);
+      screenshot("62-results-from-chips");
+    } finally {
+      simulator.kill();
+    }
   });
 });

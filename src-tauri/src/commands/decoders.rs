@@ -25,6 +25,10 @@ pub struct DecoderForm {
     #[cfg_attr(test, ts(type = "number"))]
     pub window_ms: i64,
     pub bib_as_chip: bool,
+    /// The last read in the window counts, not the first.
+    pub last_read: bool,
+    /// Antennas or locations at other points: `1=start, 2=finish`.
+    pub points: Option<String>,
 }
 
 #[tauri::command]
@@ -54,6 +58,8 @@ pub async fn decoder_read(
         point: form.point,
         window_ms: form.window_ms.clamp(0, 3_600_000),
         bib_as_chip: form.bib_as_chip,
+        last_read: form.last_read,
+        points: form.points.filter(|p| !p.trim().is_empty()),
     };
     state.session.read_decoder(decoder).await?;
     Ok(state.session.decoders().await?)
@@ -66,5 +72,26 @@ pub async fn decoder_stop(
     name: String,
 ) -> CommandResult<Vec<DecoderView>> {
     state.session.stop_decoder(&name).await?;
+    Ok(state.session.decoders().await?)
+}
+
+/// A dry run: a simulated decoder of `kind` played on this laptop and read
+/// at the finish (see `Session::dry_run`).
+#[tauri::command]
+pub async fn decoder_dry_run(
+    state: State<'_, AppState>,
+    kind: String,
+) -> CommandResult<Vec<DecoderView>> {
+    state.session.dry_run(Kind::named(&kind)?).await?;
+    Ok(state.session.decoders().await?)
+}
+
+/// Sets the decoder's clock to this laptop's, on the timer's say-so.
+#[tauri::command]
+pub async fn decoder_set_clock(
+    state: State<'_, AppState>,
+    name: String,
+) -> CommandResult<Vec<DecoderView>> {
+    state.session.set_decoder_clock(&name).await?;
     Ok(state.session.decoders().await?)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::common::*;
-use racedesk::decoders::{self, Decoder, Kept, Kind, live};
+use racedesk::decoders::{self, Decoder, Kept, Kind, live, simulate};
 use racedesk::model::format_instant_for;
 
 /// What every decoder command is told about the decoder.
@@ -27,9 +27,21 @@ pub struct Setup {
     /// The tag's number is the bib (the roster has no chips).
     #[arg(long)]
     bib_as_chip: bool,
+    /// The last read of a chip in the window counts, not the first (a
+    /// start mat scored on the runner leaving it).
+    #[arg(long)]
+    last_read: bool,
+    /// Antennas or locations at other points than --point:
+    /// "1=start, 2=finish" (ChronoTrack names its locations).
+    #[arg(long)]
+    points: Option<String>,
     /// The station's name, recorded with each passing.
     #[arg(long, default_value = "cli")]
     station: String,
+    /// Sets the decoder's clock to this laptop's once connected (RACE
+    /// RESULT, Ultra): the timer's say-so; never done otherwise.
+    #[arg(long)]
+    set_clock: bool,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +77,55 @@ pub enum DecoderCommand {
     /// The decoders set up here, with their reads: how many, in the last
     /// minute, and the last one.
     List,
+    /// Gives the passings made by the reads of CHIP to the runner who holds
+    /// it now (a chip changed at the desk after it was read): reads keep
+    /// the runner their chip had when they came unless the timer says so
+    /// with this. Each change is a correction with its reason.
+    Give {
+        chip: String,
+        /// The station's name, recorded with each correction.
+        #[arg(long, default_value = "cli")]
+        station: String,
+    },
+    /// Plays a decoder of KIND over the network for a dry run or a test:
+    /// a mass finish of this event's runners, each read several times on
+    /// the mat, the connection dropped once. It listens as the decoder
+    /// (raceresult, ultra, ipico) or connects to racedesk as the vendor's
+    /// software (mylaps, chronotrack: --to). Prints `made INDEX CHIP TIME`
+    /// per read the decoder made, until stopped. Writes nothing to the file.
+    Simulate {
+        kind: String,
+        /// The port to listen on as the decoder; the kind's usual one when
+        /// left out (0: any free port, printed).
+        #[arg(long)]
+        port: Option<u16>,
+        /// racedesk's ADDRESS:PORT, for a decoder's software that connects
+        /// to it (mylaps, chronotrack).
+        #[arg(long)]
+        to: Option<String>,
+        /// How many runners cross (the whole roster when left out).
+        #[arg(long)]
+        runners: Option<usize>,
+        /// From the first runner to the last, in minutes.
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
+        /// Reads of each runner after the first (standing on the mat).
+        #[arg(long, default_value_t = 5)]
+        rereads: u32,
+        /// Drops the connection once, this many seconds in (40% of the
+        /// finish when left out).
+        #[arg(long)]
+        drop_after: Option<f64>,
+        /// Never drops the connection.
+        #[arg(long)]
+        steady: bool,
+        /// The decoder's clock, this many seconds ahead of the laptop's
+        /// (behind when negative).
+        #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+        clock_off: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn kind(text: &str) -> Result<Kind, Failure> {
@@ -97,6 +158,8 @@ fn decoder(
         point: setup.point.clone(),
         window_ms: (setup.window * 1000.0).round() as i64,
         bib_as_chip: setup.bib_as_chip,
+        last_read: setup.last_read,
+        points: setup.points.clone(),
     })
 }
 
@@ -104,6 +167,57 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
     let file = open(db).await?;
     let (decoder, setup) = match command {
         DecoderCommand::List => return list(&file).await,
+        DecoderCommand::Give { chip, station } => {
+            let station = station_of(station, operator)?;
+            let given = decoders::give_reads(&file, &chip, &station).await?;
+            println!("{given} passings of chip {chip} given to the runner who holds it now");
+            return Ok(());
+        }
+        DecoderCommand::Simulate {
+            kind: k,
+            port,
+            to,
+            runners,
+            minutes,
+            rereads,
+            drop_after,
+            steady,
+            clock_off,
+            seed,
+        } => {
+            let seconds = |flag: &str, value: f64, most: f64| {
+                if value.is_finite() && value.abs() <= most {
+                    Ok(value)
+                } else {
+                    Err(Failure::BadInput(format!(
+                        "--{flag} {value}: up to {most} seconds"
+                    )))
+                }
+            };
+            let minutes = seconds("minutes", minutes, 24.0 * 60.0)?;
+            if minutes <= 0.0 {
+                return Err(Failure::BadInput(format!(
+                    "--minutes {minutes}: more than 0"
+                )));
+            }
+            let plan = simulate::Plan {
+                runners: runners.unwrap_or(usize::MAX),
+                finish: std::time::Duration::from_secs_f64(minutes * 60.0),
+                rereads: rereads.min(1000),
+                drop_after: match (steady, drop_after) {
+                    (true, _) => None,
+                    (false, Some(s)) => Some(std::time::Duration::from_secs_f64(
+                        seconds("drop-after", s, 86_400.0)?.abs(),
+                    )),
+                    (false, None) => Some(std::time::Duration::from_secs_f64(minutes * 24.0)),
+                },
+                clock_off: chrono::Duration::milliseconds(
+                    (seconds("clock-off", clock_off, 86_400.0)? * 1000.0) as i64,
+                ),
+                seed,
+            };
+            return simulate(&file, kind(&k)?, port, to, plan).await;
+        }
         DecoderCommand::Import {
             kind: k,
             path,
@@ -154,11 +268,28 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
         }
     };
     decoders::save_decoder(&file, &decoder).await?;
+    let set_clock = setup.set_clock;
     let station = station_of(setup.station, operator)?;
     let event = racedesk::setup::event(&file).await?;
     let (day, zone) = (event.date, event.time_zone);
     let (send, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::spawn(live::run(file.clone(), decoder.clone(), station, send));
+    let asks = std::sync::Arc::new(live::Asks::default());
+    if set_clock {
+        if !decoder.kind.sets_clock() {
+            return Err(Failure::BadInput(format!(
+                "--set-clock: racedesk cannot set a {} decoder's clock",
+                decoder.kind.name()
+            )));
+        }
+        asks.set_clock();
+    }
+    let task = tokio::spawn(live::run(
+        file.clone(),
+        decoder.clone(),
+        station,
+        send,
+        asks,
+    ));
     let printing = async {
         while let Some(event) = events.recv().await {
             match event {
@@ -205,9 +336,17 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
                 live::Event::Bad { line, reason } => {
                     eprintln!("{}: not a read: {line:?}: {reason}", decoder.name)
                 }
-                live::Event::Clock(offset) => {
-                    eprintln!("{} clock {offset:+} ms off this laptop's", decoder.name)
-                }
+                live::Event::Clock(offset) => eprintln!(
+                    "{} clock {offset:+} ms off this laptop's{}",
+                    decoder.name,
+                    if offset.abs() >= 1000 && decoder.kind.sets_clock() {
+                        ": OFF (--set-clock sets it)"
+                    } else if offset.abs() >= 1000 {
+                        ": OFF"
+                    } else {
+                        ""
+                    }
+                ),
                 live::Event::Voltage(volts) => eprintln!("{} battery {volts:.1} V", decoder.name),
                 live::Event::Gun(at_ms) => eprintln!(
                     "{} gun marker at {}",
@@ -247,4 +386,74 @@ async fn list(file: &racedesk::EventFile) -> Result<(), Failure> {
         ));
     }
     emit(out.as_bytes())
+}
+
+async fn simulate(
+    file: &racedesk::EventFile,
+    kind: Kind,
+    port: Option<u16>,
+    to: Option<String>,
+    plan: simulate::Plan,
+) -> Result<(), Failure> {
+    let target = if kind.listens() {
+        let Some(to) = to else {
+            return Err(Failure::BadInput(format!(
+                "a {} exporter connects to racedesk: --to ADDRESS:PORT",
+                kind.name()
+            )));
+        };
+        simulate::Target::Connect(to)
+    } else {
+        let port = port.unwrap_or(kind.port());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| Failure::BadInput(format!("cannot listen on port {port}: {e}")))?;
+        simulate::Target::Listen(listener)
+    };
+    let event = racedesk::setup::event(file).await?;
+    let chips = simulate::roster_chips(file).await?;
+    if chips.is_empty() {
+        return Err(Failure::BadInput(
+            "the roster is empty: nobody to read".into(),
+        ));
+    }
+    let start = chrono::Utc::now()
+        .with_timezone(&event.time_zone.0)
+        .naive_local()
+        + plan.clock_off;
+    let reads = simulate::finish(&chips, &plan, start);
+    eprintln!(
+        "{} simulated: {} reads of {} runners over {:.1} minutes",
+        kind.name(),
+        reads.len(),
+        chips.len().min(plan.runners),
+        plan.finish.as_secs_f64() / 60.0
+    );
+    let (send, mut said) = tokio::sync::mpsc::unbounded_channel();
+    let zone = event.time_zone;
+    let playing =
+        tokio::spawn(async move { simulate::play(kind, target, reads, &plan, zone, send).await });
+    let printing = async {
+        while let Some(said) = said.recv().await {
+            match said {
+                simulate::Said::Made(read) => {
+                    let mut out = std::io::stdout().lock();
+                    let line = format!("made {} {} {}", read.index, read.chip, read.time_text());
+                    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                        return;
+                    }
+                }
+                simulate::Said::Listening(port) => eprintln!("listening on 127.0.0.1:{port}"),
+                simulate::Said::Connected(with) => eprintln!("connected: {with}"),
+                simulate::Said::Dropped(why) => eprintln!("connection ended: {why}"),
+                simulate::Said::Played(n) => eprintln!("the finish is played: {n} reads"),
+            }
+        }
+    };
+    tokio::select! {
+        () = printing => {}
+        () = crate::sync::stopped() => {}
+    }
+    playing.abort();
+    Ok(())
 }

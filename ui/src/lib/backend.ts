@@ -83,6 +83,8 @@ export interface Backend {
   /** Sets a decoder up and reads it from now on. */
   decoderRead(form: DecoderForm): Promise<DecoderView[]>;
   decoderStop(name: string): Promise<DecoderView[]>;
+  decoderDryRun(kind: string): Promise<DecoderView[]>;
+  decoderSetClock(name: string): Promise<DecoderView[]>;
   /** Corrects station `of`'s captures at `point` by their clock offset; how many. */
   timingApplyOffset(of: string, point: string): Promise<number>;
   timingInsert(point: string, bib: string, time: string, reason: string): Promise<Capture>;
@@ -172,6 +174,8 @@ export const tauriBackend: Backend = {
   decodersList: () => invoke("decoders_list"),
   decoderRead: (form) => invoke("decoder_read", { form }),
   decoderStop: (name) => invoke("decoder_stop", { name }),
+  decoderDryRun: (kind) => invoke("decoder_dry_run", { kind }),
+  decoderSetClock: (name) => invoke("decoder_set_clock", { name }),
   timingApplyOffset: (of, point) => invoke("timing_apply_offset", { of, point }),
   timingInsert: (point, bib, time, reason) => invoke("timing_insert", { point, bib, time, reason }),
   timingStatus: (bib, status, reason) => invoke("timing_status", { bib, status, reason }),

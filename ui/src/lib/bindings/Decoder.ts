@@ -29,4 +29,14 @@ windowMs: number,
 /**
  * The tag's number is the bib's (the roster has no chips).
  */
-bibAsChip: boolean, };
+bibAsChip: boolean, 
+/**
+ * The last read in the window counts instead of the first (a start
+ * mat scored on the runner leaving it).
+ */
+lastRead: boolean, 
+/**
+ * Antennas or locations at other points than `point`, as the timer
+ * wrote them: `1=start, 2=finish`.
+ */
+points: string | null, };

@@ -15,4 +15,12 @@ address: string | null,
 /**
  * Our port when it connects to us.
  */
-port: number | null, point: string, windowMs: number, bibAsChip: boolean, };
+port: number | null, point: string, windowMs: number, bibAsChip: boolean, 
+/**
+ * The last read in the window counts, not the first.
+ */
+lastRead: boolean, 
+/**
+ * Antennas or locations at other points: `1=start, 2=finish`.
+ */
+points: string | null, };
