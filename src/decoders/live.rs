@@ -489,19 +489,44 @@ impl Link<'_> {
         }
     }
 
-    /// Asks for new passings every half second, by number, so a gap is
-    /// asked again; a count that drops is a new file on the decoder.
+    /// Asks the decoder to push each passing as it reads it (where its
+    /// protocol can), and every half second for the count, fetching by
+    /// number what did not come, so a gap is asked again; a count that
+    /// drops is a new file on the decoder.
     async fn raceresult(&self, stream: TcpStream) -> Outcome<()> {
         let (reader, mut writer) = stream.into_split();
         let mut reader = reader;
         let mut lines = Lines::default();
         let mut queue: std::collections::VecDeque<String> = Default::default();
         let mut buffer = vec![0; 16 * 1024];
-        // The next line, reading more when none is waiting.
+        // Pushed passings (`#P;…`) come between the replies: put aside,
+        // with their numbers (a trigger's too: it has a number, no read).
+        let mut pushed: Vec<(i64, Option<ChipRead>)> = Vec::new();
+        let take_pushed = |line: &str, pushed: &mut Vec<(i64, Option<ChipRead>)>| -> bool {
+            let Some(record) = line.strip_prefix("#P;") else {
+                return false;
+            };
+            match raceresult::passing(record) {
+                Ok(read) => {
+                    let number = record
+                        .split(';')
+                        .next()
+                        .and_then(|n| n.trim().parse().ok())
+                        .unwrap_or(0);
+                    pushed.push((number, read));
+                }
+                Err(e) => self.bad(line, e),
+            }
+            true
+        };
+        // The next reply, reading more when none is waiting.
         macro_rules! next_line {
             () => {
                 loop {
                     if let Some(line) = queue.pop_front() {
+                        if take_pushed(&line, &mut pushed) {
+                            continue;
+                        }
                         break line;
                     }
                     let n = read_some(&mut reader, &mut buffer).await?;
@@ -516,14 +541,34 @@ impl Link<'_> {
         {
             self.say(Event::Clock(at_ms - crate::store::now_ms()));
         }
-        let mut fetched: i64 =
-            sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM chip_read WHERE decoder = ?")
-                .bind(&self.decoder.name)
-                .fetch_one(self.file.reader())
-                .await
-                .map_err(|e| e.to_string())?;
+        send(&mut writer, "SETPUSHPASSINGS;1;0").await?;
+        let reply = next_line!();
+        let pushing = reply.starts_with("SETPUSHPASSINGS") && !reply.contains("ERR");
+        // Every passing up to `fetched` is kept: the numbers kept, up to the
+        // first one missing (a read pushed after a gap does not count).
+        let mut fetched: i64 = sqlx::query_scalar(
+            "SELECT coalesce((SELECT min(r.seq) FROM chip_read r
+                 WHERE r.decoder = ?1 AND r.seq >= 1 AND NOT EXISTS
+                     (SELECT 1 FROM chip_read n WHERE n.decoder = ?1 AND n.seq = r.seq + 1))
+                 * EXISTS (SELECT 1 FROM chip_read WHERE decoder = ?1 AND seq = 1), 0)",
+        )
+        .bind(&self.decoder.name)
+        .fetch_one(self.file.reader())
+        .await
+        .map_err(|e| e.to_string())?;
+        // Numbers pushed and kept past `fetched`.
+        let mut ahead = std::collections::BTreeSet::new();
         let mut clock_read = tokio::time::Instant::now();
         loop {
+            if !pushed.is_empty() {
+                let (numbers, reads): (Vec<i64>, Vec<Option<ChipRead>>) = pushed.drain(..).unzip();
+                self.keep(reads.into_iter().flatten().collect()).await?;
+                ahead.extend(numbers);
+                while ahead.remove(&(fetched + 1)) {
+                    fetched += 1;
+                }
+                ahead.retain(|n| *n > fetched);
+            }
             if self.asks.take_set_clock() {
                 // Its documented way: stop, set, start again, read back.
                 let at = self.local_now().await.unwrap_or_default();
@@ -563,9 +608,24 @@ impl Link<'_> {
             };
             if count < fetched {
                 fetched = 0;
+                ahead.clear();
             }
             if count == fetched {
-                tokio::time::sleep(POLL).await;
+                // Waits for the next poll, keeping what is pushed meanwhile
+                // at once.
+                let until = tokio::time::Instant::now() + POLL;
+                while pushing && pushed.is_empty() {
+                    let Ok(n) =
+                        tokio::time::timeout_at(until, read_some(&mut reader, &mut buffer)).await
+                    else {
+                        break;
+                    };
+                    queue.extend(lines.push(&buffer[..n?]));
+                    queue.retain(|line| !take_pushed(line, &mut pushed));
+                }
+                if !pushing {
+                    tokio::time::sleep_until(until).await;
+                }
                 continue;
             }
             let n = (count - fetched).min(100);
@@ -583,6 +643,7 @@ impl Link<'_> {
             let last = fetched + n;
             self.keep(reads).await?;
             fetched = last;
+            ahead.retain(|n| *n > fetched);
         }
     }
 }

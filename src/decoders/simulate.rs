@@ -306,6 +306,9 @@ fn date_time(at: NaiveDateTime) -> (String, String) {
 /// passings stay in the log, so a gap is fetched again.
 async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::TimeZone) -> String {
     let mut pending = Vec::new();
+    // Pushing passings as they are read (`SETPUSHPASSINGS;1;0`): the next
+    // one to push.
+    let mut push: Option<usize> = None;
     loop {
         let lines = tokio::select! {
             lines = lines_from(&mut stream, &mut pending) => match lines {
@@ -313,7 +316,16 @@ async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::Ti
                 Err(e) => return e,
             },
             () = tokio::time::sleep(TICK) => {
-                log.made();
+                let made = log.made();
+                if let Some(from) = push {
+                    let out: String = (from + 1..=made)
+                        .filter_map(|i| log.read(i as i64).map(|r| format!("#P;{}", rr_record(r))))
+                        .collect();
+                    push = Some(made);
+                    if !out.is_empty() && let Err(e) = write(&mut stream, &out).await {
+                        return e;
+                    }
+                }
                 if log.drop_now() {
                     return "dropped, as a cable pulled".into();
                 }
@@ -337,6 +349,9 @@ async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::Ti
                 }
             } else if line == "STOPOPERATION" || line == "STARTOPERATION" {
                 format!("{line};OK\r\n")
+            } else if line.starts_with("SETPUSHPASSINGS;1") {
+                push = Some(count as usize);
+                "SETPUSHPASSINGS;OK\r\n".into()
             } else if line == "GETPROTOCOL" {
                 "GETPROTOCOL;1.6;1.0;1.6\r\n".into()
             } else if let Some((first, n)) = line.split_once(':')
@@ -345,11 +360,7 @@ async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::Ti
                 let mut out = String::new();
                 for index in first..first.saturating_add(n.min(1000)) {
                     if let Some(read) = log.read(index) {
-                        let (date, time) = date_time(read.at);
-                        out.push_str(&format!(
-                            "{index};{};{date};{time};0;3;-60;0;0;0;0;0;0;0;0;0;Finish;1;1;SIM\r\n",
-                            read.chip
-                        ));
+                        out.push_str(&rr_record(read));
                     }
                 }
                 if first.saturating_add(n) > count && log.all_made() {
@@ -365,6 +376,15 @@ async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::Ti
             }
         }
     }
+}
+
+/// A RACE RESULT passing record of 20 fields, CRLF ended.
+fn rr_record(read: &Made) -> String {
+    let (date, time) = date_time(read.at);
+    format!(
+        "{};{};{date};{time};0;3;-60;0;0;0;0;0;0;0;0;0;Finish;1;1;SIM\r\n",
+        read.index, read.chip
+    )
 }
 
 /// Seconds since 1980-01-01, the Ultra's time base.
