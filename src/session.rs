@@ -319,17 +319,24 @@ impl Session {
         crate::decoders::readable(&decoder)?;
         crate::decoders::save_decoder(&file, &decoder).await?;
         crate::decoders::set_reading(&file, &decoder.name, true).await?;
-        self.start_decoder(file, decoder);
+        self.start_decoder(file, decoder, None);
         Ok(())
     }
 
-    fn start_decoder(&self, file: EventFile, decoder: crate::decoders::Decoder) {
+    /// Reads `decoder` as this station, its name the operator's, with
+    /// `beside` (a simulated decoder) running until it stops.
+    fn start_decoder(
+        &self,
+        file: EventFile,
+        decoder: crate::decoders::Decoder,
+        beside: Option<JoinHandle<()>>,
+    ) {
         let station = crate::model::Station {
             id: self.station(),
             name: decoder.name.clone(),
             operator: decoder.name.clone(),
         };
-        self.decoders.start(file, decoder, station);
+        self.decoders.start(file, decoder, station, beside);
     }
 
     /// A dry run: plays a decoder of `kind` on this laptop's loopback (the
@@ -397,14 +404,8 @@ impl Session {
                 tracing::warn!(error = %e, "the simulated decoder stopped");
             }
         });
-        let station = crate::model::Station {
-            id: self.station(),
-            name: decoder.name.clone(),
-            operator: decoder.name.clone(),
-        };
         let name = decoder.name.clone();
-        self.decoders
-            .start_beside(file, decoder, station, Some(playing));
+        self.start_decoder(file, decoder, Some(playing));
         Ok(name)
     }
 
@@ -413,7 +414,7 @@ impl Session {
     pub async fn resume_decoders(&self) -> Result<()> {
         let file = self.file().await;
         for decoder in crate::decoders::were_reading(&file).await? {
-            self.start_decoder(file.clone(), decoder);
+            self.start_decoder(file.clone(), decoder, None);
         }
         Ok(())
     }

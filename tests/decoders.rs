@@ -85,7 +85,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+/// A query on the file, read-only, from a test that is not async.
+fn on_file<T>(db: &Path, query: impl AsyncFnOnce(&sqlx::SqlitePool) -> T) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -94,13 +95,19 @@ fn count(db: &Path, sql: &str) -> i64 {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
                 .await
                 .unwrap();
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+            let out = query(&pool).await;
             pool.close().await;
-            n
+            out
         })
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    on_file(db, async |pool| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    })
 }
 
 /// Reads a MYLAPS answer (up to its `$`).
@@ -711,22 +718,14 @@ async fn fifty_reads_of_one_chip_in_three_seconds_make_one_passing_at_the_first_
 
 /// Lines of text a query returns, sorted.
 fn texts(db: &Path, sql: &str) -> Vec<String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
-                .await
-                .unwrap();
-            let mut rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            rows.sort();
-            rows
-        })
+    let mut rows: Vec<String> = on_file(db, async |pool| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    rows.sort();
+    rows
 }
 
 /// Plays a finish of the demo's 50 runners (4 reads each, over 15 s) with

@@ -70,14 +70,10 @@ pub struct Running {
 }
 
 impl Running {
-    /// Reads `decoder` from now on (again from the start if it ran).
-    pub fn start(&self, file: EventFile, decoder: Decoder, station: Station) {
-        self.start_beside(file, decoder, station, None);
-    }
-
-    /// Reads `decoder`, with `beside` (a simulated decoder) running until
-    /// it is stopped.
-    pub fn start_beside(
+    /// Reads `decoder` from now on (again from the start if it ran), with
+    /// `beside` (a simulated decoder, for a dry run) running until it is
+    /// stopped.
+    pub fn start(
         &self,
         file: EventFile,
         decoder: Decoder,
