@@ -1111,3 +1111,53 @@ fn a_chip_changed_after_its_reads_gives_them_to_the_new_holder_only_when_the_tim
     // Said again, nothing more to give.
     assert!(run(&["decoder", "give", "E2000003"]).starts_with("0 passings"));
 }
+
+/// Bad input to the decoder commands is refused by name, with nothing
+/// started: a finish of no length, a MYLAPS simulator with nowhere to go,
+/// a clock that cannot be set, antennas written wrong, a chip nobody holds.
+#[test]
+fn bad_decoder_commands_are_refused_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let db = db.to_string_lossy().into_owned();
+    for (args, says) in [
+        (
+            &["simulate", "raceresult", "--minutes", "0"][..],
+            "--minutes 0",
+        ),
+        (&["simulate", "mylaps"][..], "--to ADDRESS:PORT"),
+        (
+            &["simulate", "ultra", "--clock-off", "1e9"][..],
+            "--clock-off",
+        ),
+        (
+            &[
+                "connect",
+                "ipico",
+                "127.0.0.1:9",
+                "--point",
+                "finish",
+                "--set-clock",
+            ][..],
+            "--set-clock",
+        ),
+        (
+            &[
+                "connect",
+                "raceresult",
+                "127.0.0.1:9",
+                "--point",
+                "finish",
+                "--points",
+                "3",
+            ][..],
+            "points: 3",
+        ),
+        (&["give", "NOPE"][..], "chip NOPE"),
+    ] {
+        let out = racedesk(&[&["--db", db.as_str(), "decoder"][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let said = text(&out.stderr);
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
+}

@@ -194,10 +194,9 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
                     )))
                 }
             };
-            let minutes = seconds("minutes", minutes, 24.0 * 60.0)?;
-            if minutes <= 0.0 {
+            if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
                 return Err(Failure::BadInput(format!(
-                    "--minutes {minutes}: more than 0"
+                    "--minutes {minutes}: more than 0, up to 1440 (a day)"
                 )));
             }
             let plan = simulate::Plan {
@@ -277,7 +276,7 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
     if set_clock {
         if !decoder.kind.sets_clock() {
             return Err(Failure::BadInput(format!(
-                "--set-clock: racedesk cannot set a {} decoder's clock",
+                "--set-clock: racedesk has no way to set the clock of a decoder of kind {}",
                 decoder.kind.name()
             )));
         }
@@ -423,11 +422,11 @@ async fn simulate(
         + plan.clock_off;
     let reads = simulate::finish(&chips, &plan, start);
     eprintln!(
-        "{} simulated: {} reads of {} runners over {:.1} minutes",
+        "{} simulated: {} reads of {} runners over {:.0} s",
         kind.name(),
         reads.len(),
         chips.len().min(plan.runners),
-        plan.finish.as_secs_f64() / 60.0
+        plan.finish.as_secs_f64()
     );
     let (send, mut said) = tokio::sync::mpsc::unbounded_channel();
     let zone = event.time_zone;
