@@ -123,25 +123,15 @@ fn answer(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&said).into_owned()
 }
 
-#[test]
-fn a_mylaps_exporter_is_acknowledged_only_once_its_reads_are_on_disk_and_a_resend_adds_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = demo(dir.path());
-    let port = free_port();
-    let (_listening, out) = decoder(
-        &db,
-        &[
-            "listen",
-            "mylaps",
-            "--port",
-            &port.to_string(),
-            "--point",
-            "finish",
-        ],
-    );
+/// `racedesk decoder listen mylaps` (with `more` arguments) and the test
+/// connected to it as MYLAPS' exporter, greeted and answered.
+fn mylaps_exporter(db: &Path, more: &[&str]) -> (Running, Receiver<String>, TcpStream) {
+    let port = free_port().to_string();
+    let listen = ["listen", "mylaps", "--port", &port, "--point", "finish"];
+    let (listening, out) = decoder(db, &[&listen[..], more].concat());
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut exporter = loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
+        match TcpStream::connect(format!("127.0.0.1:{port}")) {
             Ok(stream) => break stream,
             Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
             Err(e) => panic!("racedesk never listened: {e}"),
@@ -152,6 +142,14 @@ fn a_mylaps_exporter_is_acknowledged_only_once_its_reads_are_on_disk_and_a_resen
         .unwrap();
     exporter.write_all(b"Finish@Pong@$").unwrap();
     assert!(answer(&mut exporter).starts_with("Srv@AckPong@Version2.1@"));
+    (listening, out, exporter)
+}
+
+#[test]
+fn a_mylaps_exporter_is_acknowledged_only_once_its_reads_are_on_disk_and_a_resend_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (_listening, out, mut exporter) = mylaps_exporter(&db, &[]);
 
     // Runner 1000 (chip E2000001) stands on the mat: two reads 0.8 s apart,
     // one passing. Runner E2000002 behind, and a chip nobody holds.
@@ -195,14 +193,76 @@ fn a_mylaps_exporter_is_acknowledged_only_once_its_reads_are_on_disk_and_a_resen
     assert!(listed.contains("chip not in the roster"), "{listed}");
 }
 
-/// A RACE RESULT decoder played by the test: answers GETTIME, PASSINGS and
-/// `<first>:<n>` from `passings`; switched off (the connection and the
-/// port closed) after its first fetch when `switch_off`.
+/// With `--gun-starts MAR` (the timer's say-so), a MYLAPS Gunshot marker
+/// starts the marathon at the marker's time; a second marker does not move
+/// a race already started (that takes the timer and a reason).
+#[test]
+fn a_gun_marker_starts_a_race_only_when_the_timer_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (_listening, out, mut exporter) = mylaps_exporter(&db, &["--gun-starts", "mar"]);
+    exporter
+        .write_all(b"Finish@Marker@t=08:00:00.250|mt=Gunshot|n=Gunshot 1@1@$")
+        .unwrap();
+    assert_eq!(answer(&mut exporter), "Srv@AckMarker@1@$");
+    let said = lines(&out, 1);
+    assert!(
+        said[0].starts_with("started mar at ") && said[0].contains("08:00:00.250"),
+        "{said:?}"
+    );
+    exporter
+        .write_all(b"Finish@Marker@t=08:00:05.000|mt=Gunshot|n=Gunshot 2@2@$")
+        .unwrap();
+    assert_eq!(answer(&mut exporter), "Srv@AckMarker@2@$");
+    let said = lines(&out, 1);
+    assert!(said[0].starts_with("not started mar"), "{said:?}");
+    assert_eq!(count(&db, "SELECT count(*) FROM race_start"), 1);
+    // Refused up front: a race the event does not have, a decoder that
+    // sends no gun marker.
+    let db = db.to_string_lossy().into_owned();
+    for (args, says) in [
+        (
+            &["listen", "mylaps", "--gun-starts", "XX"][..],
+            "no race \"XX\"",
+        ),
+        (
+            &[
+                "connect",
+                "raceresult",
+                "127.0.0.1:9",
+                "--gun-starts",
+                "MAR",
+            ][..],
+            "sends no gun marker",
+        ),
+    ] {
+        let out = racedesk(
+            &[
+                &["--db", db.as_str(), "decoder"][..],
+                args,
+                &["--point", "finish"],
+            ]
+            .concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// A RACE RESULT decoder played by the test: answers GETTIME, PASSINGS
+/// (its file is number `file`) and `<first>:<n>` from `passings`; switched
+/// off (the connection and the port closed) after its first fetch when
+/// `switch_off`.
 fn raceresult_decoder(
     listener: TcpListener,
     passings: Vec<String>,
     asked: std::sync::mpsc::Sender<String>,
     switch_off: bool,
+    file: u32,
 ) {
     let (stream, _) = listener.accept().unwrap();
     drop(listener);
@@ -213,7 +273,7 @@ fn raceresult_decoder(
         let reply = if line == "GETTIME" {
             "GETTIME;0000-00-00;08:00:00.250\r\n".to_owned()
         } else if line == "PASSINGS" {
-            format!("PASSINGS;{};1\r\n", passings.len())
+            format!("PASSINGS;{};{file}\r\n", passings.len())
         } else if let Some((first, n)) = line.split_once(':') {
             let (first, n): (usize, usize) = (first.parse().unwrap(), n.parse().unwrap());
             let mut reply: String = passings[first - 1..first - 1 + n]
@@ -231,6 +291,50 @@ fn raceresult_decoder(
     }
 }
 
+/// A RACE RESULT decoder read in a rehearsal (file 1, two passings) and
+/// on race day after a new file was begun (file 2, numbered from 1 again,
+/// three passings): racedesk, started again, fetches the new file from its
+/// first passing rather than taking its first two for the rehearsal's.
+#[test]
+fn a_raceresult_decoder_s_new_file_is_fetched_from_its_first_passing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let record = |n: usize, chip: &str, time: &str| format!("{n};{chip};0000-00-00;{time};0;3;-60");
+    for (file, passings) in [
+        (
+            1,
+            vec![
+                record(1, "E2000001", "07:00:00.000"),
+                record(2, "E2000002", "07:00:01.000"),
+            ],
+        ),
+        (
+            2,
+            vec![
+                record(1, "E2000003", "08:31:00.000"),
+                record(2, "E2000004", "08:31:02.000"),
+                record(3, "E2000005", "08:31:04.000"),
+            ],
+        ),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let (asked, _heard) = channel();
+        let n = passings.len();
+        std::thread::spawn(move || raceresult_decoder(listener, passings, asked, false, file));
+        let (_connected, out) = decoder(
+            &db,
+            &["connect", "raceresult", &address, "--point", "finish"],
+        );
+        let printed = lines(&out, n);
+        assert!(
+            printed.iter().all(|l| l.starts_with("read ")),
+            "file {file}: {printed:?}"
+        );
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM chip_read"), 5);
+}
+
 #[test]
 fn a_raceresult_decoder_is_fetched_by_number_and_again_after_it_drops_with_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -246,7 +350,7 @@ fn a_raceresult_decoder_is_fetched_by_number_and_again_after_it_drops_with_nothi
     let decoder_box = {
         let passings = first_two.clone();
         let asked = asked.clone();
-        std::thread::spawn(move || raceresult_decoder(listener, passings, asked, true))
+        std::thread::spawn(move || raceresult_decoder(listener, passings, asked, true, 1))
     };
     let (_connected, out) = decoder(
         &db,
@@ -278,7 +382,7 @@ fn a_raceresult_decoder_is_fetched_by_number_and_again_after_it_drops_with_nothi
     let mut all = first_two;
     all.push(record(3, "E2000003", "08:32:00.000"));
     all.push(record(4, "E2000003", "08:32:01.000"));
-    let second = std::thread::spawn(move || raceresult_decoder(listener, all, asked, false));
+    let second = std::thread::spawn(move || raceresult_decoder(listener, all, asked, false, 1));
     let printed = lines(&out, 2);
     assert!(
         printed[0].starts_with("read raceresult E2000003 ") && printed[0].ends_with(" passing"),
@@ -728,6 +832,26 @@ fn texts(db: &Path, sql: &str) -> Vec<String> {
     rows
 }
 
+/// The simulator's `made …` lines once it has made `total` reads and the
+/// file holds as many, waiting at most a minute.
+fn made_and_kept(db: &Path, made: &Receiver<String>, total: usize, kind: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut sent = Vec::new();
+    loop {
+        sent.extend(made.try_iter());
+        let kept = count(db, "SELECT count(*) FROM chip_read");
+        if sent.len() == total && kept == total as i64 {
+            return sent;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{kind}: {} reads made, {kept} kept",
+            sent.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Plays a finish of the demo's 50 runners (4 reads each, over 15 s) with
 /// the simulator of `kind`, while racedesk reading it (`reading`) is
 /// killed with SIGKILL 20 times at random moments; then started once more.
@@ -766,22 +890,7 @@ fn killed_twenty_times(kind: &str, listens: bool) {
         killed.0.wait().unwrap();
     }
     let (_last, _printed) = decoder(&db, &reading);
-    let total = 50 * 4;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut sent = Vec::new();
-    loop {
-        sent.extend(made.try_iter());
-        if sent.len() == total && count(&db, "SELECT count(*) FROM chip_read") == total as i64 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{kind}: {} reads made, {} kept",
-            sent.len(),
-            count(&db, "SELECT count(*) FROM chip_read")
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let sent = made_and_kept(&db, &made, 50 * 4, kind);
     // `made INDEX CHIP DATE TIME` against what is kept, read for read.
     let mut sent: Vec<String> = sent
         .iter()
@@ -817,6 +926,57 @@ fn a_mylaps_exporter_sending_to_a_racedesk_killed_twenty_times_loses_and_doubles
 #[test]
 fn an_ultra_read_by_a_racedesk_killed_twenty_times_loses_and_doubles_nothing() {
     killed_twenty_times("ultra", false);
+}
+
+/// An LLRP reader (played as Impinj's speak it) whose cable is pulled
+/// mid-finish: racedesk asked it to hold its reports while no client is
+/// connected, so what it read meanwhile comes once racedesk is back and
+/// asks for it; every read kept once, one passing a runner, and EPCs
+/// padded to 96 bits given to the roster's shorter chips.
+#[test]
+fn an_llrp_reader_s_reads_made_while_its_cable_was_out_come_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let port = free_port().to_string();
+    let (_simulator, made) = decoder(
+        &db,
+        &[
+            "simulate",
+            "llrp",
+            "--port",
+            &port,
+            "--minutes",
+            "0.15",
+            "--rereads",
+            "2",
+            "--drop-after",
+            "4",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let address = format!("127.0.0.1:{port}");
+    let (_reading, _printed) = decoder(&db, &["connect", "llrp", &address, "--point", "finish"]);
+    let sent = made_and_kept(&db, &made, 50 * 3, "llrp");
+    // Every chip as often as it was read (the EPC is the chip, padded).
+    let mut chips: Vec<String> = sent
+        .iter()
+        .map(|l| format!("{:0>24}", l.split(' ').nth(2).unwrap()))
+        .collect();
+    chips.sort();
+    assert_eq!(texts(&db, "SELECT chip FROM chip_read"), chips);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(DISTINCT bib) FROM passing WHERE source = 'chip' AND bib IS NOT NULL"
+        ),
+        50,
+        "every runner found"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM passing WHERE source = 'chip'"),
+        50,
+        "one passing a runner"
+    );
 }
 
 /// ChronoTrack and IPICO have no acknowledgement and no log to fetch from:
@@ -890,6 +1050,111 @@ fn chronotrack_and_ipico_simulators_are_read_whole() {
     }
 }
 
+/// ChronoTrack and IPICO resend nothing: what they read while the link was
+/// down is in their own files. A finish with the link dropped once, read
+/// live, then the decoder's file of every read imported: the file adds
+/// exactly what the live link missed, and nothing is kept twice.
+#[test]
+fn chronotrack_and_ipico_reads_missed_by_a_drop_come_from_their_files() {
+    for (kind, listens) in [("chronotrack", true), ("ipico", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = demo(dir.path());
+        let port = free_port().to_string();
+        let address = format!("127.0.0.1:{port}");
+        let finish = ["--minutes", "0.1", "--rereads", "2", "--drop-after", "2"];
+        let (_reading, _printed, _simulator, made) = if listens {
+            let (r, p) = decoder(&db, &["listen", kind, "--port", &port, "--point", "finish"]);
+            let (s, m) = decoder(
+                &db,
+                &[&["simulate", kind, "--to", &address][..], &finish].concat(),
+            );
+            (r, p, s, m)
+        } else {
+            let (s, m) = decoder(
+                &db,
+                &[&["simulate", kind, "--port", &port][..], &finish].concat(),
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            let (r, p) = decoder(&db, &["connect", kind, &address, "--point", "finish"]);
+            (r, p, s, m)
+        };
+        // The finish is played in 6 s: every read made, then a moment.
+        let total = 50 * 3;
+        let mut sent: Vec<String> = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sent.len() < total {
+            assert!(
+                Instant::now() < deadline,
+                "{kind}: {} reads made",
+                sent.len()
+            );
+            sent.extend(made.recv_timeout(Duration::from_secs(1)).ok());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        let live = count(&db, "SELECT count(*) FROM chip_read");
+        assert!(
+            live < total as i64,
+            "{kind}: the drop lost nothing live ({live})"
+        );
+        // The decoder's file: every read it made, as it writes them.
+        let mut file = String::new();
+        for line in &sent {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let at = chrono::NaiveDateTime::parse_from_str(
+                &format!("{} {}", fields[3], fields[4]),
+                "%Y-%m-%d %H:%M:%S%.3f",
+            )
+            .unwrap();
+            let read = racedesk::decoders::simulate::Made {
+                index: fields[1].parse().unwrap(),
+                chip: fields[2].to_owned(),
+                at,
+            };
+            file.push_str(&if listens {
+                format!(
+                    "CT01_33~{}~Finish~{}~{}~1~SIM001~1\r\n",
+                    read.index,
+                    read.chip,
+                    &at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()[..22]
+                )
+            } else {
+                racedesk::decoders::simulate::ipico_frame(&read)
+            });
+        }
+        let path = dir.path().join("reads.txt");
+        std::fs::write(&path, file).unwrap();
+        let out = racedesk(&[
+            "--db",
+            &db.to_string_lossy(),
+            "decoder",
+            "import",
+            kind,
+            &path.to_string_lossy(),
+            "--point",
+            "finish",
+        ]);
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+        let said = text(&out.stdout);
+        assert!(
+            said.starts_with(&format!("{total} reads: {} added", total as i64 - live)),
+            "{kind}: {live} kept live; {said}"
+        );
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM chip_read"),
+            total as i64,
+            "{kind}"
+        );
+        assert_eq!(
+            count(
+                &db,
+                "SELECT count(DISTINCT bib) FROM passing WHERE source = 'chip'"
+            ),
+            50,
+            "{kind}"
+        );
+    }
+}
+
 /// A RACE RESULT decoder whose clock is 90 s ahead: the offset is read at
 /// connect and shown, and the clock is set only when the timer asks, after
 /// which it reads back near zero; a MYLAPS exporter's clock cannot be set.
@@ -942,6 +1207,12 @@ async fn a_decoder_clock_90_s_off_is_shown_and_set_only_when_the_timer_asks() {
     };
     let before = offset().await;
     assert!((88_500..=91_500).contains(&before), "{before}");
+    // Kept with the decoder, for when it is not connected.
+    let noted = session.decoders().await.unwrap()[0].seen.clock;
+    assert!(
+        noted.is_some_and(|(o, _)| (88_500..=91_500).contains(&o)),
+        "{noted:?}"
+    );
     // Nothing changes it unasked.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!((88_500..=91_500).contains(&offset().await));
@@ -969,6 +1240,16 @@ async fn a_decoder_clock_90_s_off_is_shown_and_set_only_when_the_timer_asks() {
         "{refused}"
     );
     session.close().await;
+    // The last offset read, after the connection is gone: set, so not off.
+    let listed = text(&racedesk(&["--db", &db.to_string_lossy(), "decoder", "list"]).stdout);
+    let mat = listed
+        .lines()
+        .find(|l| l.starts_with("finish mat "))
+        .unwrap_or_default();
+    assert!(
+        mat.contains(" ms off this laptop's (read at ") && !mat.contains("OFF"),
+        "{listed}"
+    );
 }
 
 /// One decoder with mats at two points (a stadium's start and finish):
@@ -1120,6 +1401,9 @@ fn bad_decoder_commands_are_refused_naming_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path());
     let db = db.to_string_lossy().into_owned();
+    let reads = dir.path().join("reads.bin");
+    std::fs::write(&reads, [0x04, 0x3d]).unwrap();
+    let reads = reads.to_string_lossy().into_owned();
     for (args, says) in [
         (
             &["simulate", "raceresult", "--minutes", "0"][..],
@@ -1154,6 +1438,10 @@ fn bad_decoder_commands_are_refused_naming_what_is_wrong() {
             "points: 3",
         ),
         (&["give", "NOPE"][..], "chip NOPE"),
+        (
+            &["import", "llrp", reads.as_str(), "--point", "finish"][..],
+            "keeps no file",
+        ),
     ] {
         let out = racedesk(&[&["--db", db.as_str(), "decoder"][..], args].concat());
         assert_eq!(out.status.code(), Some(2), "{args:?}");

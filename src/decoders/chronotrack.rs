@@ -18,7 +18,11 @@ pub enum Line {
     Gun { location: String, at: ReadAt },
     /// An answer to one of our commands: `ack~<command>~…`.
     Ack(Vec<String>),
-    /// Anything else (a `newlocation` marker, a line we do not use).
+    /// The controller began reading at a location it had not named (a
+    /// `newlocation` marker): its reads go to the point `--points` gives it,
+    /// else the decoder's.
+    NewLocation(String),
+    /// Anything else (a line we do not use).
     Other,
 }
 
@@ -98,7 +102,7 @@ pub fn line(text: &str) -> Result<Line, String> {
                 time(fields[4]).ok_or_else(|| format!("time {:?} is not a time", fields[4]))?;
             match fields[3].trim() {
                 "guntime" => Ok(Line::Gun { location, at }),
-                "newlocation" => Ok(Line::Other),
+                "newlocation" => Ok(Line::NewLocation(location)),
                 tag => Ok(Line::Read {
                     location: location.clone(),
                     read: ChipRead {
@@ -145,7 +149,7 @@ mod tests {
         );
         assert_eq!(
             line("CT01_33~2038~30k~newlocation~09:15:21.00~0~ED932A~0").unwrap(),
-            Line::Other
+            Line::NewLocation("30k".into())
         );
         assert_eq!(
             line("SimpleClient~2.0~CTP01").unwrap(),

@@ -577,6 +577,9 @@ pub struct DecoderSeen {
     /// The last read: its chip and instant.
     #[cfg_attr(any(test, feature = "ts"), ts(type = "[string, number] | null"))]
     pub last: Option<(String, i64)>,
+    /// Its clock minus this laptop's when last read, and when (ms).
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "[number, number] | null"))]
+    pub clock: Option<(i64, i64)>,
 }
 
 /// Each decoder set up here, with its reads.
@@ -597,11 +600,18 @@ pub async fn seen(file: &EventFile) -> Result<Vec<DecoderSeen>> {
         .bind(&decoder.name)
         .fetch_optional(file.reader())
         .await?;
+        let clock: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT clock_offset_ms, clock_read_ms FROM decoder WHERE name = ?")
+                .bind(&decoder.name)
+                .fetch_optional(file.reader())
+                .await?;
+        let clock = clock.and_then(|(offset, at)| offset.zip(at));
         seen.push(DecoderSeen {
             decoder,
             reads,
             last_minute,
             last,
+            clock,
         });
     }
     Ok(seen)

@@ -12,7 +12,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{ChipRead, Decoder, Kept, Kind, chronotrack, ipico, keep, mylaps, raceresult, ultra};
+use super::{
+    ChipRead, Decoder, Kept, Kind, chronotrack, ipico, keep, llrp, mylaps, raceresult, ultra,
+};
 use crate::model::Station;
 use crate::store::EventFile;
 
@@ -42,6 +44,8 @@ pub enum State {
     Connecting,
     Listening,
     Connected,
+    /// Connected, and a read kept in the last minute.
+    Reading,
     Lost,
 }
 
@@ -60,9 +64,14 @@ pub enum Event {
     Clock(i64),
     /// A reader's battery, in volts.
     Voltage(f64),
+    /// A reader's status as it says it (Ultra's `S=` digits).
+    Status(String),
     /// The decoder's gun marker (a MYLAPS Gunshot, a ChronoTrack gun time):
     /// said, never acted on by itself.
     Gun(i64),
+    /// A location the decoder began reading at (ChronoTrack's
+    /// `newlocation`), and the point its reads count at.
+    Location { location: String, point: String },
 }
 
 /// The timer's asks of a decoder being read, taken up by its connection.
@@ -194,7 +203,10 @@ async fn read_within(
     silent: Duration,
 ) -> Outcome<usize> {
     match tokio::time::timeout(silent, stream.read(buffer)).await {
-        Err(_) => Err("the decoder said nothing for 30 s".to_string()),
+        Err(_) => Err(format!(
+            "the decoder said nothing for {} s",
+            silent.as_secs_f32()
+        )),
         Ok(Ok(0)) => Err("the decoder closed the connection".to_string()),
         Ok(Ok(n)) => Ok(n),
         Ok(Err(e)) => Err(io(e)),
@@ -219,6 +231,25 @@ impl Link<'_> {
             self.say(Event::Read { read, kept });
         }
         Ok(())
+    }
+
+    /// The decoder said its clock reads `at_ms` now: its offset said, and
+    /// kept with the decoder for `decoder list` (a failed write loses only
+    /// that note).
+    async fn clock_read(&self, at_ms: i64) {
+        let now = crate::store::now_ms();
+        self.say(Event::Clock(at_ms - now));
+        let noted = sqlx::query(
+            "UPDATE decoder SET clock_offset_ms = ?2, clock_read_ms = ?3 WHERE name = ?1",
+        )
+        .bind(&self.decoder.name)
+        .bind(at_ms - now)
+        .bind(now)
+        .execute(self.file.writer())
+        .await;
+        if let Err(e) = noted {
+            tracing::warn!(decoder = %self.decoder.name, error = %e, "the clock offset was not noted");
+        }
     }
 
     fn bad(&self, line: &str, reason: String) {
@@ -248,6 +279,7 @@ impl Link<'_> {
         match self.decoder.kind {
             Kind::RaceResult => self.raceresult(stream).await,
             Kind::Ultra => self.ultra(stream).await,
+            Kind::Llrp => self.llrp(stream).await,
             _ => self.ipico(stream).await,
         }
     }
@@ -380,6 +412,18 @@ impl Link<'_> {
                         }
                     }
                     Ok(chronotrack::Line::Read { read, .. }) => reads.push(read),
+                    Ok(chronotrack::Line::NewLocation(location)) => {
+                        let at = ChipRead {
+                            chip: String::new(),
+                            at: super::ReadAt::Utc(0),
+                            seq: None,
+                            antenna: None,
+                            rssi: None,
+                            location: Some(location.clone()),
+                        };
+                        let point = self.decoder.point_of(&at).to_owned();
+                        self.say(Event::Location { location, point });
+                    }
                     Ok(chronotrack::Line::Gun { at, .. }) => {
                         if let Some(at_ms) = self.instant(at).await {
                             self.say(Event::Gun(at_ms));
@@ -411,7 +455,12 @@ impl Link<'_> {
     }
 
     async fn ultra(&self, mut stream: TcpStream) -> Outcome<()> {
-        for command in [ultra::START_READING, ultra::START_SENDING, ultra::ASK_TIME] {
+        for command in [
+            ultra::START_READING,
+            ultra::START_SENDING,
+            ultra::ASK_TIME,
+            ultra::ASK_STATUS,
+        ] {
             stream.write_all(command.as_bytes()).await.map_err(io)?;
         }
         // What the reader logged since the last read kept (while the link
@@ -438,6 +487,7 @@ impl Link<'_> {
                 n = read_some(&mut stream, &mut buffer) => n?,
                 _ = clock.tick() => {
                     stream.write_all(ultra::ASK_TIME.as_bytes()).await.map_err(io)?;
+                    stream.write_all(ultra::ASK_STATUS.as_bytes()).await.map_err(io)?;
                     continue;
                 }
                 _ = asked.tick() => {
@@ -473,9 +523,10 @@ impl Link<'_> {
                         reads.push(read);
                     }
                     Ok(ultra::Line::Voltage(volts)) => self.say(Event::Voltage(volts)),
+                    Ok(ultra::Line::Status(digits)) => self.say(Event::Status(digits)),
                     Ok(ultra::Line::Clock(at)) => {
                         if let Some(at_ms) = self.instant(at).await {
-                            self.say(Event::Clock(at_ms - crate::store::now_ms()));
+                            self.clock_read(at_ms).await;
                         }
                     }
                     Ok(_) => {}
@@ -489,6 +540,120 @@ impl Link<'_> {
         }
     }
 
+    /// Greets an LLRP reader (its clock from its greeting), releases what it
+    /// held while no client was connected, asks for a keepalive and for
+    /// holding, and adds racedesk's ROSpec unless it is running already
+    /// (adding it again would leave a gap in the reading); then keeps each
+    /// report and answers each keepalive. Reports that come while a request
+    /// waits for its response are kept as they come.
+    async fn llrp(&self, stream: TcpStream) -> Outcome<()> {
+        let mut link = LlrpLink {
+            stream,
+            frames: llrp::Frames::default(),
+            waiting: Default::default(),
+            buffer: vec![0; 64 * 1024],
+            next_id: 1,
+        };
+        let hello = link.next().await?;
+        if hello.kind != llrp::READER_EVENT_NOTIFICATION {
+            return Err(format!("the reader began with message {}", hello.kind));
+        }
+        self.llrp_message(&mut link, hello).await?;
+        link.send(llrp::ENABLE_EVENTS_AND_REPORTS, Vec::new())
+            .await?;
+        let config = llrp::set_reader_config(0);
+        self.llrp_ask(&mut link, config.kind, config.body).await?;
+        let listed = self
+            .llrp_ask(&mut link, llrp::GET_ROSPECS, Vec::new())
+            .await?;
+        if !llrp::rospec_active(&listed.body, llrp::ROSPEC_ID) {
+            for kind in [llrp::DISABLE_ROSPEC, llrp::DELETE_ROSPEC] {
+                let all = llrp::rospec_message(kind, 0, 0);
+                self.llrp_ask(&mut link, kind, all.body).await?;
+            }
+            let add = llrp::add_rospec(0);
+            self.llrp_ask(&mut link, add.kind, add.body).await?;
+            let enable = llrp::rospec_message(llrp::ENABLE_ROSPEC, 0, llrp::ROSPEC_ID);
+            self.llrp_ask(&mut link, enable.kind, enable.body).await?;
+        }
+        loop {
+            let message = link.next().await?;
+            self.llrp_message(&mut link, message).await?;
+        }
+    }
+
+    /// Sends a request and waits for its response, taking what comes
+    /// meanwhile; the response when the reader said yes.
+    async fn llrp_ask(
+        &self,
+        link: &mut LlrpLink,
+        kind: u16,
+        body: Vec<u8>,
+    ) -> Outcome<llrp::Message> {
+        let id = link.send(kind, body).await?;
+        loop {
+            let message = link.next().await?;
+            if message.id == id && message.kind == llrp::response_to(kind) {
+                llrp::status(&message.body).map_err(|e| format!("request {kind}: {e}"))?;
+                return Ok(message);
+            }
+            if message.id == id && message.kind == llrp::ERROR_MESSAGE {
+                let e = llrp::status(&message.body).err().unwrap_or_default();
+                return Err(format!("the reader refused request {kind}: {e}"));
+            }
+            self.llrp_message(link, message).await?;
+        }
+    }
+
+    /// A message the reader sent of its own accord.
+    async fn llrp_message(&self, link: &mut LlrpLink, message: llrp::Message) -> Outcome<()> {
+        match message.kind {
+            llrp::RO_ACCESS_REPORT => match llrp::report(&message.body) {
+                Ok(reads) => self.keep(reads).await?,
+                Err(e) => self.bad(&format!("report {}", message.id), e),
+            },
+            llrp::KEEPALIVE => {
+                let ack = llrp::Message::new(llrp::KEEPALIVE_ACK, message.id, Vec::new());
+                link.stream.write_all(&ack.bytes()).await.map_err(io)?;
+            }
+            llrp::READER_EVENT_NOTIFICATION => match llrp::reader_event(&message.body) {
+                Ok((_, Some(status))) => {
+                    return Err(format!(
+                        "the reader refused the connection (status {status}): another program is connected to it"
+                    ));
+                }
+                Ok((Some(at_ms), None)) => self.clock_read(at_ms).await,
+                Ok((None, None)) => {}
+                Err(e) => self.bad(&format!("event {}", message.id), e),
+            },
+            llrp::ERROR_MESSAGE => {
+                let e = llrp::status(&message.body).err().unwrap_or_default();
+                self.bad(&format!("error {}", message.id), e);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// How many passings of the decoder's file `file` are kept from its
+    /// first on, with none missing (a read pushed after a gap does not
+    /// count: the gap is fetched).
+    async fn rr_fetched(&self, file: Option<i64>) -> Outcome<i64> {
+        let base = raceresult::sequence(file, 0);
+        sqlx::query_scalar(
+            "SELECT coalesce((SELECT min(r.seq) - ?2 FROM chip_read r
+                 WHERE r.decoder = ?1 AND r.seq > ?2 AND r.seq < ?2 + ?3 AND NOT EXISTS
+                     (SELECT 1 FROM chip_read n WHERE n.decoder = ?1 AND n.seq = r.seq + 1)), 0)
+                 * EXISTS (SELECT 1 FROM chip_read WHERE decoder = ?1 AND seq = ?2 + 1)",
+        )
+        .bind(&self.decoder.name)
+        .bind(base)
+        .bind(raceresult::FILE_BASE)
+        .fetch_one(self.file.reader())
+        .await
+        .map_err(|e| e.to_string())
+    }
+
     /// Asks the decoder to push each passing as it reads it (where its
     /// protocol can), and every half second for the count, fetching by
     /// number what did not come, so a gap is asked again; a count that
@@ -499,24 +664,14 @@ impl Link<'_> {
         let mut lines = Lines::default();
         let mut queue: std::collections::VecDeque<String> = Default::default();
         let mut buffer = vec![0; 16 * 1024];
-        // Pushed passings (`#P;…`) come between the replies: put aside,
-        // with their numbers (a trigger's too: it has a number, no read).
-        let mut pushed: Vec<(i64, Option<ChipRead>)> = Vec::new();
-        let take_pushed = |line: &str, pushed: &mut Vec<(i64, Option<ChipRead>)>| -> bool {
+        // Pushed passings (`#P;…`) come between the replies: put aside
+        // (a trigger's too: it has a number, no read).
+        let mut pushed: Vec<String> = Vec::new();
+        let take_pushed = |line: &str, pushed: &mut Vec<String>| -> bool {
             let Some(record) = line.strip_prefix("#P;") else {
                 return false;
             };
-            match raceresult::passing(record) {
-                Ok(read) => {
-                    let number = record
-                        .split(';')
-                        .next()
-                        .and_then(|n| n.trim().parse().ok())
-                        .unwrap_or(0);
-                    pushed.push((number, read));
-                }
-                Err(e) => self.bad(line, e),
-            }
+            pushed.push(record.to_owned());
             true
         };
         // The next reply, reading more when none is waiting.
@@ -534,35 +689,47 @@ impl Link<'_> {
                 }
             };
         }
+        // The newest protocol the decoder speaks (records of 20 fields,
+        // with their file number); an older one answers ERR and keeps its own.
+        send(&mut writer, "GETPROTOCOL").await?;
+        let reply = next_line!();
+        if let Some(newest) = raceresult::newest_protocol(&reply) {
+            send(&mut writer, &format!("SETPROTOCOL;{newest}")).await?;
+            let _ = next_line!();
+        }
         send(&mut writer, "GETTIME").await?;
         let reply = next_line!();
         if let Some(at) = raceresult::time(&reply)
             && let Some(at_ms) = self.instant(at).await
         {
-            self.say(Event::Clock(at_ms - crate::store::now_ms()));
+            self.clock_read(at_ms).await;
         }
+        // Every passing of the decoder's current file up to `fetched` is
+        // kept (a read's sequence holds its file's number).
+        send(&mut writer, "PASSINGS").await?;
+        let reply = next_line!();
+        let mut file = raceresult::passings_count(&reply).map(|(_, file)| file);
+        let mut fetched = self.rr_fetched(file.flatten()).await?;
         send(&mut writer, "SETPUSHPASSINGS;1;0").await?;
         let reply = next_line!();
         let pushing = reply.starts_with("SETPUSHPASSINGS") && !reply.contains("ERR");
-        // Every passing up to `fetched` is kept: the numbers kept, up to the
-        // first one missing (a read pushed after a gap does not count).
-        let mut fetched: i64 = sqlx::query_scalar(
-            "SELECT coalesce((SELECT min(r.seq) FROM chip_read r
-                 WHERE r.decoder = ?1 AND r.seq >= 1 AND NOT EXISTS
-                     (SELECT 1 FROM chip_read n WHERE n.decoder = ?1 AND n.seq = r.seq + 1))
-                 * EXISTS (SELECT 1 FROM chip_read WHERE decoder = ?1 AND seq = 1), 0)",
-        )
-        .bind(&self.decoder.name)
-        .fetch_one(self.file.reader())
-        .await
-        .map_err(|e| e.to_string())?;
         // Numbers pushed and kept past `fetched`.
         let mut ahead = std::collections::BTreeSet::new();
         let mut clock_read = tokio::time::Instant::now();
         loop {
             if !pushed.is_empty() {
-                let (numbers, reads): (Vec<i64>, Vec<Option<ChipRead>>) = pushed.drain(..).unzip();
-                self.keep(reads.into_iter().flatten().collect()).await?;
+                let mut numbers = Vec::new();
+                let mut reads = Vec::new();
+                for record in pushed.drain(..) {
+                    match raceresult::passing_in(&record, file.flatten()) {
+                        Ok((number, read)) => {
+                            numbers.push(number);
+                            reads.extend(read);
+                        }
+                        Err(e) => self.bad(&record, e),
+                    }
+                }
+                self.keep(reads).await?;
                 ahead.extend(numbers);
                 while ahead.remove(&(fetched + 1)) {
                     fetched += 1;
@@ -597,15 +764,22 @@ impl Link<'_> {
                 if let Some(at) = raceresult::time(&reply)
                     && let Some(at_ms) = self.instant(at).await
                 {
-                    self.say(Event::Clock(at_ms - crate::store::now_ms()));
+                    self.clock_read(at_ms).await;
                 }
             }
             send(&mut writer, "PASSINGS").await?;
             let reply = next_line!();
-            let Some((count, _file)) = raceresult::passings_count(&reply) else {
+            let Some((count, now_file)) = raceresult::passings_count(&reply) else {
                 self.bad(&reply, "not the answer to PASSINGS".into());
                 continue;
             };
+            if file != Some(now_file) {
+                // Connected, or the decoder began a new file.
+                file = Some(now_file);
+                fetched = self.rr_fetched(now_file).await?;
+                ahead.clear();
+                pushed.clear();
+            }
             if count < fetched {
                 fetched = 0;
                 ahead.clear();
@@ -634,9 +808,8 @@ impl Link<'_> {
             let mut reads = Vec::new();
             for _ in 0..n {
                 let line = next_line!();
-                match raceresult::passing(&line) {
-                    Ok(Some(read)) => reads.push(read),
-                    Ok(None) => {}
+                match raceresult::passing_in(&line, file.flatten()) {
+                    Ok((_, read)) => reads.extend(read),
                     Err(e) => self.bad(&line, e),
                 }
             }
@@ -645,6 +818,40 @@ impl Link<'_> {
             fetched = last;
             ahead.retain(|n| *n > fetched);
         }
+    }
+}
+
+/// An LLRP connection: messages as they arrive, and our next message id.
+struct LlrpLink {
+    stream: TcpStream,
+    frames: llrp::Frames,
+    waiting: std::collections::VecDeque<llrp::Message>,
+    buffer: Vec<u8>,
+    next_id: u32,
+}
+
+impl LlrpLink {
+    /// The next message; two keepalives missed (or nothing at all from a
+    /// reader that never took our keepalive) end the link.
+    async fn next(&mut self) -> Outcome<llrp::Message> {
+        let silent = Duration::from_millis(u64::from(llrp::KEEPALIVE_MS) * 5 / 2);
+        loop {
+            if let Some(message) = self.waiting.pop_front() {
+                return Ok(message);
+            }
+            let n = read_within(&mut self.stream, &mut self.buffer, silent).await?;
+            let got = self.frames.push(&self.buffer[..n])?;
+            self.waiting.extend(got);
+        }
+    }
+
+    /// Sends a message of ours; its id.
+    async fn send(&mut self, kind: u16, body: Vec<u8>) -> Outcome<u32> {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let message = llrp::Message::new(kind, id, body);
+        self.stream.write_all(&message.bytes()).await.map_err(io)?;
+        Ok(id)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod chronotrack;
 pub mod ipico;
 mod keep;
 pub mod live;
+pub mod llrp;
 pub mod mylaps;
 pub mod raceresult;
 mod running;
@@ -48,15 +49,18 @@ pub enum Kind {
     Ultra,
     /// IPICO Lite and Elite: we connect, TCP 10000.
     Ipico,
+    /// Impinj and Zebra readers over LLRP: we connect, TCP 5084.
+    Llrp,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::RaceResult,
         Kind::Mylaps,
         Kind::ChronoTrack,
         Kind::Ultra,
         Kind::Ipico,
+        Kind::Llrp,
     ];
 
     /// The name used on the command line and in the file.
@@ -67,6 +71,7 @@ impl Kind {
             Kind::ChronoTrack => "chronotrack",
             Kind::Ultra => "ultra",
             Kind::Ipico => "ipico",
+            Kind::Llrp => "llrp",
         }
     }
 
@@ -94,6 +99,7 @@ impl Kind {
             Kind::ChronoTrack => 3000,
             Kind::Ultra => 23,
             Kind::Ipico => 10000,
+            Kind::Llrp => 5084,
         }
     }
 
@@ -184,6 +190,10 @@ pub(crate) fn parse_file(kind: Kind, text: &str) -> Result<Vec<ChipRead>, Vec<St
     match kind {
         Kind::RaceResult => raceresult::file(text),
         Kind::Ultra => ultra::file(text),
+        // Readers over LLRP send their reads and keep no file of them.
+        Kind::Llrp => Err(vec![
+            "an LLRP reader keeps no file racedesk can read: connect to it, or import what the software that read it saved".into(),
+        ]),
         _ => each_line(
             text,
             |_| false,

@@ -12,11 +12,38 @@ use super::{ChipRead, ReadAt, chip, time_of_day};
 /// The id a trigger (the box's button, a photocell) has instead of a chip.
 const TRIGGER: &str = "99999";
 
+/// A read's sequence is its file's number times this plus its passing
+/// number: a decoder numbers passings from 1 in every new file, and a
+/// file begun since (with more passings than the last) must not pass for
+/// the one already fetched.
+pub const FILE_BASE: i64 = 1_000_000_000;
+
+/// The sequence of passing `number` in file `file` (none: a record or an
+/// answer from a protocol that does not say its file).
+pub fn sequence(file: Option<i64>, number: i64) -> i64 {
+    file.map_or(number, |f| f * FILE_BASE + number)
+}
+
+/// A file number as a record or `PASSINGS` writes it.
+fn file_number(text: &str) -> Option<i64> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|f| (0..1_000_000).contains(f))
+}
+
 /// One passing record, live (`#P;` pushed or fetched) or from the file:
 /// `PassingNo;Code;Date;Time[;EventID;Hits;MaxRSSI;…;FileNumber;MaxRSSIAntenna;BoxId]`.
 /// Older protocols send fewer fields. A date `0000-00-0N` (a decoder with
 /// no GPS and no time set) is day N after race day. None for a trigger.
 pub fn passing(line: &str) -> Result<Option<ChipRead>, String> {
+    passing_in(line, None).map(|(_, read)| read)
+}
+
+/// A passing read live from a decoder whose current file is `file` (what
+/// `PASSINGS` said): its passing number, and the read, placed in its own
+/// file where the record names one, else in `file`.
+pub fn passing_in(line: &str, file: Option<i64>) -> Result<(i64, Option<ChipRead>), String> {
     let line = line.trim();
     let line = line.strip_prefix("#P;").unwrap_or(line);
     let fields: Vec<&str> = line.split(';').map(str::trim).collect();
@@ -26,11 +53,14 @@ pub fn passing(line: &str) -> Result<Option<ChipRead>, String> {
             fields.len()
         ));
     }
-    let seq: i64 = fields[0]
+    let number: i64 = fields[0]
         .parse()
-        .map_err(|_| format!("passing number {:?} is not a number", fields[0]))?;
+        .ok()
+        .filter(|n| (0..FILE_BASE).contains(n))
+        .ok_or_else(|| format!("passing number {:?} is not a number", fields[0]))?;
+    let seq = sequence(fields.get(17).and_then(|f| file_number(f)).or(file), number);
     if fields[1] == TRIGGER {
-        return Ok(None);
+        return Ok((number, None));
     }
     let chip = chip(fields[1])?;
     let ms = time_of_day(fields[3]).ok_or_else(|| format!("time {:?} is not a time", fields[3]))?;
@@ -57,14 +87,17 @@ pub fn passing(line: &str) -> Result<Option<ChipRead>, String> {
             .filter(|f| !f.is_empty())
             .map(|f| f.to_string())
     };
-    Ok(Some(ChipRead {
-        chip,
-        at,
-        seq: Some(seq),
-        antenna: field(18),
-        rssi: field(6),
-        location: None,
-    }))
+    Ok((
+        number,
+        Some(ChipRead {
+            chip,
+            at,
+            seq: Some(seq),
+            antenna: field(18),
+            rssi: field(6),
+            location: None,
+        }),
+    ))
 }
 
 /// The reply to `PASSINGS`: how many passings the current file holds, and
@@ -72,8 +105,22 @@ pub fn passing(line: &str) -> Result<Option<ChipRead>, String> {
 pub fn passings_count(line: &str) -> Option<(i64, Option<i64>)> {
     let mut fields = line.trim().strip_prefix("PASSINGS;")?.split(';');
     let count = fields.next()?.trim().parse().ok()?;
-    let file = fields.next().and_then(|f| f.trim().parse().ok());
+    let file = fields.next().and_then(file_number);
     Some((count, file))
+}
+
+/// The newest protocol a decoder speaks, from its reply to `GETPROTOCOL`
+/// (`GETPROTOCOL;<current>;<oldest>;<newest>`); none from one that does not
+/// know the command.
+pub fn newest_protocol(line: &str) -> Option<String> {
+    let fields: Vec<&str> = line
+        .trim()
+        .strip_prefix("GETPROTOCOL;")?
+        .split(';')
+        .collect();
+    let newest = fields.get(2)?.trim();
+    (!newest.is_empty() && newest.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .then(|| newest.to_owned())
 }
 
 /// The reply to `GETTIME`: the decoder's clock, `GETTIME;YYYY-MM-DD;HH:MM:SS.mmm`.
@@ -135,7 +182,8 @@ mod tests {
             "#P;17;NKHVZ21;2026-04-05;08:12:44.120;0;4;-61;x;1;2;1;0;0;2.9;21;;Finish A;3;2;D-5012";
         let read = passing(line).unwrap().unwrap();
         assert_eq!(read.chip, "NKHVZ21");
-        assert_eq!(read.seq, Some(17));
+        // Passing 17 of file 3.
+        assert_eq!(read.seq, Some(3 * FILE_BASE + 17));
         assert_eq!(read.antenna.as_deref(), Some("2"));
         assert_eq!(read.at.text(), "2026-04-05 08:12:44.120");
         // The day after race day, from a decoder running past midnight.
@@ -182,6 +230,12 @@ mod tests {
     fn replies_are_read_from_their_echo() {
         assert_eq!(passings_count("PASSINGS;120;3"), Some((120, Some(3))));
         assert_eq!(passings_count("PASSINGS;0"), Some((0, None)));
+        assert_eq!(
+            newest_protocol("GETPROTOCOL;1.6;1.0;2.0").as_deref(),
+            Some("2.0")
+        );
+        assert_eq!(newest_protocol("GETPROTOCOL;ERR"), None);
+        assert_eq!(newest_protocol("GETPROTOCOL;1.6;1.0;x;y"), None);
         assert_eq!(passings_count("ONLINE;1"), None);
         assert_eq!(
             time("GETTIME;2026-04-05;07:59:58.500"),

@@ -25,14 +25,44 @@ pub struct Live {
     pub offset_ms: Option<i64>,
     /// The reader's battery, where it says it.
     pub volts: Option<f64>,
+    /// The reader's status as it says it (Ultra's `S=` digits).
+    pub status: Option<String>,
     /// The last read kept: chip, the runner it went to, when.
     pub last_chip: Option<String>,
     pub last_bib: Option<String>,
     #[cfg_attr(any(test, feature = "ts"), ts(type = "number | null"))]
     pub last_at_ms: Option<i64>,
+    /// The decoder's last gun marker (a MYLAPS Gunshot, a ChronoTrack gun
+    /// time): offered to the timer as a race's start, never used by itself.
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number | null"))]
+    pub gun_at_ms: Option<i64>,
     /// Lines that were not what the protocol says.
     #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
     pub bad_lines: u64,
+    /// Locations the decoder began reading at since it connected
+    /// (ChronoTrack's), each with the point its reads count at.
+    pub locations: Vec<(String, String)>,
+    /// When the last read was kept, on this laptop's monotonic clock.
+    #[serde(skip)]
+    #[cfg_attr(any(test, feature = "ts"), ts(skip))]
+    read_at: Option<std::time::Instant>,
+}
+
+/// A connection that kept a read within this long is reading.
+const READING: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Live {
+    /// As the panel shows it: connected and read from within the last
+    /// minute is reading.
+    fn now(&self) -> Live {
+        let mut live = self.clone();
+        if live.state == Some(State::Connected)
+            && live.read_at.is_some_and(|at| at.elapsed() < READING)
+        {
+            live.state = Some(State::Reading);
+        }
+        live
+    }
 }
 
 /// A decoder set up here, what it read, and its connection while it is
@@ -138,7 +168,7 @@ impl Running {
     pub fn live(&self, name: &str) -> Option<Live> {
         let runs = self.runs.lock().ok()?;
         let run = runs.get(name)?;
-        run.live.lock().ok().map(|l| l.clone())
+        run.live.lock().ok().map(|l| l.now())
     }
 
     /// Every connection's state summed up in one number: it moves when a
@@ -151,10 +181,11 @@ impl Running {
             for name in names {
                 name.hash(&mut hasher);
                 if let Some(live) = runs.get(name).and_then(|r| r.live.lock().ok()) {
-                    live.state.hash(&mut hasher);
+                    live.now().state.hash(&mut hasher);
                     live.detail.hash(&mut hasher);
                     live.offset_ms.map(|o| o / 100).hash(&mut hasher);
                     live.bad_lines.hash(&mut hasher);
+                    live.gun_at_ms.hash(&mut hasher);
                 }
             }
         }
@@ -175,6 +206,7 @@ fn note(live: &mut Live, event: Event) {
             live.detail = detail;
         }
         Event::Read { read, kept } => {
+            live.read_at = Some(std::time::Instant::now());
             // The last runner read: a re-read says no runner of its own.
             if let Kept::New {
                 bib,
@@ -190,6 +222,11 @@ fn note(live: &mut Live, event: Event) {
         Event::Bad { .. } => live.bad_lines += 1,
         Event::Clock(offset) => live.offset_ms = Some(offset),
         Event::Voltage(volts) => live.volts = Some(volts),
-        Event::Gun(_) => {}
+        Event::Status(digits) => live.status = Some(digits),
+        Event::Gun(at_ms) => live.gun_at_ms = Some(at_ms),
+        Event::Location { location, point } => {
+            live.locations.retain(|(l, _)| *l != location);
+            live.locations.push((location, point));
+        }
     }
 }

@@ -210,6 +210,7 @@ pub async fn play(
         played: false,
     };
     let mut next = 1;
+    let mut reader = LlrpReader::default();
     match target {
         Target::Listen(listener) => {
             let _ = said.send(Said::Listening(listener.local_addr()?.port()));
@@ -220,6 +221,7 @@ pub async fn play(
                 let why = match kind {
                     Kind::RaceResult => raceresult(stream, &mut log, zone).await,
                     Kind::Ultra => ultra(stream, &mut log, zone).await,
+                    Kind::Llrp => llrp(stream, &mut log, &mut reader, zone).await,
                     _ => ipico(stream, &mut log).await,
                 };
                 let _ = said.send(Said::Dropped(why));
@@ -354,6 +356,8 @@ async fn raceresult(mut stream: TcpStream, log: &mut Log, zone: crate::model::Ti
                 "SETPUSHPASSINGS;OK\r\n".into()
             } else if line == "GETPROTOCOL" {
                 "GETPROTOCOL;1.6;1.0;1.6\r\n".into()
+            } else if line.starts_with("SETPROTOCOL;") {
+                "SETPROTOCOL;OK\r\n".into()
             } else if let Some((first, n)) = line.split_once(':')
                 && let (Ok(first), Ok(n)) = (first.parse::<i64>(), n.parse::<i64>())
             {
@@ -519,6 +523,172 @@ async fn ipico(mut stream: TcpStream, log: &mut Log) -> String {
             return e;
         }
         if log.all_made() {
+            log.played();
+        }
+        if log.drop_now() {
+            return "dropped, as a cable pulled".into();
+        }
+    }
+}
+
+/// An LLRP reader's state across connections: its ROSpec (id, enabled),
+/// whether it holds reports while no client is connected, and how far its
+/// reports went (sent, or held for the next client).
+#[derive(Default)]
+struct LlrpReader {
+    rospec: Option<(u32, bool)>,
+    hold: bool,
+    reported: usize,
+}
+
+/// A read's first-seen time as LLRP says it: microseconds, Unix UTC.
+fn utc_micros(at: NaiveDateTime, zone: crate::model::TimeZone) -> u64 {
+    use chrono::TimeZone as _;
+    zone.0
+        .from_local_datetime(&at)
+        .earliest()
+        .map_or(0, |t| t.timestamp_micros().max(0) as u64)
+}
+
+/// An LLRP reader (Impinj, Zebra): greets with its clock, answers the
+/// configuration and ROSpec requests, sends a keepalive as asked, and
+/// while racedesk's ROSpec runs reports each read in its own
+/// RO_ACCESS_REPORT. What it reads while no client is connected is lost
+/// unless it was asked to hold it, and then sent after
+/// ENABLE_EVENTS_AND_REPORTS. A chip not written in hex goes out as the
+/// bytes of its characters (a tag the roster does not know).
+async fn llrp(
+    mut stream: TcpStream,
+    log: &mut Log,
+    reader: &mut LlrpReader,
+    zone: crate::model::TimeZone,
+) -> String {
+    use super::llrp::{self as l, Message};
+    let now_us = |log: &Log| {
+        (chrono::Utc::now() + log.clock_off)
+            .timestamp_micros()
+            .max(0) as u64
+    };
+    let mut id = 1u32;
+    let hello = l::greeting(id, now_us(log));
+    if let Err(e) = stream.write_all(&hello.bytes()).await {
+        return e.to_string();
+    }
+    // Held reports wait for the client to ask for them.
+    let mut reporting = !reader.hold;
+    if !reader.hold {
+        reader.reported = log.made();
+    }
+    let mut keepalive: Option<(Duration, Instant)> = None;
+    let mut frames = l::Frames::default();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let got = tokio::select! {
+            n = stream.read(&mut buffer) => match n {
+                Ok(0) => return "racedesk closed the connection".into(),
+                Ok(n) => match frames.push(&buffer[..n]) {
+                    Ok(got) => got,
+                    Err(e) => return e,
+                },
+                Err(e) => return e.to_string(),
+            },
+            () = tokio::time::sleep(TICK) => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for message in got {
+            let ok = |extra: &[u8]| {
+                l::response(l::response_to(message.kind), message.id, 0, extra).bytes()
+            };
+            match message.kind {
+                l::SET_READER_CONFIG => {
+                    let (period, hold, reset) = l::config_asked(&message.body);
+                    if reset {
+                        reader.rospec = None;
+                        reader.hold = false;
+                    }
+                    if let Some(ms) = period {
+                        keepalive = Some((Duration::from_millis(u64::from(ms)), Instant::now()));
+                    }
+                    reader.hold = hold.unwrap_or(reader.hold);
+                    out.extend(ok(&[]));
+                }
+                l::GET_ROSPECS => {
+                    let listed = reader
+                        .rospec
+                        .map(|(id, on)| l::rospec_listed(id, if on { 2 } else { 0 }))
+                        .unwrap_or_default();
+                    out.extend(ok(&listed));
+                }
+                l::ADD_ROSPEC => match l::rospec_added(&message.body) {
+                    Some(added) if reader.rospec.is_none() => {
+                        reader.rospec = Some((added, false));
+                        out.extend(ok(&[]));
+                    }
+                    _ => out.extend(
+                        l::response(l::response_to(message.kind), message.id, 100, &[]).bytes(),
+                    ),
+                },
+                l::ENABLE_ROSPEC | l::DISABLE_ROSPEC | l::DELETE_ROSPEC => {
+                    let which = message
+                        .body
+                        .get(..4)
+                        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                    if let Some((id, on)) = &mut reader.rospec
+                        && (which == 0 || which == *id)
+                    {
+                        match message.kind {
+                            l::ENABLE_ROSPEC => {
+                                // Reads from now on: its start trigger is
+                                // immediate.
+                                if !*on {
+                                    reader.reported = log.made();
+                                }
+                                *on = true;
+                            }
+                            l::DISABLE_ROSPEC => *on = false,
+                            _ => reader.rospec = None,
+                        }
+                    }
+                    out.extend(ok(&[]));
+                }
+                l::GET_READER_CAPABILITIES => out.extend(ok(&[])),
+                l::ENABLE_EVENTS_AND_REPORTS => reporting = true,
+                l::CLOSE_CONNECTION => {
+                    let _ = stream.write_all(&ok(&[])).await;
+                    return "racedesk closed the connection".into();
+                }
+                l::KEEPALIVE_ACK => {}
+                _ => out.extend(l::response(l::ERROR_MESSAGE, message.id, 100, &[]).bytes()),
+            }
+        }
+        let made = log.made();
+        let running = reader.rospec.is_some_and(|(_, on)| on);
+        if !running {
+            // Not reading: nothing to report of this time.
+            reader.reported = made;
+        } else if reporting && reader.reported < made {
+            for (_, read) in &log.planned[reader.reported..made] {
+                let epc = super::llrp::epc_of(&read.chip)
+                    .unwrap_or_else(|| read.chip.as_bytes().to_vec());
+                let report = l::tag_report(&epc, 1, -60, utc_micros(read.at, zone));
+                id = id.wrapping_add(1);
+                out.extend(Message::new(l::RO_ACCESS_REPORT, id, report).bytes());
+            }
+            reader.reported = made;
+        }
+        if let Some((period, last)) = &mut keepalive
+            && last.elapsed() >= *period
+        {
+            *last = Instant::now();
+            id = id.wrapping_add(1);
+            out.extend(Message::new(l::KEEPALIVE, id, Vec::new()).bytes());
+        }
+        if !out.is_empty()
+            && let Err(e) = stream.write_all(&out).await
+        {
+            return e.to_string();
+        }
+        if running && reporting && log.all_made() {
             log.played();
         }
         if log.drop_now() {

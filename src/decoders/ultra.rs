@@ -24,6 +24,8 @@ pub enum Line {
     Clock(ReadAt),
     /// Its greeting on connect.
     Connected,
+    /// Its answer to `?`: `S=` and its status digits, shown as they are.
+    Status(String),
     Other,
 }
 
@@ -31,6 +33,7 @@ pub enum Line {
 pub const START_READING: &str = "R\r";
 pub const START_SENDING: &str = "700\r";
 pub const ASK_TIME: &str = "r\r";
+pub const ASK_STATUS: &str = "?\r";
 
 /// Asks the reader for the reads of log indexes `from..=to` again.
 pub fn rewind(from: i64, to: i64) -> String {
@@ -71,6 +74,12 @@ pub fn line(text: &str) -> Result<Line, String> {
     }
     if text.starts_with("Connected") {
         return Ok(Line::Connected);
+    }
+    if let Some(digits) = text.strip_prefix("S=")
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Ok(Line::Status(digits.to_owned()));
     }
     if let Some(clock) = clock(text) {
         return Ok(Line::Clock(clock));
@@ -197,7 +206,8 @@ mod tests {
                 ms: 25_503_000
             })
         );
-        assert_eq!(line("S=11").unwrap(), Line::Other);
+        assert_eq!(line("S=11").unwrap(), Line::Status("11".into()));
+        assert_eq!(line("S=").unwrap(), Line::Other);
         assert!(
             line("0,11055,soon,698,1,-71,0,2,1,0,0,29319")
                 .unwrap_err()

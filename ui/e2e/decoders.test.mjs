@@ -105,6 +105,19 @@ describe("chip decoders on the finish screen", () => {
     await again.say("Finish@Pong@$");
     assert.equal(await again.say(message), "Srv@AckPassing@1@$");
     await waitText(session, "decoder-mylaps", "3 reads");
+
+    // A Gunshot marker is shown and starts nothing by itself; the timer
+    // takes it as the 10 km's start: the start form opens filled with it.
+    assert.equal(await again.say("Finish@Marker@t=08:00:00.250|mt=Gunshot|n=Gunshot 1@2@$"), "Srv@AckMarker@2@$");
+    await waitText(session, "decoder-gun-mylaps", "08:00:00.250");
+    screenshot("60-finish-decoder-gun");
+    assert.equal((await session.findElements(By.css('[data-testid="clock-time-10K"]'))).length, 0, "no race started by a marker alone");
+    await click(session, "decoder-gun-start-mylaps");
+    const gunTime = await find(session, "gun-time");
+    assert.equal(await gunTime.getAttribute("value"), "08:00:00.250");
+    await choose(session, "gun-race", "10K");
+    await click(session, "gun-save");
+    await find(session, "clock-time-10K");
     again.close();
 
     // Stopped by the timer: the port is free again.
@@ -167,7 +180,7 @@ describe("chip decoders on the finish screen", () => {
       assert.equal(made.trim().split("\n").length, 1200);
       assert.match(said, /connection ended: dropped/);
       assert.equal((said.match(/^connected/gm) ?? []).length, 2, said);
-      await waitText(session, "decoder-state-finish mat", "connected");
+      await waitText(session, "decoder-state-finish mat", "reading");
       screenshot("61-finish-simulated-decoder");
 
       // The places: each race's runners in the order of their first read.

@@ -15,7 +15,7 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct DecoderForm {
     pub name: String,
-    /// raceresult, mylaps, chronotrack, ultra or ipico.
+    /// raceresult, mylaps, chronotrack, ultra, ipico or llrp.
     pub kind: String,
     /// The decoder's address (host or host:port) when we connect to it.
     pub address: Option<String>,

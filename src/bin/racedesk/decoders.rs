@@ -42,11 +42,16 @@ pub struct Setup {
     /// RESULT, Ultra): the timer's say-so; never done otherwise.
     #[arg(long)]
     set_clock: bool,
+    /// Starts RACE at the decoder's gun marker (a MYLAPS Gunshot, a
+    /// ChronoTrack gun time): the timer's say-so; otherwise a gun marker
+    /// is printed and starts nothing.
+    #[arg(long, value_name = "RACE")]
+    gun_starts: Option<String>,
 }
 
 #[derive(Subcommand)]
 pub enum DecoderCommand {
-    /// Connects to a decoder (raceresult, ultra, ipico) and keeps every
+    /// Connects to a decoder (raceresult, ultra, ipico, llrp) and keeps every
     /// read until stopped, printing one line per read once it is on disk;
     /// connects again by itself when the decoder goes.
     Connect {
@@ -90,7 +95,7 @@ pub enum DecoderCommand {
     /// Plays a decoder of KIND over the network for a dry run or a test:
     /// a mass finish of this event's runners, each read several times on
     /// the mat, the connection dropped once. It listens as the decoder
-    /// (raceresult, ultra, ipico) or connects to racedesk as the vendor's
+    /// (raceresult, ultra, ipico, llrp) or connects to racedesk as the vendor's
     /// software (mylaps, chronotrack: --to). Prints `made INDEX CHIP TIME`
     /// per read the decoder made, until stopped. Writes nothing to the file.
     Simulate {
@@ -282,10 +287,28 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
         }
         asks.set_clock();
     }
+    let gun_starts = setup.gun_starts.map(|r| r.trim().to_owned());
+    if let Some(race) = &gun_starts {
+        let races = racedesk::setup::races(&file).await?;
+        if !races
+            .iter()
+            .any(|r| r.race.code.as_str().eq_ignore_ascii_case(race))
+        {
+            return Err(Failure::BadInput(format!(
+                "--gun-starts: this event has no race {race:?}"
+            )));
+        }
+        if !decoder.kind.listens() {
+            return Err(Failure::BadInput(format!(
+                "--gun-starts: a {} decoder sends no gun marker (MYLAPS and ChronoTrack do)",
+                decoder.kind.name()
+            )));
+        }
+    }
     let task = tokio::spawn(live::run(
         file.clone(),
         decoder.clone(),
-        station,
+        station.clone(),
         send,
         asks,
     ));
@@ -347,11 +370,37 @@ pub async fn run(db: &Path, command: DecoderCommand, operator: &str) -> Result<(
                     }
                 ),
                 live::Event::Voltage(volts) => eprintln!("{} battery {volts:.1} V", decoder.name),
-                live::Event::Gun(at_ms) => eprintln!(
-                    "{} gun marker at {}",
-                    decoder.name,
-                    format_instant_for(at_ms, day, zone)
+                live::Event::Status(digits) => eprintln!("{} status S={digits}", decoder.name),
+                live::Event::Location { location, point } => eprintln!(
+                    "{} new location {location}: its reads count at {point} (--points \"{location}=POINT\" for another)",
+                    decoder.name
                 ),
+                live::Event::Gun(at_ms) => {
+                    let at = format_instant_for(at_ms, day, zone);
+                    let Some(race) = &gun_starts else {
+                        eprintln!(
+                            "{} gun marker at {at} (--gun-starts RACE starts a race at it)",
+                            decoder.name
+                        );
+                        continue;
+                    };
+                    let started = racedesk::timing::start_race(
+                        &file, race, None, at_ms, false, None, &station,
+                    )
+                    .await;
+                    let mut out = std::io::stdout().lock();
+                    let line = match started {
+                        Ok(()) => {
+                            format!("started {race} at {at} by {}'s gun marker", decoder.name)
+                        }
+                        // A race already started is not moved by a marker:
+                        // that takes the timer and a reason.
+                        Err(e) => format!("not started {race} at {at}: {e}"),
+                    };
+                    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                        return;
+                    }
+                }
             }
         }
     };
@@ -369,7 +418,7 @@ async fn list(file: &racedesk::EventFile) -> Result<(), Failure> {
     let mut out = String::new();
     for seen in decoders::seen(file).await? {
         out.push_str(&format!(
-            "{} {} point {} window {} ms: {} reads, {} in the last minute{}\n",
+            "{} {} point {} window {} ms: {} reads, {} in the last minute{}{}\n",
             seen.decoder.name,
             seen.decoder.kind.name(),
             seen.decoder.point,
@@ -380,6 +429,13 @@ async fn list(file: &racedesk::EventFile) -> Result<(), Failure> {
                 .map(|(chip, at_ms)| format!(
                     ", last chip {chip} at {}",
                     format_instant_for(at_ms, day, zone)
+                ))
+                .unwrap_or_default(),
+            seen.clock
+                .map(|(offset, read_ms)| format!(
+                    ", clock {offset:+} ms off this laptop's{} (read at {})",
+                    if offset.abs() >= 1000 { ": OFF" } else { "" },
+                    format_instant_for(read_ms, day, zone)
                 ))
                 .unwrap_or_default()
         ));

@@ -70,7 +70,7 @@ enum Command {
     /// Reads from timing systems and every capture: import, list, history.
     #[command(subcommand)]
     Reads(timing::ReadsCommand),
-    /// Chip decoders: connect to one (raceresult, ultra, ipico) or listen
+    /// Chip decoders: connect to one (raceresult, ultra, ipico, llrp) or listen
     /// for one (mylaps, chronotrack) and keep every read, import a
     /// decoder's file, list them.
     #[command(subcommand)]

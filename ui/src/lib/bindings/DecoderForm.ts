@@ -5,7 +5,7 @@
  */
 export type DecoderForm = { name: string, 
 /**
- * raceresult, mylaps, chronotrack, ultra or ipico.
+ * raceresult, mylaps, chronotrack, ultra, ipico or llrp.
  */
 kind: string, 
 /**

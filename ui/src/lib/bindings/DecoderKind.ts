@@ -3,4 +3,4 @@
 /**
  * The kinds of decoder racedesk reads.
  */
-export type DecoderKind = "raceresult" | "mylaps" | "chronotrack" | "ultra" | "ipico";
+export type DecoderKind = "raceresult" | "mylaps" | "chronotrack" | "ultra" | "ipico" | "llrp";

@@ -12,4 +12,8 @@ lastMinute: number,
 /**
  * The last read: its chip and instant.
  */
-last: [string, number] | null, };
+last: [string, number] | null, 
+/**
+ * Its clock minus this laptop's when last read, and when (ms).
+ */
+clock: [number, number] | null, };

@@ -3,4 +3,4 @@
 /**
  * Where a decoder's connection stands.
  */
-export type DecoderState = "connecting" | "listening" | "connected" | "lost";
+export type DecoderState = "connecting" | "listening" | "connected" | "reading" | "lost";

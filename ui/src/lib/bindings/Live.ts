@@ -18,10 +18,24 @@ offsetMs: number | null,
  */
 volts: number | null, 
 /**
+ * The reader's status as it says it (Ultra's `S=` digits).
+ */
+status: string | null, 
+/**
  * The last read kept: chip, the runner it went to, when.
  */
 lastChip: string | null, lastBib: string | null, lastAtMs: number | null, 
 /**
+ * The decoder's last gun marker (a MYLAPS Gunshot, a ChronoTrack gun
+ * time): offered to the timer as a race's start, never used by itself.
+ */
+gunAtMs: number | null, 
+/**
  * Lines that were not what the protocol says.
  */
-badLines: number, };
+badLines: number, 
+/**
+ * Locations the decoder began reading at since it connected
+ * (ChronoTrack's), each with the point its reads count at.
+ */
+locations: Array<[string, string]>, };
