@@ -17,6 +17,8 @@ mod checkin;
 mod timing;
 // Results: scoring rules and every export read back.
 mod results;
+// Who is still out on the course, replayed from real splits.
+mod course;
 // Knowing that the file changed, whoever changed it.
 mod changes;
 // What a station captured, numbered in one sequence.

@@ -233,12 +233,11 @@ impl Link<'_> {
         Ok(())
     }
 
-    /// The decoder said its clock reads `at_ms` now: its offset said, and
-    /// kept with the decoder for `decoder list` (a failed write loses only
-    /// that note).
+    /// The decoder said its clock reads `at_ms` now: its offset kept with
+    /// the decoder for `decoder list` (a failed write loses only that
+    /// note), and said.
     async fn clock_read(&self, at_ms: i64) {
         let now = crate::store::now_ms();
-        self.say(Event::Clock(at_ms - now));
         let noted = sqlx::query(
             "UPDATE decoder SET clock_offset_ms = ?2, clock_read_ms = ?3 WHERE name = ?1",
         )
@@ -250,6 +249,8 @@ impl Link<'_> {
         if let Err(e) = noted {
             tracing::warn!(decoder = %self.decoder.name, error = %e, "the clock offset was not noted");
         }
+        // Said once noted: whoever sees the offset finds it kept too.
+        self.say(Event::Clock(at_ms - now));
     }
 
     fn bad(&self, line: &str, reason: String) {

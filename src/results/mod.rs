@@ -9,6 +9,7 @@
 //! places overall, by gender and by age category (gender + band of the
 //! race's scheme, age on race day).
 
+mod course;
 mod export;
 mod score;
 mod view;
@@ -16,6 +17,7 @@ mod view;
 use std::collections::HashMap;
 
 pub use crate::words::Language;
+pub use course::{OVERDUE_MS, OnCourse, RaceOnCourse, on_course, time_of_day, write_course_csv};
 pub use export::{
     Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
     write_json, write_xlsx,
@@ -29,38 +31,60 @@ use crate::store::EventFile;
 
 /// The results of every race, in setup order.
 pub async fn results(file: &EventFile) -> Result<Vec<RaceResults>> {
-    let event = crate::setup::event(file).await?;
-    // The roster and the captures are read side by side, on two readers,
-    // with the races, starts and statuses.
-    let (runners, (captures, _), races, starts, statuses) = tokio::try_join!(
-        runners(file, event.date),
-        crate::timing::effective(file, None, true),
-        crate::setup::race_list(file),
-        async { Ok(crate::store::timing::current_starts(file.reader()).await?) },
-        async { Ok(crate::store::timing::statuses(file.reader()).await?) },
-    )?;
-    let starts: Vec<(String, String, i64)> = starts
-        .into_iter()
-        .map(|s| (s.race, s.wave, s.at_ms))
-        .collect();
-    let passings: Vec<(String, i64, String)> = captures
-        .into_iter()
-        .filter(|c| !c.view.voided)
-        .filter_map(|c| Some((c.view.point, c.at_ms, c.bib?)))
-        .collect();
-    let statuses: HashMap<String, String> =
-        statuses.into_iter().map(|s| (s.bib, s.status)).collect();
-    let results = score::score(&score::Facts {
-        races: &races,
-        runners: &runners,
-        starts: &starts,
-        passings: &passings,
-        statuses: &statuses,
-    });
+    let loaded = Loaded::read(file).await?;
+    let results = score::score(&loaded.facts());
     // Hundreds of thousands of small strings: freed on another thread
     // rather than before the results can be shown.
-    std::thread::spawn(move || drop((passings, runners, statuses)));
+    std::thread::spawn(move || drop(loaded));
     Ok(results)
+}
+
+/// The facts scoring reads, loaded from the file.
+struct Loaded {
+    runners: Vec<score::Runner>,
+    races: Vec<crate::model::Race>,
+    starts: Vec<(String, String, i64)>,
+    passings: Vec<(String, i64, String)>,
+    statuses: HashMap<String, String>,
+}
+
+impl Loaded {
+    async fn read(file: &EventFile) -> Result<Loaded> {
+        let event = crate::setup::event(file).await?;
+        // The roster and the captures are read side by side, on two
+        // readers, with the races, starts and statuses.
+        let (runners, (captures, _), races, starts, statuses) = tokio::try_join!(
+            runners(file, event.date),
+            crate::timing::effective(file, None, true),
+            crate::setup::race_list(file),
+            async { Ok(crate::store::timing::current_starts(file.reader()).await?) },
+            async { Ok(crate::store::timing::statuses(file.reader()).await?) },
+        )?;
+        Ok(Loaded {
+            runners,
+            races,
+            starts: starts
+                .into_iter()
+                .map(|s| (s.race, s.wave, s.at_ms))
+                .collect(),
+            passings: captures
+                .into_iter()
+                .filter(|c| !c.view.voided)
+                .filter_map(|c| Some((c.view.point, c.at_ms, c.bib?)))
+                .collect(),
+            statuses: statuses.into_iter().map(|s| (s.bib, s.status)).collect(),
+        })
+    }
+
+    fn facts(&self) -> score::Facts<'_> {
+        score::Facts {
+            races: &self.races,
+            runners: &self.runners,
+            starts: &self.starts,
+            passings: &self.passings,
+            statuses: &self.statuses,
+        }
+    }
 }
 
 /// Every entrant as scoring needs them: the display name, the age on race

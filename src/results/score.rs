@@ -101,17 +101,21 @@ pub struct Split {
 
 /// What one bib passed, first passing at each point.
 #[derive(Default)]
-struct Passed<'a> {
-    start: Option<i64>,
+pub(crate) struct Passed<'a> {
+    pub start: Option<i64>,
     /// Instant and crossing order.
-    finish: Option<(i64, usize)>,
+    pub finish: Option<(i64, usize)>,
     /// Checkpoints: a handful, so a list beats a map.
-    points: Vec<(&'a str, i64)>,
+    pub points: Vec<(&'a str, i64)>,
 }
 
-pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
-    let mut passed: HashMap<&str, Passed> = HashMap::with_capacity(facts.runners.len());
-    for (order, (point, at_ms, bib)) in facts.passings.iter().enumerate() {
+/// Each bib's first passing at each point (`runners`: about how many bibs).
+pub(crate) fn passed_by_bib(
+    passings: &[(String, i64, String)],
+    runners: usize,
+) -> HashMap<&str, Passed<'_>> {
+    let mut passed: HashMap<&str, Passed> = HashMap::with_capacity(runners);
+    for (order, (point, at_ms, bib)) in passings.iter().enumerate() {
         let entry = passed.entry(bib.as_str()).or_default();
         match point.as_str() {
             crate::timing::START => {
@@ -127,6 +131,39 @@ pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
             }
         }
     }
+    passed
+}
+
+/// The start of a runner in `wave` of `race`: their wave's, else the
+/// race's; a runner with no wave (or one the race does not have) starts
+/// with the race, else with its first wave: never later than they could
+/// have.
+pub(crate) fn start_of(
+    starts: &[(String, String, i64)],
+    race: &Race,
+    wave: Option<&str>,
+) -> Option<i64> {
+    let code = race.code.as_str();
+    let start_of = |wave: &str| {
+        starts
+            .iter()
+            .find(|(r, w, _)| r == code && w == wave)
+            .map(|s| s.2)
+    };
+    let race_start = start_of("").or_else(|| {
+        starts
+            .iter()
+            .filter(|(r, _, _)| r == code)
+            .map(|s| s.2)
+            .min()
+    });
+    wave.and_then(|w| race.waves.iter().find(|rw| rw.eq_ignore_ascii_case(w)))
+        .and_then(|w| start_of(w))
+        .or(race_start)
+}
+
+pub(crate) fn score(facts: &Facts) -> Vec<RaceResults> {
+    let passed = passed_by_bib(facts.passings, facts.runners.len());
     // One thread per race: the races share nothing but what was read.
     std::thread::scope(|scope| {
         let workers: Vec<_> = facts
@@ -169,23 +206,6 @@ struct Scored {
 
 fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> RaceResults {
     let code = race.code.as_str();
-    let start_of = |wave: &str| {
-        facts
-            .starts
-            .iter()
-            .find(|(r, w, _)| r == code && w == wave)
-            .map(|s| s.2)
-    };
-    // A runner with no wave (or one the race does not have) starts with
-    // the race, else with its first wave: never later than they could have.
-    let race_start = start_of("").or_else(|| {
-        facts
-            .starts
-            .iter()
-            .filter(|(r, _, _)| r == code)
-            .map(|s| s.2)
-            .min()
-    });
     let mut entrants = 0;
     let mut scored = Vec::new();
     for runner in facts.runners.iter().filter(|r| r.race == code) {
@@ -197,12 +217,7 @@ fn score_race(facts: &Facts, race: &Race, passed: &HashMap<&str, Passed>) -> Rac
         if finish.is_none() && status.is_none() {
             continue;
         }
-        let start = runner
-            .wave
-            .as_deref()
-            .and_then(|w| race.waves.iter().find(|rw| rw.eq_ignore_ascii_case(w)))
-            .and_then(|w| start_of(w))
-            .or(race_start);
+        let start = start_of(facts.starts, race, runner.wave.as_deref());
         let gun_ms = finish.zip(start).map(|((at, _), start)| at - start);
         let net_ms = finish
             .zip(mine.and_then(|p| p.start))

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { By, Key } from "selenium-webdriver";
-import { CLI, click, closeAll, find, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, click, closeAll, find, pressOn, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -18,8 +18,11 @@ describe("live results in the window", () => {
     const dir = tempDir("results");
     const db = path.join(dir, "event.racedesk");
     execFileSync(CLI, ["--db", db, "demo", "--entrants", "300"]);
-    const tenK = JSON.parse(cli(db, "roster", "list", "--format", "json")).filter((r) => r.race === "10K").slice(0, 3);
-    assert.equal(tenK.length, 3);
+    const tenK = JSON.parse(cli(db, "roster", "list", "--format", "json")).filter((r) => r.race === "10K").slice(0, 4);
+    assert.equal(tenK.length, 4);
+    // The fourth checks in and will not finish: still on the course.
+    const out = tenK.pop();
+    cli(db, "checkin", out.bib);
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish" } }));
     const app = await start(dir, "finish-bib");
     const { session } = app;
@@ -77,6 +80,21 @@ describe("live results in the window", () => {
     await (await find(session, "results-search")).sendKeys(Key.chord(Key.ALT, "a"));
     await waitText(session, "announcer", `${tenK[2].first_name}`);
     screenshot("41-announcer");
+    await pressOn(session)(Key.ESCAPE);
+
+    // Still on the course (Alt+O): the runner who checked in and has not
+    // finished, last seen at the start, due at 5 km; the finishers are not.
+    await (await find(session, "results-search")).sendKeys(Key.chord(Key.ALT, "o"));
+    await waitText(session, "still-out-10K", "10 km: 1 still out, 0 overdue");
+    await waitText(session, `still-out-row-${out.bib}`, "start");
+    assert.equal((await session.findElements(By.css(`[data-testid="still-out-row-${tenK[0].bib}"]`))).length, 0);
+    screenshot("42-still-on-course");
+    await click(session, "still-out-print");
+    await session.wait(async () => (await session.executeScript("return window.__printed")) === 2, 5000, "print was not called");
+    await click(session, "still-out-export");
+    await waitText(session, "still-out-message", "still-on-course-");
+    await pressOn(session)(Key.ESCAPE);
+    await find(session, "results-search");
     await stop(app);
   });
 

@@ -143,6 +143,35 @@ pub async fn results_export(
     Ok(written)
 }
 
+/// Who is still out on the course now, per race, the latest first.
+#[tauri::command]
+pub async fn results_course(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<results::RaceOnCourse>> {
+    let now = state.session.clock().now_ms();
+    let file = state.file().await;
+    Ok(results::on_course(&file, now, &|_| results::OVERDUE_MS).await?)
+}
+
+/// Writes who is still out on the course as CSV into the results folder
+/// (for the sweep vehicle and the medical tent); the file's path.
+#[tauri::command]
+pub async fn results_course_export(state: State<'_, AppState>) -> CommandResult<String> {
+    let now = state.session.clock().now_ms();
+    let file = state.file().await;
+    let event = racedesk::setup::event(&file).await?;
+    let races = results::on_course(&file, now, &|_| results::OVERDUE_MS).await?;
+    let mut bytes = Vec::new();
+    results::write_course_csv(&races, event.date, event.time_zone, &mut bytes)?;
+    let folder = state.results_folder();
+    std::fs::create_dir_all(&folder).map_err(|e| unwritable(&folder, e))?;
+    let at = racedesk::model::format_instant(now, event.time_zone);
+    let stamp: String = at.chars().filter(char::is_ascii_digit).take(4).collect();
+    let path = folder.join(format!("still-on-course-{stamp}.csv"));
+    racedesk::files::write_atomic(&path, &bytes).map_err(|e| unwritable(&path, e))?;
+    Ok(path.display().to_string())
+}
+
 /// Chooses the results folder (a USB stick) with the native dialog.
 #[tauri::command]
 pub async fn pick_results_folder(

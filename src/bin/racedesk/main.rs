@@ -82,6 +82,11 @@ enum Command {
     /// Official results: places overall, by gender and by age category,
     /// gun and net times rounded up to the second, splits.
     Results(results::ResultsArgs),
+    /// Still on the course: every runner who started and has neither
+    /// finished nor been marked out, per race, with where each was last
+    /// seen and how late they are at the next point against their own pace
+    /// (the most overdue first); for the sweep vehicle and the medical tent.
+    Course(results::CourseArgs),
     /// Copies the event file (consistently, while others write) into a
     /// folder, such as a USB stick, as <name>-<UTC time>.racedesk.
     Backup {
@@ -193,6 +198,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Correct(command) => timing::correct(db, command, operator).await,
         Command::Decoder(command) => decoders::run(db, command, operator).await,
         Command::Results(args) => results::results(db, args).await,
+        Command::Course(args) => results::course(db, args).await,
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,
         Command::Merge { file } => sync::merge(db, &file, operator).await,

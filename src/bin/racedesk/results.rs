@@ -142,3 +142,135 @@ async fn publish(
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub struct CourseArgs {
+    /// One race's code, such as MAR; every race when left out.
+    #[arg(long)]
+    race: Option<String>,
+    #[arg(long, value_enum, default_value_t = CourseFormat::Text)]
+    format: CourseFormat,
+    /// "Now", for a report made afterwards: YYYY-MM-DDTHH:MM:SS or
+    /// HH:MM:SS on race day, in the event's time zone.
+    #[arg(long)]
+    at: Option<String>,
+    /// Minutes late at the next point that mark a runner overdue: one
+    /// number for every race, or per race ("MAR=30, HALF=20"); 15 when
+    /// left out.
+    #[arg(long)]
+    overdue: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CourseFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+/// `course`: every runner still out, per race, the latest first.
+pub async fn course(db: &Path, args: CourseArgs) -> Result<(), Failure> {
+    let file = open_to_read(db).await?;
+    let done = still_out(&file, args).await;
+    file.close().await;
+    done
+}
+
+async fn still_out(file: &EventFile, args: CourseArgs) -> Result<(), Failure> {
+    use racedesk::model::parse_instant;
+    let event = racedesk::setup::event(file).await?;
+    let (day, zone) = (event.date, event.time_zone);
+    let now = match args.at.as_deref().map(str::trim) {
+        Some(text) => parse_instant(text, day, zone).map_err(|e| bad("at", e))?,
+        None => racedesk::timing::wall_ms(),
+    };
+    let thresholds = overdue_minutes(args.overdue.as_deref().unwrap_or(""))?;
+    let threshold = move |race: &str| {
+        thresholds
+            .iter()
+            .find(|(code, _)| code.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(race)))
+            .map_or(racedesk::results::OVERDUE_MS, |(_, ms)| *ms)
+    };
+    let mut races = racedesk::results::on_course(file, now, &threshold).await?;
+    if let Some(code) = args.race {
+        let code = code.trim().to_ascii_uppercase();
+        races.retain(|r| r.code == code);
+        if races.is_empty() {
+            return Err(Error::NotFound(racedesk::said!("error.no_race", race = code)).into());
+        }
+    }
+    let clock = |ms: i64| racedesk::results::time_of_day(ms, day, zone);
+    let minutes = |ms: i64| format!("{:+}", ms.div_euclid(60_000));
+    let mut out = Vec::new();
+    match args.format {
+        CourseFormat::Json => json_to(&mut out, &races)?,
+        CourseFormat::Csv => racedesk::results::write_course_csv(&races, day, zone, &mut out)?,
+        CourseFormat::Text => {
+            use std::fmt::Write as _;
+            let mut text = String::new();
+            for race in &races {
+                let seen: Vec<String> = race
+                    .by_point
+                    .iter()
+                    .map(|(point, n)| format!("{point} {n}"))
+                    .collect();
+                let _ = writeln!(
+                    text,
+                    "{} ({}): {} still out, {} overdue{}",
+                    race.name,
+                    race.code,
+                    race.out.len(),
+                    race.overdue,
+                    if seen.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; last seen at {}", seen.join(", "))
+                    }
+                );
+                for r in &race.out {
+                    let _ = writeln!(
+                        text,
+                        "  {}{:>6}  {:<28} {:<4} last seen {} at {} ({} min ago), due at {} at {} ({} min)",
+                        if r.overdue { "! " } else { "  " },
+                        r.bib,
+                        r.name,
+                        r.nationality.as_deref().unwrap_or(""),
+                        r.last_point,
+                        clock(r.last_at_ms),
+                        (now - r.last_at_ms).div_euclid(60_000),
+                        r.next_point,
+                        clock(r.due_ms),
+                        minutes(r.late_ms),
+                    );
+                }
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+    emit(&out)
+}
+
+/// `--overdue`: minutes for every race ("20") or per race ("MAR=30, HALF=20").
+fn overdue_minutes(text: &str) -> Result<Vec<(Option<String>, i64)>, Failure> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (race, minutes) = match item.split_once('=') {
+            Some((race, minutes)) => (Some(race.trim().to_owned()), minutes.trim()),
+            None => (None, item),
+        };
+        let minutes: f64 = minutes
+            .parse()
+            .ok()
+            .filter(|m: &f64| m.is_finite() && *m >= 0.0 && *m <= 24.0 * 60.0)
+            .ok_or_else(|| {
+                bad(
+                    "overdue",
+                    format!("{item:?} is not minutes (0 to 1440), as in 20 or MAR=30"),
+                )
+            })?;
+        out.push((race, (minutes * 60_000.0).round() as i64));
+    }
+    // A race's own threshold before the one for every race.
+    out.sort_by_key(|(race, _)| race.is_none());
+    Ok(out)
+}

@@ -20,6 +20,7 @@ import type { Pair } from "./bindings/Pair";
 import type { Finisher } from "./bindings/Finisher";
 import type { ResultsFilter } from "./bindings/ResultsFilter";
 import type { ResultsView } from "./bindings/ResultsView";
+import type { RaceOnCourse } from "./bindings/RaceOnCourse";
 import type { PrintOut } from "./bindings/PrintOut";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
@@ -103,6 +104,10 @@ export interface Backend {
   resultsExport(race: string | null, format: string, language: string): Promise<string[]>;
   pickResultsFolder(): Promise<string | null>;
   resultsPrint(race: string, filter: ResultsFilter): Promise<PrintOut>;
+  /** Who is still out on the course, per race, the latest first. */
+  resultsCourse(): Promise<RaceOnCourse[]>;
+  /** The still-on-course list as CSV in the results folder; its path. */
+  resultsCourseExport(): Promise<string>;
   eventOpenCopy(path: string): Promise<string>;
   /** Merges another station's copy of this event into it. */
   eventMerge(path: string): Promise<Merged>;
@@ -193,6 +198,8 @@ export const tauriBackend: Backend = {
   resultsExport: (race, format, language) => invoke("results_export", { race, format, language }),
   pickResultsFolder: () => invoke("pick_results_folder"),
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
+  resultsCourse: () => invoke("results_course"),
+  resultsCourseExport: () => invoke("results_course_export"),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),
   eventMerge: (path) => invoke("event_merge", { path }),
   networkState: () => invoke("network_state"),

@@ -1,0 +1,219 @@
+//! Still on the course, replayed from the real Boston 2014 splits (the
+//! first 300 finishers, tests/data): some runners' later splits and
+//! finishes taken away make them still out; the list holds exactly those,
+//! each last seen where their last split was, and marks the overdue.
+
+use std::collections::BTreeMap;
+
+use racedesk::checkin::Desk;
+use racedesk::results::{OVERDUE_MS, on_course};
+use racedesk::roster::{self, EntrantForm};
+use racedesk::setup;
+use racedesk::timing::{self, Status};
+
+use crate::support::{TestEvent, at, racedesk, station, text};
+
+/// Boston's split columns and the checkpoint each is.
+const SPLITS: [&str; 8] = ["5k", "10k", "20k", "half", "25k", "30k", "35k", "40k"];
+
+/// 10:00:00 plus `minutes`, as a time of day with ms.
+fn after_gun(minutes: f64) -> String {
+    let ms = (minutes * 60_000.0).round() as i64 + 10 * 3_600_000;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+#[tokio::test]
+async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_ones_marked() {
+    let event = TestEvent::new().await;
+    let mar = setup::races(&event.file).await.unwrap()[0].race.clone();
+    let mut form = setup::RaceForm::from_race(&mar);
+    form.checkpoints = "5k, 10k, 20k, half=21.0975, 25k, 30k, 35k, 40k".into();
+    form.bibs = String::new();
+    let mar = form.parse().unwrap();
+    setup::update_race(&event.file, &mar.code, &mar, "director")
+        .await
+        .unwrap();
+
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/boston-2014-first-300.csv");
+    let mut csv = csv::Reader::from_path(data).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let desk = Desk {
+        id: "desk-a".into(),
+        name: "Desk A".into(),
+        operator: "volunteer".into(),
+    };
+    // Every tenth runner is still out: their splits kept up to a point
+    // that moves along the route (none: checked in, seen at no mat).
+    let mut reads = String::from("bib,time,point\n");
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    let mut dnf = None;
+    for (i, row) in csv.records().enumerate() {
+        let row = row.unwrap();
+        let bib = row[column("bib")].to_owned();
+        let name = &row[column("name")];
+        let (last, first) = name.split_once(", ").unwrap_or((name, ""));
+        let form = EntrantForm {
+            bib: bib.clone(),
+            first_name: first.into(),
+            last_name: last.into(),
+            gender: row[column("gender")].into(),
+            age: row[column("age")].into(),
+            country: row[column("country")].into(),
+            race: "MAR".into(),
+            ..EntrantForm::default()
+        };
+        roster::save_entrant(&event.file, None, &form, "test")
+            .await
+            .unwrap();
+        let out = i % 10 == 3;
+        let kept = if out {
+            i / 10 % (SPLITS.len() + 1)
+        } else {
+            SPLITS.len()
+        };
+        let mut last_seen = "start";
+        for point in &SPLITS[..kept] {
+            let Ok(minutes) = row[column(point)].parse::<f64>() else {
+                continue;
+            };
+            reads.push_str(&format!("{bib},{},{point}\n", after_gun(minutes)));
+            last_seen = point;
+        }
+        if !out {
+            let minutes: f64 = row[column("official")].parse().unwrap();
+            reads.push_str(&format!("{bib},{},finish\n", after_gun(minutes)));
+        } else if kept == 0 {
+            racedesk::checkin::check_in(&event.file, &bib, &desk, None)
+                .await
+                .unwrap();
+            expected.insert(bib, last_seen.into());
+        } else if dnf.is_none() {
+            // Picked up by the sweep: out of the race, not out on the course.
+            dnf = Some(bib);
+        } else {
+            expected.insert(bib, last_seen.into());
+        }
+    }
+    // A runner who never came: not checked in, seen nowhere.
+    event.add_runner("9001", "MAR").await;
+    let path = event.write("reads.csv", reads);
+    timing::import_reads(&event.file, &path, "finish", &station())
+        .await
+        .unwrap();
+    timing::start_race(
+        &event.file,
+        "MAR",
+        None,
+        at("10:00:00"),
+        true,
+        None,
+        &station(),
+    )
+    .await
+    .unwrap();
+    let dnf = dnf.unwrap();
+    timing::set_status(
+        &event.file,
+        &dnf,
+        Status::Dnf,
+        "picked up at 30k",
+        &station(),
+    )
+    .await
+    .unwrap();
+
+    let now = at("12:20:00");
+    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    let marathon = races.iter().find(|r| r.code == "MAR").unwrap();
+    let listed: BTreeMap<String, String> = marathon
+        .out
+        .iter()
+        .map(|r| (r.bib.clone(), r.last_point.clone()))
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "exactly the runners still out, each at their last point"
+    );
+    assert!(!listed.contains_key(&dnf) && !listed.contains_key("9001"));
+    assert_eq!(
+        marathon
+            .by_point
+            .iter()
+            .map(|(_, n)| *n as usize)
+            .sum::<usize>(),
+        marathon.out.len()
+    );
+    // The latest first; overdue past 15 min; both kinds here (a runner
+    // last seen at 40k a few minutes ago is not due yet).
+    assert!(
+        marathon
+            .out
+            .windows(2)
+            .all(|w| w[0].late_ms >= w[1].late_ms)
+    );
+    for r in &marathon.out {
+        assert_eq!(r.overdue, r.late_ms > OVERDUE_MS, "{r:?}");
+        assert_eq!(r.late_ms, now - r.due_ms);
+    }
+    assert!(marathon.out.iter().any(|r| r.overdue));
+    assert!(marathon.out.iter().any(|r| !r.overdue));
+    assert_eq!(
+        marathon.overdue as usize,
+        marathon.out.iter().filter(|r| r.overdue).count()
+    );
+    // A 40k runner is due at the finish; one seen at no mat at 5k.
+    let at_40k = marathon.out.iter().find(|r| r.last_point == "40k").unwrap();
+    assert_eq!(at_40k.next_point, "finish");
+    let at_start = marathon
+        .out
+        .iter()
+        .find(|r| r.last_point == "start")
+        .unwrap();
+    assert_eq!(at_start.next_point, "5k");
+
+    // A finish captured now takes a runner off the list.
+    let home = at_40k.bib.clone();
+    timing::capture(&event.file, "finish", now, Some(&home), &station())
+        .await
+        .unwrap();
+    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    assert!(!races[0].out.iter().any(|r| r.bib == home));
+
+    // The CLI: CSV for the sweep vehicle, every row one runner out.
+    let db = event.path().to_string_lossy().into_owned();
+    let out = racedesk(&[
+        "--db", &db, "course", "--race", "mar", "--format", "csv", "--at", "12:20:00",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(rows.headers().unwrap().get(1), Some("bib"));
+    assert_eq!(rows.records().count(), expected.len() - 1);
+    let out = racedesk(&[
+        "--db",
+        &db,
+        "course",
+        "--at",
+        "12:20:00",
+        "--overdue",
+        "MAR=600",
+    ]);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!(
+            "Marathon (MAR): {} still out, 0 overdue",
+            expected.len() - 1
+        )),
+        "{said}"
+    );
+    let refused = racedesk(&["--db", &db, "course", "--overdue", "soon"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("--overdue"));
+}
