@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use racedesk::checkin::Desk;
-use racedesk::results::{OVERDUE_MS, on_course};
+use racedesk::results::{OVERDUE_MS, expected_next, on_course};
 use racedesk::roster::{self, EntrantForm};
 use racedesk::setup;
 use racedesk::timing::{self, Status};
@@ -28,8 +28,17 @@ fn after_gun(minutes: f64) -> String {
     )
 }
 
-#[tokio::test]
-async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_ones_marked() {
+/// One Boston finisher: bib, minutes from the gun at each split (none
+/// where the file has none), and the official time in minutes.
+struct Boston {
+    bib: String,
+    splits: Vec<Option<f64>>,
+    official: f64,
+}
+
+/// The test event with the marathon's checkpoints at Boston's splits and
+/// the first 300 Boston finishers entered in it.
+async fn boston() -> (TestEvent, Vec<Boston>) {
     let event = TestEvent::new().await;
     let mar = setup::races(&event.file).await.unwrap()[0].race.clone();
     let mut form = setup::RaceForm::from_race(&mar);
@@ -39,23 +48,13 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
     setup::update_race(&event.file, &mar.code, &mar, "director")
         .await
         .unwrap();
-
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/boston-2014-first-300.csv");
     let mut csv = csv::Reader::from_path(data).unwrap();
     let header = csv.headers().unwrap().clone();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let desk = Desk {
-        id: "desk-a".into(),
-        name: "Desk A".into(),
-        operator: "volunteer".into(),
-    };
-    // Every tenth runner is still out: their splits kept up to a point
-    // that moves along the route (none: checked in, seen at no mat).
-    let mut reads = String::from("bib,time,point\n");
-    let mut expected: BTreeMap<String, String> = BTreeMap::new();
-    let mut dnf = None;
-    for (i, row) in csv.records().enumerate() {
+    let mut runners = Vec::new();
+    for row in csv.records() {
         let row = row.unwrap();
         let bib = row[column("bib")].to_owned();
         let name = &row[column("name")];
@@ -73,38 +72,19 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
         roster::save_entrant(&event.file, None, &form, "test")
             .await
             .unwrap();
-        let out = i % 10 == 3;
-        let kept = if out {
-            i / 10 % (SPLITS.len() + 1)
-        } else {
-            SPLITS.len()
-        };
-        let mut last_seen = "start";
-        for point in &SPLITS[..kept] {
-            let Ok(minutes) = row[column(point)].parse::<f64>() else {
-                continue;
-            };
-            reads.push_str(&format!("{bib},{},{point}\n", after_gun(minutes)));
-            last_seen = point;
-        }
-        if !out {
-            let minutes: f64 = row[column("official")].parse().unwrap();
-            reads.push_str(&format!("{bib},{},finish\n", after_gun(minutes)));
-        } else if kept == 0 {
-            racedesk::checkin::check_in(&event.file, &bib, &desk, None)
-                .await
-                .unwrap();
-            expected.insert(bib, last_seen.into());
-        } else if dnf.is_none() {
-            // Picked up by the sweep: out of the race, not out on the course.
-            dnf = Some(bib);
-        } else {
-            expected.insert(bib, last_seen.into());
-        }
+        runners.push(Boston {
+            bib,
+            splits: SPLITS.iter().map(|p| row[column(p)].parse().ok()).collect(),
+            official: row[column("official")].parse().unwrap(),
+        });
     }
-    // A runner who never came: not checked in, seen nowhere.
-    event.add_runner("9001", "MAR").await;
-    let path = event.write("reads.csv", reads);
+    (event, runners)
+}
+
+/// Imports `reads` (`bib,time,point` lines) and fires the marathon's gun
+/// at 10:00:00.
+async fn replay(event: &TestEvent, reads: &str) {
+    let path = event.write("reads.csv", format!("bib,time,point\n{reads}"));
     timing::import_reads(&event.file, &path, "finish", &station())
         .await
         .unwrap();
@@ -119,6 +99,52 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
     )
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_ones_marked() {
+    let (event, runners) = boston().await;
+    let desk = Desk {
+        id: "desk-a".into(),
+        name: "Desk A".into(),
+        operator: "volunteer".into(),
+    };
+    // Every tenth runner is still out: their splits kept up to a point
+    // that moves along the route (none: checked in, seen at no mat).
+    let mut reads = String::new();
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    let mut dnf = None;
+    for (i, runner) in runners.iter().enumerate() {
+        let bib = runner.bib.clone();
+        let out = i % 10 == 3;
+        let kept = if out {
+            i / 10 % (SPLITS.len() + 1)
+        } else {
+            SPLITS.len()
+        };
+        let mut last_seen = "start";
+        for (point, minutes) in SPLITS.iter().zip(&runner.splits).take(kept) {
+            let Some(minutes) = minutes else { continue };
+            reads.push_str(&format!("{bib},{},{point}\n", after_gun(*minutes)));
+            last_seen = point;
+        }
+        if !out {
+            reads.push_str(&format!("{bib},{},finish\n", after_gun(runner.official)));
+        } else if kept == 0 {
+            racedesk::checkin::check_in(&event.file, &bib, &desk, None)
+                .await
+                .unwrap();
+            expected.insert(bib, last_seen.into());
+        } else if dnf.is_none() {
+            // Picked up by the sweep: out of the race, not out on the course.
+            dnf = Some(bib);
+        } else {
+            expected.insert(bib, last_seen.into());
+        }
+    }
+    // A runner who never came: not checked in, seen nowhere.
+    event.add_runner("9001", "MAR").await;
+    replay(&event, &reads).await;
     let dnf = dnf.unwrap();
     timing::set_status(
         &event.file,
@@ -216,4 +242,53 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
     let refused = racedesk(&["--db", &db, "course", "--overdue", "soon"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).contains("--overdue"));
+}
+
+/// The announcer's "who is coming": at 2:20 into the race, the runners
+/// still out (every split up to then, no finish yet) in the order of
+/// their finish predicted from their last split and pace, against the
+/// order they really finished in. The hit rate is printed; the README
+/// reports it.
+#[tokio::test]
+async fn the_next_finishers_are_predicted_from_their_last_split() {
+    let (event, runners) = boston().await;
+    let now_min = 140.0;
+    let mut reads = String::new();
+    for runner in &runners {
+        for (point, minutes) in SPLITS.iter().zip(&runner.splits) {
+            if let Some(minutes) = minutes.filter(|m| *m <= now_min) {
+                reads.push_str(&format!("{},{},{point}\n", runner.bib, after_gun(minutes)));
+            }
+        }
+        if runner.official <= now_min {
+            reads.push_str(&format!(
+                "{},{},finish\n",
+                runner.bib,
+                after_gun(runner.official)
+            ));
+        }
+    }
+    replay(&event, &reads).await;
+    let now = at(&after_gun(now_min));
+    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    let predicted: Vec<String> = expected_next(&races, now, 5 * 60_000, 20)
+        .into_iter()
+        .map(|(_, r)| r.bib)
+        .collect();
+    let mut real: Vec<&Boston> = runners.iter().filter(|r| r.official > now_min).collect();
+    real.sort_by(|a, b| a.official.total_cmp(&b.official));
+    let real: Vec<&str> = real.iter().take(20).map(|r| r.bib.as_str()).collect();
+    assert_eq!(predicted.len(), 20);
+    let hits = predicted
+        .iter()
+        .filter(|b| real.contains(&b.as_str()))
+        .count();
+    let in_place = predicted.iter().zip(&real).filter(|(p, r)| p == r).count();
+    println!(
+        "# next 20 finishers predicted at 2:20 from the last split: {hits} of 20 among the real next 20, {in_place} in their exact place"
+    );
+    assert!(
+        hits >= 15,
+        "{hits} of 20: predicted {predicted:?}, real {real:?}"
+    );
 }

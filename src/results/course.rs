@@ -41,6 +41,11 @@ pub struct OnCourse {
     /// How late against that (negative: not yet due).
     #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
     pub late_ms: i64,
+    /// When the runner should reach the finish at the pace between their
+    /// last two splits (else their pace so far): the announcer's "who is
+    /// coming".
+    #[cfg_attr(any(test, feature = "ts"), ts(type = "number"))]
+    pub finish_eta_ms: i64,
     /// Later than the race's threshold.
     pub overdue: bool,
 }
@@ -120,14 +125,23 @@ fn race_out(
         }
         let gun = score::start_of(facts.starts, race, runner.wave.as_deref());
         // The furthest checkpoint the runner was seen at.
-        let seen = race
+        let splits: Vec<(&str, u32, i64)> = race
             .checkpoints
             .iter()
             .filter_map(|c| {
                 let at = mine?.points.iter().find(|(p, _)| *p == c.point)?.1;
                 Some((c.point.as_str(), c.distance_m, at))
             })
-            .max_by_key(|(_, metres, _)| *metres);
+            .collect();
+        let seen = splits.iter().copied().max_by_key(|(_, metres, _)| *metres);
+        // The pace between the last two splits: runners slow late in a
+        // race, and the finish comes at the pace they hold now.
+        let recent = match splits.as_slice() {
+            [.., (_, m0, t0), (_, m1, t1)] if m1 > m0 && t1 > t0 => {
+                Some((t1 - t0) as f64 / f64::from(m1 - m0))
+            }
+            _ => None,
+        };
         let own_start = mine.and_then(|p| p.start).or(gun);
         // Started: seen on the course, or checked in once the gun went.
         let Some((last_point, last_m, last_at)) = seen.or_else(|| {
@@ -153,7 +167,9 @@ fn race_out(
             .map_or((crate::timing::FINISH, race.distance_m), |c| {
                 (c.point.as_str(), c.distance_m)
             });
-        let due_ms = last_at + (f64::from(next_m - last_m) * ms_per_m).round() as i64;
+        let at_pace =
+            |metres: u32| last_at + (f64::from(metres - last_m) * ms_per_m).round() as i64;
+        let due_ms = at_pace(next_m);
         let late_ms = now_ms - due_ms;
         out.push(OnCourse {
             bib: runner.bib.clone(),
@@ -166,6 +182,9 @@ fn race_out(
             next_point: next_point.to_owned(),
             due_ms,
             late_ms,
+            finish_eta_ms: last_at
+                + (f64::from(race.distance_m.max(last_m) - last_m) * recent.unwrap_or(ms_per_m))
+                    .round() as i64,
             overdue: late_ms > threshold_ms,
         });
     }
@@ -192,6 +211,26 @@ fn race_out(
         out,
         by_point,
     }
+}
+
+/// The runners expected at the finish next, soonest first: those still out
+/// whose finish at their pace so far is at most `behind_ms` ago (later
+/// than that they have likely slowed, and are the sweep's), `limit` of
+/// them, each with their race's code.
+pub fn expected_next(
+    races: &[RaceOnCourse],
+    now_ms: i64,
+    behind_ms: i64,
+    limit: usize,
+) -> Vec<(String, OnCourse)> {
+    let mut next: Vec<(String, OnCourse)> = races
+        .iter()
+        .flat_map(|race| race.out.iter().map(|r| (race.code.clone(), r.clone())))
+        .filter(|(_, r)| r.finish_eta_ms >= now_ms - behind_ms)
+        .collect();
+    next.sort_by_key(|(_, r)| r.finish_eta_ms);
+    next.truncate(limit);
+    next
 }
 
 /// The list as CSV for the sweep vehicle and the medical tent: a row a

@@ -17,7 +17,9 @@ mod view;
 use std::collections::HashMap;
 
 pub use crate::words::Language;
-pub use course::{OVERDUE_MS, OnCourse, RaceOnCourse, on_course, time_of_day, write_course_csv};
+pub use course::{
+    OVERDUE_MS, OnCourse, RaceOnCourse, expected_next, on_course, time_of_day, write_course_csv,
+};
 pub use export::{
     Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
     write_json, write_xlsx,

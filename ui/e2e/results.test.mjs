@@ -79,6 +79,10 @@ describe("live results in the window", () => {
     // The announcer's view: the last finisher first, in big type.
     await (await find(session, "results-search")).sendKeys(Key.chord(Key.ALT, "a"));
     await waitText(session, "announcer", `${tenK[2].first_name}`);
+    // Coming next: the runner still out, from their pace (no split yet:
+    // a walker's), never a finisher.
+    await waitText(session, "announcer-coming", out.bib);
+    assert.ok(!(await (await find(session, "announcer-coming")).getText()).includes(tenK[0].first_name));
     screenshot("41-announcer");
     await pressOn(session)(Key.ESCAPE);
 

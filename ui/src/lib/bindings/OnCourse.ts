@@ -22,6 +22,12 @@ dueMs: number,
  */
 lateMs: number, 
 /**
+ * When the runner should reach the finish at the pace between their
+ * last two splits (else their pace so far): the announcer's "who is
+ * coming".
+ */
+finishEtaMs: number, 
+/**
  * Later than the race's threshold.
  */
 overdue: boolean, };
