@@ -82,6 +82,9 @@ describe("live results in the window", () => {
     // Coming next: the runner still out, from their pace (no split yet:
     // a walker's), never a finisher.
     await waitText(session, "announcer-coming", out.bib);
+    // Space marks the next runner announced.
+    await pressOn(session)(" ");
+    await session.wait(async () => /announced/.test(await (await find(session, `coming-${out.bib}`)).getAttribute("class")), 5000, "marked announced");
     assert.ok(!(await (await find(session, "announcer-coming")).getText()).includes(tenK[0].first_name));
     screenshot("41-announcer");
     await pressOn(session)(Key.ESCAPE);
