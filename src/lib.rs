@@ -23,6 +23,7 @@ pub mod decoders;
 pub mod error;
 pub mod files;
 pub mod model;
+pub mod publish;
 pub mod results;
 pub mod roster;
 pub mod session;

@@ -61,6 +61,8 @@ pub struct Session {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// This event shared on the network, while it is.
     sharing: tokio::sync::Mutex<Option<Sharing>>,
+    /// The results site for phones, while it is served.
+    site: tokio::sync::Mutex<Option<crate::publish::Publishing>>,
     /// The link to the hub this file joined, while it runs.
     link: Mutex<Option<JoinHandle<()>>>,
     /// The chip decoders read now.
@@ -108,6 +110,7 @@ impl Session {
             last_backup: Mutex::new(None),
             tasks: Mutex::new(Vec::new()),
             sharing: Default::default(),
+            site: Default::default(),
             link: Mutex::new(None),
             decoders: Default::default(),
         });
@@ -174,6 +177,7 @@ impl Session {
     /// hub belong to the old file: they stop.
     pub async fn switch_to(&self, file: EventFile) {
         self.stop_sharing().await;
+        self.stop_publishing().await;
         self.stop_link();
         self.decoders.stop_all();
         let path = file.path().to_owned();
@@ -270,6 +274,34 @@ impl Session {
     pub async fn stop_sharing(&self) {
         if let Some(sharing) = self.sharing.lock().await.take() {
             sharing.stop();
+        }
+    }
+
+    /// Serves the open event's results to phones at `listen` (again, if
+    /// it was served elsewhere).
+    pub async fn publish(&self, listen: std::net::SocketAddr) -> Result<crate::publish::Site> {
+        let mut site = self.site.lock().await;
+        if let Some(old) = site.take() {
+            old.stop();
+        }
+        let serving = crate::publish::publish(&self.file().await, listen).await?;
+        let said = crate::publish::Site::of(&serving);
+        *site = Some(serving);
+        Ok(said)
+    }
+
+    /// Where the results site is served; none when it is not.
+    pub async fn published(&self) -> Option<crate::publish::Site> {
+        self.site
+            .lock()
+            .await
+            .as_ref()
+            .map(crate::publish::Site::of)
+    }
+
+    pub async fn stop_publishing(&self) {
+        if let Some(site) = self.site.lock().await.take() {
+            site.stop();
         }
     }
 
@@ -469,6 +501,7 @@ impl Session {
     /// so the file alone holds everything when it is copied).
     pub async fn close(&self) {
         self.stop_sharing().await;
+        self.stop_publishing().await;
         self.stop_link();
         self.decoders.stop_all();
         self.stop();
@@ -546,9 +579,12 @@ async fn watch(session: Weak<Session>) {
         // file, and this session's sharing and link starting or stopping.
         if let Ok(pulse) = crate::sync::pulse(&file).await {
             let shared = session.sharing.lock().await.is_some();
+            let site = session.site.lock().await.is_some();
             let pulse = pulse
-                .wrapping_mul(4)
-                .wrapping_add(u64::from(shared) * 2 + u64::from(session.linked()))
+                .wrapping_mul(8)
+                .wrapping_add(
+                    u64::from(site) * 4 + u64::from(shared) * 2 + u64::from(session.linked()),
+                )
                 .wrapping_mul(31)
                 .wrapping_add(session.decoders.pulse());
             if let Some(change) = watch.see_network(pulse) {

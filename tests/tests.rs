@@ -19,6 +19,8 @@ mod timing;
 mod results;
 // Who is still out on the course, replayed from real splits.
 mod course;
+// The results site phones open at the venue.
+mod publish;
 // Knowing that the file changed, whoever changed it.
 mod changes;
 // What a station captured, numbered in one sequence.

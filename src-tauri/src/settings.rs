@@ -51,6 +51,9 @@ pub struct Settings {
     /// The address the open event was shared on, shared again at start
     /// (a hub that restarts serves its stations again); none if not.
     pub sharing: Option<String>,
+    /// The address the results site for phones was served on, served
+    /// again at start; none if not.
+    pub site: Option<String>,
 }
 
 impl Settings {

@@ -106,6 +106,12 @@ impl AppState {
         {
             tracing::warn!(error = %e, "the event could not be shared again");
         }
+        let site = self.settings.lock().ok().and_then(|s| s.site.clone());
+        if let Some(listen) = site.and_then(|l| l.parse().ok())
+            && let Err(e) = self.session.publish(listen).await
+        {
+            tracing::warn!(error = %e, "the results site could not be served again");
+        }
         if let Err(e) = self.session.resume_decoders().await {
             tracing::warn!(error = %e, "the decoders could not be read again");
         }
@@ -129,6 +135,7 @@ impl AppState {
         self.update_settings(|s| {
             s.last_event = Some(path);
             s.sharing = None;
+            s.site = None;
         })
     }
 

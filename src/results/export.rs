@@ -84,7 +84,7 @@ const COLUMNS: [&str; 13] = [
 
 /// A race's column heads in the heading's language: the same words as
 /// the results screen, then one per checkpoint.
-fn header(heading: &Heading, race: &RaceResults) -> Vec<String> {
+pub(crate) fn header(heading: &Heading, race: &RaceResults) -> Vec<String> {
     COLUMNS
         .iter()
         .map(|key| heading.language.word(key).to_owned())
@@ -94,7 +94,7 @@ fn header(heading: &Heading, race: &RaceResults) -> Vec<String> {
 
 /// A row's cells under [`header`]: the Hangul name beside the Latin one,
 /// the status in words.
-fn cells(heading: &Heading, row: &ResultRow) -> Vec<String> {
+pub(crate) fn cells(heading: &Heading, row: &ResultRow) -> Vec<String> {
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let mut cells = vec![
         number(row.place),
@@ -225,6 +225,18 @@ struct PageRace<'a> {
     ranked: String,
 }
 
+/// "118 of 150 entrants ranked", in `language`.
+pub(crate) fn ranked(race: &RaceResults, language: crate::words::Language) -> String {
+    let finished = race.rows.iter().filter(|r| r.place.is_some()).count();
+    language.render(
+        "results.ranked",
+        &[
+            ("finished", finished.to_string()),
+            ("entrants", race.entrants.to_string()),
+        ],
+    )
+}
+
 /// A page for a USB stick or a local web server: one file, no network.
 pub fn write_html(heading: &Heading, races: &[RaceResults], out: &mut impl Write) -> Result<()> {
     let page = Page {
@@ -235,20 +247,7 @@ pub fn write_html(heading: &Heading, races: &[RaceResults], out: &mut impl Write
                 race,
                 header: header(heading, race),
                 rows: race.rows.iter().map(|row| cells(heading, row)).collect(),
-                ranked: heading.language.render(
-                    "results.ranked",
-                    &[
-                        (
-                            "finished",
-                            race.rows
-                                .iter()
-                                .filter(|r| r.place.is_some())
-                                .count()
-                                .to_string(),
-                        ),
-                        ("entrants", race.entrants.to_string()),
-                    ],
-                ),
+                ranked: ranked(race, heading.language),
             })
             .collect(),
     };
@@ -332,7 +331,7 @@ pub struct Winner {
 const PODIUM: u32 = 3;
 
 /// The time a race ranks by, as published.
-fn official(net: bool, row: &ResultRow) -> Option<&str> {
+pub(crate) fn official(net: bool, row: &ResultRow) -> Option<&str> {
     if net {
         row.net_time.as_deref().or(row.gun_time.as_deref())
     } else {

@@ -24,6 +24,7 @@ pub use export::{
     Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
     write_json, write_xlsx,
 };
+pub(crate) use export::{cells, header, official, ranked};
 pub use score::{RaceResults, ResultRow, Split};
 pub use view::{Finisher, PAGE_LIMIT, ResultsFilter, ResultsPage, latest, matching, page};
 

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Builder, By, until } from "selenium-webdriver";
+import { Builder, By, Key, until } from "selenium-webdriver";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -140,6 +140,10 @@ export async function rectOf(session, id) {
 
 /** Keys pressed as a person presses them: to whatever has the focus. */
 export const pressOn = (session) => (...keys) => session.actions({ async: true }).sendKeys(...keys).perform();
+
+/** A shortcut (Alt and a key) pressed as a person does: to the focus. */
+export const altOn = (session, key) =>
+  session.actions({ async: true }).keyDown(Key.ALT).sendKeys(key).keyUp(Key.ALT).perform();
 
 export async function find(session, id, ms = 10000) {
   try {

@@ -304,3 +304,45 @@ describe("laptops sharing one event", () => {
     await stop(desk);
   });
 });
+
+describe("results on phones", () => {
+  it("the director serves the results to phones and shows the poster with the WiFi, the address and its QR code", async () => {
+    const { dir } = laptop("site", 60, "director", "Finish");
+    const app = await start(dir, "event-title");
+    await click(app.session, "nav-setup");
+    await click(app.session, "tab-network");
+    await click(app.session, "site-listen");
+    await pressOn(app.session)(Key.END, ...Array(20).fill(Key.BACK_SPACE), "127.0.0.1:0", Key.ENTER);
+    const address = await (await find(app.session, "site-address")).getText();
+    assert.match(address, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await find(app.session, "site-qr");
+    // What a phone gets there: the event's results page, in Korean when
+    // the phone asks for it.
+    const page = await fetch(address, { headers: { "Accept-Language": "ko-KR,ko;q=0.9" } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Pyongyang Marathon/);
+    assert.match(html, /<html lang="ko"/);
+
+    // The WiFi's name typed, Enter: the poster, full screen, both languages.
+    await click(app.session, "site-wifi");
+    await pressOn(app.session)("Stadium-Results", Key.ENTER);
+    await waitText(app.session, "poster-wifi", "Stadium-Results");
+    await waitText(app.session, "poster-address", address);
+    await waitText(app.session, "poster", "Results on your phone");
+    await waitText(app.session, "poster", "휴대폰으로 결과 보기");
+    await find(app.session, "poster-qr");
+    const [, , posterWidth, posterHeight] = await rectOf(app.session, "poster");
+    const [width, height] = await app.session.executeScript("return [window.innerWidth, window.innerHeight]");
+    assert.ok(posterWidth >= width - 1 && posterHeight >= height - 1, "the poster fills the window");
+    screenshot("poster", [width, height]);
+    await pressOn(app.session)(Key.ESCAPE);
+    await app.session.wait(async () => (await app.session.findElements(By.css('[data-testid="poster"]'))).length === 0, 5000);
+
+    // Stopped: phones get nothing more.
+    await click(app.session, "site-stop");
+    await find(app.session, "site-start");
+    await assert.rejects(fetch(address));
+    await stop(app);
+  });
+});

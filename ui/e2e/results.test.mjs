@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { By, Key } from "selenium-webdriver";
-import { CLI, click, closeAll, find, pressOn, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
+import { CLI, altOn, click, closeAll, find, pressOn, screenshot, start, stop, tempDir, type, waitText } from "./harness.mjs";
 
 after(closeAll);
 
@@ -32,14 +32,14 @@ describe("live results in the window", () => {
     await click(session, "start-confirm");
     await find(session, "clock-time-10K");
     const box = await find(session, "finish-bib");
-    await box.sendKeys(Key.chord(Key.ALT, "m"));
+    await altOn(session, "m");
     for (const runner of [tenK[1], tenK[0], tenK[2]]) {
       await box.sendKeys(runner.bib, Key.ENTER);
       await waitText(session, "finish-message", `${runner.bib} recorded at`);
     }
 
     // The results screen: the 10K has them at places 1, 2, 3.
-    await box.sendKeys(Key.chord(Key.ALT, "4"));
+    await altOn(session, "4");
     await click(session, "results-race-10K");
     await waitText(session, "results-count", "3 of");
     screenshot("40-results");
@@ -77,7 +77,7 @@ describe("live results in the window", () => {
     assert.ok(printed.includes("Overall") && printed.includes(tenK[1].bib), printed);
 
     // The announcer's view: the last finisher first, in big type.
-    await (await find(session, "results-search")).sendKeys(Key.chord(Key.ALT, "a"));
+    await altOn(session, "a");
     await waitText(session, "announcer", `${tenK[2].first_name}`);
     // Coming next: the runner still out, from their pace (no split yet:
     // a walker's), never a finisher.
@@ -91,7 +91,7 @@ describe("live results in the window", () => {
 
     // Still on the course (Alt+O): the runner who checked in and has not
     // finished, last seen at the start, due at 5 km; the finishers are not.
-    await (await find(session, "results-search")).sendKeys(Key.chord(Key.ALT, "o"));
+    await altOn(session, "o");
     await waitText(session, "still-out-10K", "10 km: 1 still out, 0 overdue");
     await waitText(session, `still-out-row-${out.bib}`, "start");
     assert.equal((await session.findElements(By.css(`[data-testid="still-out-row-${tenK[0].bib}"]`))).length, 0);
@@ -121,7 +121,7 @@ describe("live results in the window", () => {
     await type(session, "open-path", past);
     await click(session, "open-copy");
     await waitText(session, "event-message", "Opened a copy");
-    await (await find(session, "open-path")).sendKeys(Key.chord(Key.ALT, "4"));
+    await altOn(session, "4");
     await click(session, "results-race-5K");
     await waitText(session, "results-count", "1 of");
     await click(session, "export-csv");
@@ -150,7 +150,7 @@ describe("live results in the window", () => {
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish" } }));
     const app = await start(dir, "finish-bib");
     const { session } = app;
-    await (await find(session, "finish-bib")).sendKeys(Key.chord(Key.ALT, "4"));
+    await altOn(session, "4");
     await waitText(session, "results-count", "of", 30000);
     // A capture arrives from another station; the screen takes it in on
     // its next refresh, and a search still answers.

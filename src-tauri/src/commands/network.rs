@@ -47,7 +47,10 @@ pub struct RaceBlocks {
 async fn network(state: &AppState) -> CommandResult<NetworkState> {
     let file = state.file().await;
     let shared = state.session.shared().await;
-    let qr = shared.as_ref().map(|s| qr(&s.code)).unwrap_or_default();
+    let qr = shared
+        .as_ref()
+        .map(|s| racedesk::publish::qr_modules(&s.code))
+        .unwrap_or_default();
     // The hub shows its stations, not a link to a hub it replaced.
     let link = match shared {
         Some(_) => None,
@@ -72,20 +75,6 @@ async fn network(state: &AppState) -> CommandResult<NetworkState> {
             })
             .collect(),
     })
-}
-
-/// The modules of a QR code holding `text` (medium error correction).
-fn qr(text: &str) -> Vec<Vec<bool>> {
-    let Ok(code) = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) else {
-        return Vec::new();
-    };
-    let width = code.width();
-    let modules: Vec<bool> = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
-    modules.chunks(width).map(<[bool]>::to_vec).collect()
 }
 
 #[tauri::command]

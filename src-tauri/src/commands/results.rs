@@ -188,3 +188,39 @@ pub async fn pick_results_folder(
 fn unwritable(path: &std::path::Path, e: std::io::Error) -> CommandError {
     CommandError::new("unwritable", format!("{}: {e}", path.display()))
 }
+
+/// Where the results site for phones is served; none when it is not.
+#[tauri::command]
+pub async fn results_site(
+    state: State<'_, AppState>,
+) -> CommandResult<Option<racedesk::publish::Site>> {
+    Ok(state.session.published().await)
+}
+
+/// Serves the results to phones at `listen` (an address and a port; 0.0.0.0
+/// for every network this laptop is on), and again after a restart.
+#[tauri::command]
+pub async fn results_site_start(
+    state: State<'_, AppState>,
+    listen: String,
+) -> CommandResult<Option<racedesk::publish::Site>> {
+    let address: std::net::SocketAddr = listen.trim().parse().map_err(|_| {
+        CommandError::new(
+            "invalid",
+            format!("{listen}: an address and a port, such as 0.0.0.0:8080"),
+        )
+        .with_field("listen")
+    })?;
+    let site = state.session.publish(address).await?;
+    state.update_settings(|s| s.site = Some(address.to_string()))?;
+    Ok(Some(site))
+}
+
+#[tauri::command]
+pub async fn results_site_stop(
+    state: State<'_, AppState>,
+) -> CommandResult<Option<racedesk::publish::Site>> {
+    state.session.stop_publishing().await;
+    state.update_settings(|s| s.site = None)?;
+    Ok(None)
+}

@@ -87,6 +87,11 @@ enum Command {
     /// seen and how late they are at the next point against their own pace
     /// (the most overdue first); for the sweep vehicle and the medical tent.
     Course(results::CourseArgs),
+    /// Serves the results to phones on the venue's network, read-only,
+    /// until stopped: a site any browser opens (results as they stand,
+    /// search, each runner's page and certificate; English and Korean),
+    /// updated as results change. First line: `publish URL`.
+    Publish(results::PublishArgs),
     /// Copies the event file (consistently, while others write) into a
     /// folder, such as a USB stick, as <name>-<UTC time>.racedesk.
     Backup {
@@ -199,6 +204,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Decoder(command) => decoders::run(db, command, operator).await,
         Command::Results(args) => results::results(db, args).await,
         Command::Course(args) => results::course(db, args).await,
+        Command::Publish(args) => results::publish_site(db, args).await,
         Command::Backup { to } => results::backup(db, &to).await,
         Command::Watch(args) => watch::run(db, args).await,
         Command::Merge { file } => sync::merge(db, &file, operator).await,

@@ -108,9 +108,6 @@ async fn publish(
             return Err(Error::NotFound(racedesk::said!("error.no_race", race = code)).into());
         }
     }
-    let written = |path: &Path, e: std::io::Error| {
-        Failure::Other(format!("{} cannot be written: {e}", path.display()))
-    };
     match (format, race, out) {
         (Format::Csv, None, Some(folder)) => {
             std::fs::create_dir_all(folder).map_err(|e| written(folder, e))?;
@@ -273,4 +270,54 @@ fn overdue_minutes(text: &str) -> Result<Vec<(Option<String>, i64)>, Failure> {
     // A race's own threshold before the one for every race.
     out.sort_by_key(|(race, _)| race.is_none());
     Ok(out)
+}
+
+#[derive(Args)]
+pub struct PublishArgs {
+    /// Where phones reach the site: an address of this machine and a port
+    /// (0.0.0.0 for every network it is on).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8080")]
+    listen: std::net::SocketAddr,
+    /// Also write the poster (WiFi, address, QR code; English and Korean)
+    /// to this HTML file.
+    #[arg(long, value_name = "FILE")]
+    poster: Option<PathBuf>,
+    /// The venue WiFi's name, for the poster.
+    #[arg(long, value_name = "NAME", requires = "poster")]
+    wifi: Option<String>,
+}
+
+/// `publish`: serves the results to phones, read-only, until Ctrl+C or
+/// SIGTERM. Its first line is `publish URL`, the address to give out.
+pub async fn publish_site(db: &Path, args: PublishArgs) -> Result<(), Failure> {
+    let file = open_to_read(db).await?;
+    let site = racedesk::publish::publish(&file, args.listen).await?;
+    let urls = racedesk::publish::Site::of(&site).addresses;
+    let first = urls
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("http://{}/", site.address()));
+    if let Some(path) = &args.poster {
+        let poster = racedesk::publish::Poster {
+            event: racedesk::setup::event(&file).await?.name,
+            wifi: args.wifi.clone().filter(|w| !w.trim().is_empty()),
+            address: first.clone(),
+        };
+        let mut bytes = Vec::new();
+        racedesk::publish::write_poster(&poster, &mut bytes)?;
+        racedesk::files::write_atomic(path, &bytes).map_err(|e| written(path, e))?;
+        eprintln!("poster: {}", path.display());
+    }
+    emit(format!("publish {first}\n").as_bytes())?;
+    for other in urls.iter().skip(1) {
+        eprintln!("also at {other}");
+    }
+    crate::sync::stopped().await;
+    site.stop();
+    file.close().await;
+    Ok(())
+}
+
+fn written(path: &Path, e: std::io::Error) -> Failure {
+    Failure::Other(format!("{} cannot be written: {e}", path.display()))
 }

@@ -21,6 +21,7 @@ import type { Finisher } from "./bindings/Finisher";
 import type { ResultsFilter } from "./bindings/ResultsFilter";
 import type { ResultsView } from "./bindings/ResultsView";
 import type { RaceOnCourse } from "./bindings/RaceOnCourse";
+import type { Site } from "./bindings/Site";
 import type { PrintOut } from "./bindings/PrintOut";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
@@ -108,6 +109,10 @@ export interface Backend {
   resultsCourse(): Promise<RaceOnCourse[]>;
   /** The still-on-course list as CSV in the results folder; its path. */
   resultsCourseExport(): Promise<string>;
+  /** Where the results site for phones is served; null when it is not. */
+  resultsSite(): Promise<Site | null>;
+  resultsSiteStart(listen: string): Promise<Site | null>;
+  resultsSiteStop(): Promise<Site | null>;
   eventOpenCopy(path: string): Promise<string>;
   /** Merges another station's copy of this event into it. */
   eventMerge(path: string): Promise<Merged>;
@@ -200,6 +205,9 @@ export const tauriBackend: Backend = {
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   resultsCourse: () => invoke("results_course"),
   resultsCourseExport: () => invoke("results_course_export"),
+  resultsSite: () => invoke("results_site"),
+  resultsSiteStart: (listen) => invoke("results_site_start", { listen }),
+  resultsSiteStop: () => invoke("results_site_stop"),
   eventOpenCopy: (path) => invoke("event_open_copy", { path }),
   eventMerge: (path) => invoke("event_merge", { path }),
   networkState: () => invoke("network_state"),

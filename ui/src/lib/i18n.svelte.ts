@@ -22,7 +22,12 @@ export function setLanguage(language: Language): void {
 
 /** The string for `key` in the current language, with {name} filled in. */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  const text = dictionaries[state.language][key] ?? en[key] ?? key;
+  return tIn(state.language, key, params);
+}
+
+/** t() in a given language, whatever the UI's: a poster says both. */
+export function tIn(language: Language, key: Key, params: Record<string, string | number> = {}): string {
+  const text = dictionaries[language][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
