@@ -335,7 +335,7 @@ async fn big_race(finishers: usize) -> anyhow::Result<()> {
         bytes.1 / 1000
     );
     println!(
-        "bare SELECT of the same 100 rows (C API): p50 {:.3} ms; the page p50 is {:.0}x it",
+        "bare SELECT of the same 100 rows (C API): p50 {:.3} ms; the page p50 is {:.1}x it",
         ms(b50),
         ms(m50) / ms(b50)
     );

@@ -27,6 +27,7 @@ fn ten_km(code: &str) -> Race {
         checkpoints: Vec::new(),
         net_time: false,
         cutoff_ms: None,
+        overdue_ms: None,
     }
 }
 

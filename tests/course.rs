@@ -157,7 +157,9 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
     .unwrap();
 
     let now = at("12:20:00");
-    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    let races = on_course(&event.file, now, &|_| Some(OVERDUE_MS))
+        .await
+        .unwrap();
     let marathon = races.iter().find(|r| r.code == "MAR").unwrap();
     let listed: BTreeMap<String, String> = marathon
         .out
@@ -210,7 +212,9 @@ async fn runners_still_out_are_listed_where_they_were_last_seen_and_the_late_one
     timing::capture(&event.file, "finish", now, Some(&home), &station())
         .await
         .unwrap();
-    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    let races = on_course(&event.file, now, &|_| Some(OVERDUE_MS))
+        .await
+        .unwrap();
     assert!(!races[0].out.iter().any(|r| r.bib == home));
 
     // The CLI: CSV for the sweep vehicle, every row one runner out.
@@ -270,7 +274,9 @@ async fn the_next_finishers_are_predicted_from_their_last_split() {
     }
     replay(&event, &reads).await;
     let now = at(&after_gun(now_min));
-    let races = on_course(&event.file, now, &|_| OVERDUE_MS).await.unwrap();
+    let races = on_course(&event.file, now, &|_| Some(OVERDUE_MS))
+        .await
+        .unwrap();
     let predicted: Vec<String> = expected_next(&races, now, 5 * 60_000, 20)
         .into_iter()
         .map(|(_, r)| r.bib)
@@ -291,4 +297,48 @@ async fn the_next_finishers_are_predicted_from_their_last_split() {
         hits >= 15,
         "{hits} of 20: predicted {predicted:?}, real {real:?}"
     );
+}
+
+#[tokio::test]
+async fn each_race_keeps_its_own_overdue_threshold_and_a_report_may_set_another() {
+    let (event, runners) = boston().await;
+    // The winner, seen at 5k only, half an hour after their own pace
+    // had them at 10k.
+    let runner = &runners[0];
+    let five = runner.splits[0].unwrap();
+    replay(&event, &format!("{},{},5k\n", runner.bib, after_gun(five))).await;
+    let now = at(&after_gun(five * 2.0 + 30.0));
+    let overdue = async |report: Option<i64>| {
+        let races = on_course(&event.file, now, &|_| report).await.unwrap();
+        let out = races[0].out.iter().find(|r| r.bib == runner.bib).unwrap();
+        assert!(
+            (29..=31).contains(&(out.late_ms / 60_000)),
+            "{}",
+            out.late_ms
+        );
+        out.overdue
+    };
+    assert!(overdue(None).await, "30 min late, past the 15 min default");
+
+    let mar = setup::races(&event.file).await.unwrap()[0].race.clone();
+    let mut form = setup::RaceForm::from_race(&mar);
+    for wrong in ["0", "abc", "1441", "-5"] {
+        form.overdue = wrong.into();
+        match form.parse() {
+            Err(racedesk::Error::Invalid { field, .. }) => assert_eq!(field, "overdue", "{wrong}"),
+            other => panic!("{wrong} was not refused by name: {other:?}"),
+        }
+    }
+    form.overdue = "45".into();
+    let mar = form.parse().unwrap();
+    setup::update_race(&event.file, &mar.code, &mar, "director")
+        .await
+        .unwrap();
+    assert_eq!(
+        setup::RaceForm::from_race(&setup::races(&event.file).await.unwrap()[0].race).overdue,
+        "45"
+    );
+    assert!(!overdue(None).await, "the marathon's own 45 min");
+    assert!(overdue(Some(20 * 60_000)).await, "the report's own 20 min");
+    assert_eq!(OVERDUE_MS, 15 * 60_000);
 }

@@ -16,6 +16,7 @@ fn race(code: &str, bibs: Option<&str>) -> Race {
         checkpoints: Vec::new(),
         net_time: false,
         cutoff_ms: None,
+        overdue_ms: None,
     }
 }
 

@@ -55,6 +55,9 @@ pub struct Race {
     pub net_time: bool,
     /// A finish slower than this (official time, ms) is not ranked.
     pub cutoff_ms: Option<i64>,
+    /// A runner this late (ms) at their next point, against their own
+    /// pace, is overdue on the still-on-the-course list; `None`: 15 min.
+    pub overdue_ms: Option<i64>,
 }
 
 /// A timing point on a race's route, at its distance from the start.

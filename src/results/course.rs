@@ -64,11 +64,12 @@ pub struct RaceOnCourse {
 }
 
 /// Who is out on the course at `now_ms`, each race's runners the latest
-/// first; `overdue_ms` gives a race's threshold.
+/// first. A race's threshold is what `overdue_ms` says for it (a report's
+/// own), else the race's, else [`OVERDUE_MS`].
 pub async fn on_course(
     file: &EventFile,
     now_ms: i64,
-    overdue_ms: &(dyn Fn(&str) -> i64 + Sync),
+    overdue_ms: &(dyn Fn(&str) -> Option<i64> + Sync),
 ) -> Result<Vec<RaceOnCourse>> {
     let (loaded, checked_in) = tokio::try_join!(super::Loaded::read(file), checked_in(file))?;
     Ok(still_out(&loaded.facts(), &checked_in, now_ms, overdue_ms))
@@ -89,7 +90,7 @@ pub(crate) fn still_out(
     facts: &score::Facts,
     checked_in: &HashSet<String>,
     now_ms: i64,
-    overdue_ms: &(dyn Fn(&str) -> i64 + Sync),
+    overdue_ms: &(dyn Fn(&str) -> Option<i64> + Sync),
 ) -> Vec<RaceOnCourse> {
     let passed = score::passed_by_bib(facts.passings, facts.runners.len());
     facts
@@ -102,7 +103,9 @@ pub(crate) fn still_out(
                 &passed,
                 checked_in,
                 now_ms,
-                overdue_ms(race.code.as_str()),
+                overdue_ms(race.code.as_str())
+                    .or(race.overdue_ms)
+                    .unwrap_or(OVERDUE_MS),
             )
         })
         .collect()

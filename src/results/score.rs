@@ -409,6 +409,7 @@ mod tests {
                 checkpoints: Vec::new(),
                 net_time: false,
                 cutoff_ms: None,
+                overdue_ms: None,
             };
             let genders = ["F", "M", "X"];
             let runners: Vec<Runner> = field

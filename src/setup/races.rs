@@ -50,6 +50,10 @@ pub struct RaceForm {
     /// The cutoff, `H:MM[:SS]`; empty for none.
     #[serde(default)]
     pub cutoff: String,
+    /// Minutes late at the next point that mark a runner overdue on
+    /// the still-on-the-course list; empty for 15.
+    #[serde(default)]
+    pub overdue: String,
 }
 
 impl RaceForm {
@@ -101,6 +105,10 @@ impl RaceForm {
                 "" => None,
                 text => Some(parse_cutoff(text).map_err(|e| Error::invalid("cutoff", e))?),
             },
+            overdue_ms: match self.overdue.trim() {
+                "" => None,
+                text => Some(parse_minutes(text).map_err(|e| Error::invalid("overdue", e))?),
+            },
         })
     }
 
@@ -121,6 +129,10 @@ impl RaceForm {
             cutoff: race
                 .cutoff_ms
                 .map(crate::model::format_result_time)
+                .unwrap_or_default(),
+            overdue: race
+                .overdue_ms
+                .map(|ms| (ms / 60_000).to_string())
                 .unwrap_or_default(),
         }
     }
@@ -358,6 +370,7 @@ fn to_row(race: &Race) -> RaceRow {
             .join(","),
         net_time: race.net_time,
         cutoff_ms: race.cutoff_ms,
+        overdue_ms: race.overdue_ms,
         blocks: "{}".into(),
         entrants: 0,
     }
@@ -380,6 +393,17 @@ fn parse_cutoff(text: &str) -> std::result::Result<i64, ParseError> {
         )));
     }
     Ok(ms)
+}
+
+/// Whole minutes, 1 to a day, in ms.
+fn parse_minutes(text: &str) -> std::result::Result<i64, ParseError> {
+    match text.parse::<i64>() {
+        Ok(minutes) if (1..=1440).contains(&minutes) => Ok(minutes * 60_000),
+        _ => Err(ParseError::new(crate::said!(
+            "invalid.overdue",
+            text = crate::model::shorten(text)
+        ))),
+    }
 }
 
 pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
@@ -425,6 +449,7 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
                 .collect::<Result<_>>()?,
             net_time: row.net_time,
             cutoff_ms: row.cutoff_ms,
+            overdue_ms: row.overdue_ms,
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
         blocks: blocks_of(row),

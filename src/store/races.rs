@@ -20,6 +20,7 @@ pub(crate) struct RaceRow {
     pub checkpoints: String,
     pub net_time: bool,
     pub cutoff_ms: Option<i64>,
+    pub overdue_ms: Option<i64>,
     /// Walk-up bibs per station: a JSON object of station id -> ranges.
     pub blocks: String,
     #[serde(skip)]
@@ -30,7 +31,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
     sqlx::query_as!(
         RaceRow,
         r#"SELECT r.id, r.uid, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
-                  r.net_time AS "net_time: bool", r.cutoff_ms, r.blocks,
+                  r.net_time AS "net_time: bool", r.cutoff_ms, r.overdue_ms, r.blocks,
                   coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
                   coalesce((SELECT group_concat(c.point || '=' || c.distance_m, ',' ORDER BY c.distance_m) FROM checkpoint c WHERE c.race_id = r.id), '') AS "checkpoints!: String",
                   (SELECT count(*) FROM entrant e WHERE e.race_id = r.id) AS "entrants!: i64"
@@ -43,7 +44,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
 /// Inserts a race and returns its row id.
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "INSERT INTO race (uid, code, name, distance_m, age_groups, bibs, net_time, cutoff_ms, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO race (uid, code, name, distance_m, age_groups, bibs, net_time, cutoff_ms, overdue_ms, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         row.uid,
         row.code,
         row.name,
@@ -52,6 +53,7 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
         row.bibs,
         row.net_time,
         row.cutoff_ms,
+        row.overdue_ms,
         row.blocks,
     )
     .fetch_one(db)
@@ -60,7 +62,7 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
 
 pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ?, net_time = ?, cutoff_ms = ?, blocks = ? WHERE id = ?",
+        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ?, net_time = ?, cutoff_ms = ?, overdue_ms = ?, blocks = ? WHERE id = ?",
         row.code,
         row.name,
         row.distance_m,
@@ -68,6 +70,7 @@ pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
         row.bibs,
         row.net_time,
         row.cutoff_ms,
+        row.overdue_ms,
         row.blocks,
         row.id,
     )

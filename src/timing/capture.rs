@@ -578,6 +578,7 @@ mod tests {
                 .collect(),
             net_time: false,
             cutoff_ms: None,
+            overdue_ms: None,
         }
     }
 

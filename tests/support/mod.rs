@@ -42,6 +42,7 @@ impl TestEvent {
                 checkpoints: Vec::new(),
                 net_time: false,
                 cutoff_ms: None,
+                overdue_ms: None,
             };
             setup::add_race(&file, &race, "test")
                 .await

@@ -235,6 +235,9 @@ describe("the screens at 1366x768", () => {
     await resize(session, 1366, 768);
     const screens = [
       ["1", "setup"],
+      // Setup's races (their forms) and network (results on phones) tabs.
+      ["1", "races", "tab-races"],
+      ["1", "network", "tab-network"],
       ["2", "checkin"],
       ["3", "finish"],
       ["4", "results"],
@@ -246,14 +249,15 @@ describe("the screens at 1366x768", () => {
       await choose(session, "language", language);
       for (const theme of ["light", "dark", "contrast"]) {
         await choose(session, "theme", theme);
-        for (const [key, screen] of screens) {
+        for (const [key, screen, tab] of screens) {
           await alt(session, key);
-          await find(session, screen === "still-out" ? screen : `screen-${screen}`);
+          if (tab) await click(session, tab);
+          await find(session, screen === "still-out" ? screen : tab ? tab : `screen-${screen}`);
           await new Promise((r) => setTimeout(r, 300));
           const [wide, leak] = await session.executeScript(`
             const text = document.body.innerText;
             return [document.documentElement.scrollWidth - window.innerWidth,
-                    (text.match(/\\b(?:app|nav|setup|event|races|import|roster|field|desk|group|walkup|counts|finish|pairs|results|status|flag|file|prefs|start|course)\\.[a-zA-Z_]+\\b/g) || []).filter((k) => !/\\.(csv|xlsx|json|html|racedesk|db)$/.test(k))];`);
+                    (text.match(/\\b(?:app|nav|setup|event|races|import|roster|field|desk|group|walkup|counts|finish|pairs|results|status|flag|file|prefs|start|course|site|poster|network)\\.[a-zA-Z_]+\\b/g) || []).filter((k) => !/\\.(csv|xlsx|json|html|racedesk|db)$/.test(k))];`);
           if (wide > 0) problems.push(`${language} ${theme} ${screen}: ${wide} px wider than the window`);
           if (leak.length) problems.push(`${language} ${theme} ${screen}: untranslated ${leak.join(", ")}`);
           screenshot(`70-${language}-${theme}-${screen}`, [1366, 768]);

@@ -150,7 +150,7 @@ pub async fn results_course(
 ) -> CommandResult<Vec<results::RaceOnCourse>> {
     let now = state.session.clock().now_ms();
     let file = state.file().await;
-    Ok(results::on_course(&file, now, &|_| results::OVERDUE_MS).await?)
+    Ok(results::on_course(&file, now, &|_| None).await?)
 }
 
 /// Writes who is still out on the course as CSV into the results folder
@@ -160,7 +160,7 @@ pub async fn results_course_export(state: State<'_, AppState>) -> CommandResult<
     let now = state.session.clock().now_ms();
     let file = state.file().await;
     let event = racedesk::setup::event(&file).await?;
-    let races = results::on_course(&file, now, &|_| results::OVERDUE_MS).await?;
+    let races = results::on_course(&file, now, &|_| None).await?;
     let mut bytes = Vec::new();
     results::write_course_csv(&races, event.date, event.time_zone, &mut bytes)?;
     let folder = state.results_folder();

@@ -152,8 +152,8 @@ pub struct CourseArgs {
     #[arg(long)]
     at: Option<String>,
     /// Minutes late at the next point that mark a runner overdue: one
-    /// number for every race, or per race ("MAR=30, HALF=20"); 15 when
-    /// left out.
+    /// number for every race, or per race ("MAR=30, HALF=20"); each
+    /// race's own (`race edit --overdue`), else 15, when left out.
     #[arg(long)]
     overdue: Option<String>,
 }
@@ -186,7 +186,7 @@ async fn still_out(file: &EventFile, args: CourseArgs) -> Result<(), Failure> {
         thresholds
             .iter()
             .find(|(code, _)| code.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(race)))
-            .map_or(racedesk::results::OVERDUE_MS, |(_, ms)| *ms)
+            .map(|(_, ms)| *ms)
     };
     let mut races = racedesk::results::on_course(file, now, &threshold).await?;
     if let Some(code) = args.race {

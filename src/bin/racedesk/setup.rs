@@ -59,6 +59,10 @@ pub enum RaceCommand {
         /// The cutoff, H:MM[:SS]; empty for none.
         #[arg(long)]
         cutoff: Option<String>,
+        /// Minutes late at the next point that mark a runner overdue on
+        /// the still-on-the-course list; empty for 15.
+        #[arg(long)]
+        overdue: Option<String>,
     },
     /// Removes a race that has no runners.
     Remove { race: String },
@@ -114,6 +118,10 @@ pub struct RaceArgs {
     /// No ranking past this official time, H:MM[:SS].
     #[arg(long)]
     cutoff: Option<String>,
+    /// Minutes late at the next point that mark a runner overdue on the
+    /// still-on-the-course list (15 when left out).
+    #[arg(long)]
+    overdue: Option<String>,
 }
 
 pub async fn event(db: &Path, command: EventCommand, operator: &str) -> Result<(), Failure> {
@@ -174,6 +182,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
                 checkpoints: args.checkpoints.unwrap_or_default(),
                 net_time: args.net_time,
                 cutoff: args.cutoff.unwrap_or_default(),
+                overdue: args.overdue.unwrap_or_default(),
             };
             let race = form.parse()?;
             let file = open(db).await?;
@@ -193,6 +202,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
             waves,
             checkpoints,
             cutoff,
+            overdue,
         } => {
             let current = racedesk::model::RaceCode::parse(&race)
                 .map_err(|e| Failure::BadInput(format!("race: {e}")))?;
@@ -218,6 +228,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
             }
             form.checkpoints = checkpoints.unwrap_or(form.checkpoints);
             form.cutoff = cutoff.unwrap_or(form.cutoff);
+            form.overdue = overdue.unwrap_or(form.overdue);
             let changed = form.parse()?;
             setup::update_race(&file, &current, &changed, operator).await?;
             println!(

@@ -27,4 +27,9 @@ netTime: boolean,
 /**
  * The cutoff, `H:MM[:SS]`; empty for none.
  */
-cutoff: string, };
+cutoff: string, 
+/**
+ * Minutes late at the next point that mark a runner overdue on
+ * the still-on-the-course list; empty for 15.
+ */
+overdue: string, };
