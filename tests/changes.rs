@@ -28,6 +28,7 @@ fn ten_km(code: &str) -> Race {
         net_time: false,
         cutoff_ms: None,
         overdue_ms: None,
+        records: Vec::new(),
     }
 }
 

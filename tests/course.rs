@@ -342,3 +342,82 @@ async fn each_race_keeps_its_own_overdue_threshold_and_a_report_may_set_another(
     assert!(overdue(Some(20 * 60_000)).await, "the report's own 20 min");
     assert_eq!(OVERDUE_MS, 15 * 60_000);
 }
+
+#[tokio::test]
+async fn the_announcer_hears_who_leads_who_broke_the_course_record_and_the_directors_line() {
+    // Boston 2014's first three rows: Yamamoto (M, 1:25:15), Jeptoo (F,
+    // 2:18:57), Van Dyk (M, 1:20:36), wheelchair and women's winners.
+    let (event, runners) = boston().await;
+    let (yamamoto, jeptoo, van_dyk) = (&runners[0], &runners[1], &runners[2]);
+    let mar = setup::races(&event.file).await.unwrap()[0].race.clone();
+    let mut form = setup::RaceForm::from_race(&mar);
+    form.records = "M=1:21:00, Fun".into();
+    match form.parse() {
+        Err(racedesk::Error::Invalid { field, .. }) => assert_eq!(field, "records"),
+        other => panic!("a bad record was not refused by name: {other:?}"),
+    }
+    form.records = "M 1:21:00, F=2:18:00".into();
+    let mar = form.parse().unwrap();
+    setup::update_race(&event.file, &mar.code, &mar, "director")
+        .await
+        .unwrap();
+    let race_day = racedesk::model::EventDate::parse("2027-04-11").unwrap();
+    assert_eq!(
+        setup::RaceForm::from_race(&setup::races(&event.file).await.unwrap()[0].race).records,
+        "M=1:21:00, F=2:18:00"
+    );
+    // The director's line and highlight for Van Dyk, from the editor.
+    let file = &event.file;
+    let entrant = async |bib: String| {
+        roster::entrants(file)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.bib.as_str() == bib)
+            .unwrap()
+    };
+    let mut edit = EntrantForm::from_entrant(&entrant(van_dyk.bib.clone()).await, race_day);
+    edit.announcer_note = "Tenth Boston win".into();
+    edit.highlight = "100th marathon".into();
+    roster::save_entrant(&event.file, Some(&van_dyk.bib), &edit, "director")
+        .await
+        .unwrap();
+    let kept = EntrantForm::from_entrant(&entrant(van_dyk.bib.clone()).await, race_day);
+    assert_eq!(kept.announcer_note, "Tenth Boston win");
+    assert_eq!(kept.highlight, "100th marathon");
+
+    let reads: String = runners[..3]
+        .iter()
+        .map(|r| format!("{},{},finish\n", r.bib, after_gun(r.official)))
+        .collect();
+    replay(&event, &reads).await;
+    let races = racedesk::results::results(&event.file).await.unwrap();
+    let mut latest = racedesk::results::latest(&races, 3);
+    racedesk::results::announce(&event.file, &mut latest)
+        .await
+        .unwrap();
+    let of = |bib: &str| latest.iter().find(|f| f.row.bib == bib).unwrap();
+    let first = of(&van_dyk.bib);
+    assert!(
+        first.leads.contains(&"Overall".to_owned()) && first.leads.contains(&"M".to_owned()),
+        "{:?}",
+        first.leads
+    );
+    assert!(first.record, "1:20:36 beats 1:21:00");
+    assert_eq!(first.note.as_deref(), Some("Tenth Boston win"));
+    assert_eq!(first.highlight.as_deref(), Some("100th marathon"));
+    let woman = of(&jeptoo.bib);
+    assert!(
+        woman.leads.contains(&"F".to_owned()) && !woman.leads.contains(&"Overall".to_owned()),
+        "{:?}",
+        woman.leads
+    );
+    assert!(!woman.record, "2:18:57 is not under 2:18:00");
+    let second = of(&yamamoto.bib);
+    assert!(
+        !second.leads.contains(&"Overall".to_owned()) && !second.leads.contains(&"M".to_owned()),
+        "{:?}",
+        second.leads
+    );
+    assert!(!second.record && second.note.is_none());
+}

@@ -470,6 +470,7 @@ async fn a_bad_row_40000_writes_nothing() {
         net_time: false,
         cutoff_ms: None,
         overdue_ms: None,
+        records: Vec::new(),
     };
     setup::add_race(&event.file, &open, "test").await.unwrap();
     let mut text = String::from("bib,name,gender,age,race\n");
@@ -620,6 +621,7 @@ async fn the_boston_2014_results_import_as_a_roster() {
         net_time: false,
         cutoff_ms: None,
         overdue_ms: None,
+        records: Vec::new(),
     };
     setup::add_race(&file, &race, "test").await.unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

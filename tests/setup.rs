@@ -17,6 +17,7 @@ fn race(code: &str, bibs: Option<&str>) -> Race {
         net_time: false,
         cutoff_ms: None,
         overdue_ms: None,
+        records: Vec::new(),
     }
 }
 

@@ -88,6 +88,31 @@ pub struct Entrant {
     pub extra: BTreeMap<String, String>,
 }
 
+/// The roster column of a line the director adds for the announcer ("first
+/// marathon at 70"); matched in any case.
+pub const ANNOUNCER_NOTE: &str = "announcer note";
+/// The roster column of a free field the announcer's screen highlights
+/// ("100th marathon"); matched in any case.
+pub const HIGHLIGHT: &str = "highlight";
+
+/// A roster column with no field of its own, by name in any case; none
+/// when empty.
+pub fn column<'a>(extra: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    extra
+        .iter()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// Sets a roster column (whatever case it was imported in); empty removes it.
+pub fn set_column(extra: &mut BTreeMap<String, String>, name: &str, value: &str) {
+    extra.retain(|k, _| !k.trim().eq_ignore_ascii_case(name));
+    if !value.trim().is_empty() {
+        extra.insert(name.to_owned(), value.trim().to_owned());
+    }
+}
+
 impl Entrant {
     /// "Given Family", or the native name when there is no other.
     pub fn display_name(&self) -> String {

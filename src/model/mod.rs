@@ -18,7 +18,7 @@ mod time;
 pub use age_groups::{AgeBand, AgeGroups};
 pub use bib::{Bib, BibRange, BibRanges};
 pub use country::Country;
-pub use entrant::{Age, Entrant};
+pub use entrant::{ANNOUNCER_NOTE, Age, Entrant, HIGHLIGHT, column, set_column};
 pub use event::{Event, EventDate, TimeZone};
 pub use gender::Gender;
 pub use race::{Checkpoint, Race, RaceCode};

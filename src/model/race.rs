@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{AgeGroups, BibRanges, ParseError};
+use super::{AgeGroups, BibRanges, Gender, ParseError};
 
 /// The short name a race goes by in files and on the command line:
 /// MAR, HALF, 10K. Capital letters, digits, `-` and `_`, at most 12.
@@ -58,6 +58,8 @@ pub struct Race {
     /// A runner this late (ms) at their next point, against their own
     /// pace, is overdue on the still-on-the-course list; `None`: 15 min.
     pub overdue_ms: Option<i64>,
+    /// Course records, per gender (`None`: anyone's), in ms.
+    pub records: Vec<(Option<Gender>, i64)>,
 }
 
 /// A timing point on a race's route, at its distance from the start.

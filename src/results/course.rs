@@ -236,6 +236,43 @@ pub fn expected_next(
     next
 }
 
+/// A runner expected at the finish next, with what the announcer says of
+/// them (from the roster).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(any(test, feature = "ts"), derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Coming {
+    pub race: String,
+    pub runner: OnCourse,
+    pub city: Option<String>,
+    pub note: Option<String>,
+    pub highlight: Option<String>,
+}
+
+/// How long past their predicted finish a runner is still expected: later
+/// than that they have likely slowed, and are the sweep's.
+const STILL_EXPECTED_MS: i64 = 5 * 60_000;
+
+/// The `limit` runners expected at the finish next, soonest first, for the
+/// announcer's screen.
+pub async fn coming_next(file: &EventFile, now_ms: i64, limit: usize) -> Result<Vec<Coming>> {
+    let races = on_course(file, now_ms, &|_| None).await?;
+    let mut coming = Vec::new();
+    for (race, runner) in expected_next(&races, now_ms, STILL_EXPECTED_MS, limit) {
+        let (city, note, highlight) = super::view::said_of(file, &runner.bib)
+            .await?
+            .unwrap_or_default();
+        coming.push(Coming {
+            race,
+            runner,
+            city,
+            note,
+            highlight,
+        });
+    }
+    Ok(coming)
+}
+
 /// The list as CSV for the sweep vehicle and the medical tent: a row a
 /// runner out, times of day in the event's zone, lateness in whole
 /// minutes; every cell guarded as every CSV racedesk writes.

@@ -18,7 +18,8 @@ use std::collections::HashMap;
 
 pub use crate::words::Language;
 pub use course::{
-    OVERDUE_MS, OnCourse, RaceOnCourse, expected_next, on_course, time_of_day, write_course_csv,
+    Coming, OVERDUE_MS, OnCourse, RaceOnCourse, coming_next, expected_next, on_course, time_of_day,
+    write_course_csv,
 };
 pub use export::{
     Award, Format, Winner, awards, write, write_awards, write_certificates, write_csv, write_html,
@@ -26,7 +27,9 @@ pub use export::{
 };
 pub(crate) use export::{cells, header, official, ranked};
 pub use score::{RaceResults, ResultRow, Split};
-pub use view::{Finisher, PAGE_LIMIT, ResultsFilter, ResultsPage, latest, matching, page};
+pub use view::{
+    Finisher, PAGE_LIMIT, ResultsFilter, ResultsPage, announce, latest, matching, page,
+};
 
 use crate::error::Result;
 use crate::model::EventDate;

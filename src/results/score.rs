@@ -410,6 +410,7 @@ mod tests {
                 net_time: false,
                 cutoff_ms: None,
                 overdue_ms: None,
+                records: Vec::new(),
             };
             let genders = ["F", "M", "X"];
             let runners: Vec<Runner> = field

@@ -53,6 +53,18 @@ pub struct ResultsPage {
 pub struct Finisher {
     pub race: String,
     pub row: ResultRow,
+    /// What the finisher leads now: Overall, their gender, their category
+    /// (where they are first); a finisher just in who leads is a new leader.
+    pub leads: Vec<String>,
+    /// For the announcer, from the roster (filled by [`announce`]): the
+    /// runner's city, the director's line and a highlight ("100th
+    /// marathon").
+    pub city: Option<String>,
+    pub note: Option<String>,
+    pub highlight: Option<String>,
+    /// Faster than the race's course record (for their gender, else
+    /// anyone's).
+    pub record: bool,
 }
 
 /// Most rows a page holds.
@@ -140,19 +152,89 @@ pub fn matching<'a>(one: &'a RaceResults, filter: &ResultsFilter) -> Vec<&'a Res
 /// The last `limit` finishers (at most 100) over every race, the latest
 /// first.
 pub fn latest(all: &[RaceResults], limit: u32) -> Vec<Finisher> {
-    let mut finishers: Vec<Finisher> = all
+    let mut finishers: Vec<(&RaceResults, &ResultRow)> = all
         .iter()
         .flat_map(|race| {
             race.rows
                 .iter()
                 .filter(|r| r.place.is_some())
-                .map(|row| Finisher {
-                    race: race.code.clone(),
-                    row: row.clone(),
-                })
+                .map(move |row| (race, row))
         })
         .collect();
-    finishers.sort_by_key(|f| std::cmp::Reverse(f.row.finished_at_ms));
-    finishers.truncate(limit.min(100) as usize);
+    finishers.sort_by_key(|(_, row)| std::cmp::Reverse(row.finished_at_ms));
     finishers
+        .into_iter()
+        .take(limit.min(100) as usize)
+        .map(|(race, row)| Finisher {
+            race: race.code.clone(),
+            row: row.clone(),
+            leads: leads(row),
+            city: None,
+            note: None,
+            highlight: None,
+            record: false,
+        })
+        .collect()
+}
+
+/// The groups `row` is first in.
+fn leads(row: &ResultRow) -> Vec<String> {
+    let mut leads = Vec::new();
+    if row.place == Some(1) {
+        leads.push("Overall".to_owned());
+    }
+    if row.gender_place == Some(1) {
+        leads.push(row.gender.clone());
+    }
+    if let (Some(1), Some(category)) = (row.category_place, &row.category) {
+        leads.push(category.clone());
+    }
+    leads
+}
+
+/// Fills in what the announcer says of each finisher beyond the result:
+/// city, the director's line and the highlight, from the roster, and
+/// whether they beat the course record.
+pub async fn announce(file: &crate::store::EventFile, finishers: &mut [Finisher]) -> Result<()> {
+    let races = crate::setup::race_list(file).await?;
+    for finisher in finishers {
+        if let Some(race) = races.iter().find(|r| r.code.as_str() == finisher.race) {
+            let row = &finisher.row;
+            let official = if race.net_time {
+                row.net_ms.or(row.gun_ms)
+            } else {
+                row.gun_ms
+            };
+            let gender = crate::model::Gender::parse(&row.gender).ok();
+            let record = race
+                .records
+                .iter()
+                .find(|(g, _)| g.is_some() && *g == gender)
+                .or_else(|| race.records.iter().find(|(g, _)| g.is_none()));
+            finisher.record =
+                matches!((official, record), (Some(ms), Some((_, best))) if ms < *best);
+        }
+        if let Some(said) = said_of(file, &finisher.row.bib).await? {
+            (finisher.city, finisher.note, finisher.highlight) = said;
+        }
+    }
+    Ok(())
+}
+
+/// What the announcer says of a runner beyond the result, from the
+/// roster: city, the director's line, the highlight.
+type Said = (Option<String>, Option<String>, Option<String>);
+
+pub(crate) async fn said_of(file: &crate::store::EventFile, bib: &str) -> Result<Option<Said>> {
+    let Some((city, extra)) = crate::store::entrants::announced(file.reader(), bib).await? else {
+        return Ok(None);
+    };
+    let extra: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&extra).unwrap_or_default();
+    let column = |name| crate::model::column(&extra, name).map(str::to_owned);
+    Ok(Some((
+        city,
+        column(crate::model::ANNOUNCER_NOTE),
+        column(crate::model::HIGHLIGHT),
+    )))
 }

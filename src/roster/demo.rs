@@ -307,6 +307,7 @@ pub async fn demo(file: &EventFile, entrants: usize, operator: &str) -> Result<(
             net_time: false,
             cutoff_ms: None,
             overdue_ms: None,
+            records: Vec::new(),
         };
         setup::add_race(file, &race, operator).await?;
         races.push((race, first));

@@ -4,7 +4,11 @@
 use crate::error::{Error, Result};
 use sqlx::SqliteConnection;
 
-use crate::model::{Age, Bib, Entrant, EventDate, ParseError};
+use std::collections::BTreeMap;
+
+use crate::model::{
+    ANNOUNCER_NOTE, Age, Bib, Entrant, EventDate, HIGHLIGHT, ParseError, column, set_column,
+};
 use crate::roster::import::Field;
 use crate::setup;
 use crate::store::EventFile;
@@ -32,6 +36,12 @@ pub struct EntrantForm {
     pub phone: String,
     pub emergency_contact: String,
     pub medical_note: String,
+    /// A line for the announcer ("first marathon at 70"), kept in the
+    /// roster's `announcer note` column.
+    pub announcer_note: String,
+    /// A free field the announcer's screen highlights ("100th marathon"),
+    /// kept in the roster's `highlight` column.
+    pub highlight: String,
     /// Why the entrant is changed: required to move them to another race,
     /// and kept in the audit trail.
     pub reason: String,
@@ -62,6 +72,12 @@ impl EntrantForm {
             phone: opt(&entrant.phone),
             emergency_contact: opt(&entrant.emergency_contact),
             medical_note: opt(&entrant.medical_note),
+            announcer_note: column(&entrant.extra, ANNOUNCER_NOTE)
+                .unwrap_or_default()
+                .to_owned(),
+            highlight: column(&entrant.extra, HIGHLIGHT)
+                .unwrap_or_default()
+                .to_owned(),
             reason: String::new(),
         }
     }
@@ -175,6 +191,13 @@ pub(crate) async fn save_in(
         }
     }
     let reason = Some(form.reason.trim()).filter(|r| !r.is_empty());
+    // The roster's other columns are kept; the announcer's two are the form's.
+    let mut extra: BTreeMap<String, String> = old
+        .and_then(|o| serde_json::from_str(&o.extra).ok())
+        .unwrap_or_default();
+    set_column(&mut extra, ANNOUNCER_NOTE, &form.announcer_note);
+    set_column(&mut extra, HIGHLIGHT, &form.highlight);
+    entrant.extra = extra;
     let mut row = crate::roster::from_entrant(entrant.clone(), race_id);
     let at = crate::store::now_ms();
     let id = match old {
@@ -195,8 +218,6 @@ pub(crate) async fn save_in(
                 ));
             }
             row.id = old.id;
-            row.extra = old.extra.clone();
-            entrant.extra = serde_json::from_str(&old.extra).unwrap_or_default();
             store::update(&mut *tx, &row, (file.station(), operator), reason, at).await?;
             Some(old.id)
         }

@@ -2,7 +2,7 @@
 //! distance, age-group scheme, reserved bibs and start waves.
 
 use crate::error::{Error, Result};
-use crate::model::{AgeGroups, BibRanges, Checkpoint, ParseError, Race, RaceCode};
+use crate::model::{AgeGroups, BibRanges, Checkpoint, Gender, ParseError, Race, RaceCode};
 use crate::store::EventFile;
 use crate::store::audit::{self, Change};
 use crate::store::edits::{self, Edit};
@@ -54,6 +54,10 @@ pub struct RaceForm {
     /// the still-on-the-course list; empty for 15.
     #[serde(default)]
     pub overdue: String,
+    /// Course records: `2:05:30` for anyone, or `M=2:05:30, F=2:23:00`;
+    /// empty for none.
+    #[serde(default)]
+    pub records: String,
 }
 
 impl RaceForm {
@@ -109,6 +113,7 @@ impl RaceForm {
                 "" => None,
                 text => Some(parse_minutes(text).map_err(|e| Error::invalid("overdue", e))?),
             },
+            records: parse_records(&self.records).map_err(|e| Error::invalid("records", e))?,
         })
     }
 
@@ -134,6 +139,7 @@ impl RaceForm {
                 .overdue_ms
                 .map(|ms| (ms / 60_000).to_string())
                 .unwrap_or_default(),
+            records: records_text(&race.records),
         }
     }
 }
@@ -371,6 +377,7 @@ fn to_row(race: &Race) -> RaceRow {
         net_time: race.net_time,
         cutoff_ms: race.cutoff_ms,
         overdue_ms: race.overdue_ms,
+        records: Some(records_text(&race.records)).filter(|r| !r.is_empty()),
         blocks: "{}".into(),
         entrants: 0,
     }
@@ -393,6 +400,55 @@ fn parse_cutoff(text: &str) -> std::result::Result<i64, ParseError> {
         )));
     }
     Ok(ms)
+}
+
+/// Course records as a form or the file holds them: `2:05:30` for anyone,
+/// or per gender, `M=2:05:30, F=2:23:00` (`M 2:05:30` too).
+fn parse_records(text: &str) -> std::result::Result<Vec<(Option<Gender>, i64)>, ParseError> {
+    let mut records: Vec<(Option<Gender>, i64)> = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (gender, time) = match part.split_once(['=', ' ']) {
+            Some((gender, time)) => {
+                let gender = Gender::parse(gender.trim()).map_err(|_| {
+                    ParseError::new(crate::said!(
+                        "invalid.records",
+                        text = crate::model::shorten(part)
+                    ))
+                })?;
+                (Some(gender), time.trim())
+            }
+            None => (None, part),
+        };
+        let ms = parse_cutoff(time).map_err(|_| {
+            ParseError::new(crate::said!(
+                "invalid.records",
+                text = crate::model::shorten(part)
+            ))
+        })?;
+        if records.iter().any(|(g, _)| *g == gender) {
+            return Err(ParseError::new(crate::said!(
+                "invalid.records",
+                text = crate::model::shorten(part)
+            )));
+        }
+        records.push((gender, ms));
+    }
+    Ok(records)
+}
+
+/// Course records as [`parse_records`] reads them.
+fn records_text(records: &[(Option<Gender>, i64)]) -> String {
+    records
+        .iter()
+        .map(|(gender, ms)| {
+            let time = crate::model::format_result_time(*ms);
+            match gender {
+                Some(gender) => format!("{gender}={time}"),
+                None => time,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whole minutes, 1 to a day, in ms.
@@ -450,6 +506,7 @@ pub(crate) fn from_row(row: &RaceRow) -> Result<RaceSummary> {
             net_time: row.net_time,
             cutoff_ms: row.cutoff_ms,
             overdue_ms: row.overdue_ms,
+            records: parse_records(row.records.as_deref().unwrap_or_default()).map_err(damaged)?,
         },
         entrants: u64::try_from(row.entrants).unwrap_or(0),
         blocks: blocks_of(row),

@@ -333,3 +333,15 @@ pub(crate) async fn runners(db: &mut SqliteConnection) -> sqlx::Result<Vec<Runne
     )
     .await
 }
+
+/// An entrant's city and other columns (JSON), by bib: what the announcer
+/// says beyond the result.
+pub(crate) async fn announced(
+    db: impl SqliteExecutor<'_>,
+    bib: &str,
+) -> sqlx::Result<Option<(Option<String>, String)>> {
+    let row = sqlx::query!("SELECT city, extra FROM entrant WHERE bib = ?", bib)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| (r.city, r.extra)))
+}

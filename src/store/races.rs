@@ -21,6 +21,8 @@ pub(crate) struct RaceRow {
     pub net_time: bool,
     pub cutoff_ms: Option<i64>,
     pub overdue_ms: Option<i64>,
+    /// `M=2:05:30, F=2:23:00`, or one time for anyone.
+    pub records: Option<String>,
     /// Walk-up bibs per station: a JSON object of station id -> ranges.
     pub blocks: String,
     #[serde(skip)]
@@ -31,7 +33,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
     sqlx::query_as!(
         RaceRow,
         r#"SELECT r.id, r.uid, r.code, r.name, r.distance_m, r.age_groups, r.bibs,
-                  r.net_time AS "net_time: bool", r.cutoff_ms, r.overdue_ms, r.blocks,
+                  r.net_time AS "net_time: bool", r.cutoff_ms, r.overdue_ms, r.records, r.blocks,
                   coalesce((SELECT group_concat(w.name, ',' ORDER BY w.position) FROM wave w WHERE w.race_id = r.id), '') AS "waves!: String",
                   coalesce((SELECT group_concat(c.point || '=' || c.distance_m, ',' ORDER BY c.distance_m) FROM checkpoint c WHERE c.race_id = r.id), '') AS "checkpoints!: String",
                   (SELECT count(*) FROM entrant e WHERE e.race_id = r.id) AS "entrants!: i64"
@@ -44,7 +46,7 @@ pub(crate) async fn all(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RaceRow
 /// Inserts a race and returns its row id.
 pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "INSERT INTO race (uid, code, name, distance_m, age_groups, bibs, net_time, cutoff_ms, overdue_ms, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO race (uid, code, name, distance_m, age_groups, bibs, net_time, cutoff_ms, overdue_ms, records, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         row.uid,
         row.code,
         row.name,
@@ -54,6 +56,7 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
         row.net_time,
         row.cutoff_ms,
         row.overdue_ms,
+        row.records,
         row.blocks,
     )
     .fetch_one(db)
@@ -62,7 +65,7 @@ pub(crate) async fn insert(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
 
 pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ?, net_time = ?, cutoff_ms = ?, overdue_ms = ?, blocks = ? WHERE id = ?",
+        "UPDATE race SET code = ?, name = ?, distance_m = ?, age_groups = ?, bibs = ?, net_time = ?, cutoff_ms = ?, overdue_ms = ?, records = ?, blocks = ? WHERE id = ?",
         row.code,
         row.name,
         row.distance_m,
@@ -71,6 +74,7 @@ pub(crate) async fn update(db: impl SqliteExecutor<'_>, row: &RaceRow) -> sqlx::
         row.net_time,
         row.cutoff_ms,
         row.overdue_ms,
+        row.records,
         row.blocks,
         row.id,
     )

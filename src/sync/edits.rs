@@ -15,7 +15,7 @@ use crate::store::audit::{self, Change};
 use crate::store::edits::{self, ENTRANT_FIELDS};
 
 /// The race fields an edit may set, as they travel.
-const RACE_FIELDS: [&str; 11] = [
+const RACE_FIELDS: [&str; 12] = [
     "code",
     "name",
     "distance_m",
@@ -26,6 +26,7 @@ const RACE_FIELDS: [&str; 11] = [
     "net_time",
     "cutoff_ms",
     "overdue_ms",
+    "records",
     "blocks",
 ];
 
@@ -413,6 +414,7 @@ async fn create_race(db: &mut SqliteConnection, edit: &Stored) -> sqlx::Result<(
             .unwrap_or(false),
         cutoff_ms: fields.get("cutoff_ms").and_then(Value::as_i64),
         overdue_ms: fields.get("overdue_ms").and_then(Value::as_i64),
+        records: text("records"),
         blocks: text("blocks").unwrap_or_else(|| "{}".into()),
         entrants: 0,
     };
@@ -466,6 +468,7 @@ async fn apply_to_race(db: &mut SqliteConnection, edit: &Stored) -> sqlx::Result
             "net_time" => row.net_time = value.as_bool().unwrap_or(row.net_time),
             "cutoff_ms" => row.cutoff_ms = value.as_i64(),
             "overdue_ms" => row.overdue_ms = value.as_i64(),
+            "records" => row.records = text,
             "blocks" => row.blocks = text.unwrap_or_else(|| "{}".into()),
             _ => {}
         }

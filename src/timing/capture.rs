@@ -579,6 +579,7 @@ mod tests {
             net_time: false,
             cutoff_ms: None,
             overdue_ms: None,
+            records: Vec::new(),
         }
     }
 

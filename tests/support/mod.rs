@@ -43,6 +43,7 @@ impl TestEvent {
                 net_time: false,
                 cutoff_ms: None,
                 overdue_ms: None,
+                records: Vec::new(),
             };
             setup::add_race(&file, &race, "test")
                 .await

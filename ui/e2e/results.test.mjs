@@ -23,6 +23,8 @@ describe("live results in the window", () => {
     // The fourth checks in and will not finish: still on the course.
     const out = tenK.pop();
     cli(db, "checkin", out.bib);
+    // A course record of an hour: the winner, seconds after the gun, breaks it.
+    cli(db, "race", "edit", "10K", "--records", "1:00:00");
     writeFileSync(path.join(dir, "settings.json"), JSON.stringify({ lastEvent: db, preferences: { language: "en", theme: "light", role: "finish", desk: "Finish" } }));
     const app = await start(dir, "finish-bib");
     const { session } = app;
@@ -79,6 +81,11 @@ describe("live results in the window", () => {
     // The announcer's view: the last finisher first, in big type.
     await altOn(session, "a");
     await waitText(session, "announcer", `${tenK[2].first_name}`);
+    // The winner leads overall and broke the record; the leaders panel
+    // names them for the 10 km.
+    await waitText(session, `leads-${tenK[1].bib}`, "Overall");
+    await find(session, `record-${tenK[1].bib}`);
+    await waitText(session, "leader-10K-Overall", tenK[1].first_name);
     // Coming next: the runner still out, from their pace (no split yet:
     // a walker's), never a finisher.
     await waitText(session, "announcer-coming", out.bib);
@@ -102,6 +109,24 @@ describe("live results in the window", () => {
     await waitText(session, "still-out-message", "still-on-course-");
     await pressOn(session)(Key.ESCAPE);
     await find(session, "results-search");
+
+    // The announcer's screen in a window of its own, for a second screen:
+    // it shows the same finishers and can change nothing.
+    const main = await session.getWindowHandle();
+    await click(session, "announcer-window");
+    await session.wait(async () => (await session.getAllWindowHandles()).length === 2, 10000, "no announcer window");
+    const other = (await session.getAllWindowHandles()).find((h) => h !== main) ?? "";
+    await session.switchTo().window(other);
+    await waitText(session, "announcer", `${tenK[2].first_name}`);
+    await waitText(session, "leader-10K-Overall", tenK[1].first_name);
+    screenshot("43-announcer-window");
+    const refused = await session.executeAsyncScript(
+      `const done = arguments[arguments.length - 1];
+       window.__TAURI_INTERNALS__.invoke("results_export", { race: null, format: "csv", language: "en" }).then(() => done("allowed"), (e) => done(String(e)));`,
+    );
+    assert.match(refused, /not allowed|denied|permission/i, refused);
+    await session.close();
+    await session.switchTo().window(main);
     await stop(app);
   });
 

@@ -74,7 +74,64 @@ pub async fn results_latest(
     state: State<'_, AppState>,
     limit: u32,
 ) -> CommandResult<Vec<results::Finisher>> {
-    Ok(results::latest(&state.session.results().await?, limit))
+    let mut latest = results::latest(&state.session.results().await?, limit);
+    results::announce(&state.file().await, &mut latest).await?;
+    Ok(latest)
+}
+
+/// Opens the announcer's screen in a window of its own (for a second
+/// screen at the announcer's desk), or brings it forward. The window may
+/// only read (capabilities/announcer.json).
+#[tauri::command]
+pub async fn results_announcer_window(app: tauri::AppHandle) -> CommandResult<()> {
+    use tauri::Manager;
+    if let Some(window) = app.get_webview_window("announcer") {
+        let _ = window.set_focus();
+        return Ok(());
+    }
+    tauri::WebviewWindowBuilder::new(
+        &app,
+        "announcer",
+        tauri::WebviewUrl::App("index.html?view=announcer".into()),
+    )
+    .title("racedesk · announcer")
+    .inner_size(1280.0, 800.0)
+    .build()
+    .map_err(|e| CommandError::new("window", e.to_string()))?;
+    Ok(())
+}
+
+/// One race's leaders, in each group (overall, each gender, each
+/// category): the announcer's screen.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RaceLeaders {
+    pub code: String,
+    pub name: String,
+    pub groups: Vec<results::Award>,
+}
+
+/// The leaders of every race as the results stand.
+#[tauri::command]
+pub async fn results_leaders(state: State<'_, AppState>) -> CommandResult<Vec<RaceLeaders>> {
+    let races = state.session.results().await?;
+    Ok(races
+        .iter()
+        .map(|race| RaceLeaders {
+            code: race.code.clone(),
+            name: race.name.clone(),
+            groups: results::awards(race)
+                .into_iter()
+                .map(|mut group| {
+                    group.winners.retain(|w| w.place == 1);
+                    group
+                })
+                .filter(|group| !group.winners.is_empty())
+                .collect(),
+        })
+        .filter(|race| !race.groups.is_empty())
+        .collect())
 }
 
 /// Writes results (one race, or all with `race` None) in `format` and
@@ -151,6 +208,17 @@ pub async fn results_course(
     let now = state.session.clock().now_ms();
     let file = state.file().await;
     Ok(results::on_course(&file, now, &|_| None).await?)
+}
+
+/// The runners expected at the finish next, soonest first: the
+/// announcer's screen.
+#[tauri::command]
+pub async fn results_coming(
+    state: State<'_, AppState>,
+    limit: u32,
+) -> CommandResult<Vec<results::Coming>> {
+    let now = state.session.clock().now_ms();
+    Ok(results::coming_next(&state.file().await, now, limit.min(50) as usize).await?)
 }
 
 /// Writes who is still out on the course as CSV into the results folder

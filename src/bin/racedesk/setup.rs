@@ -63,6 +63,10 @@ pub enum RaceCommand {
         /// the still-on-the-course list; empty for 15.
         #[arg(long)]
         overdue: Option<String>,
+        /// Course records, "2:05:30" or "M=2:05:30, F=2:23:00"; empty
+        /// for none.
+        #[arg(long)]
+        records: Option<String>,
     },
     /// Removes a race that has no runners.
     Remove { race: String },
@@ -122,6 +126,10 @@ pub struct RaceArgs {
     /// still-on-the-course list (15 when left out).
     #[arg(long)]
     overdue: Option<String>,
+    /// Course records the announcer calls out when beaten: "2:05:30", or
+    /// per gender "M=2:05:30, F=2:23:00".
+    #[arg(long)]
+    records: Option<String>,
 }
 
 pub async fn event(db: &Path, command: EventCommand, operator: &str) -> Result<(), Failure> {
@@ -183,6 +191,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
                 net_time: args.net_time,
                 cutoff: args.cutoff.unwrap_or_default(),
                 overdue: args.overdue.unwrap_or_default(),
+                records: args.records.unwrap_or_default(),
             };
             let race = form.parse()?;
             let file = open(db).await?;
@@ -203,6 +212,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
             checkpoints,
             cutoff,
             overdue,
+            records,
         } => {
             let current = racedesk::model::RaceCode::parse(&race)
                 .map_err(|e| Failure::BadInput(format!("race: {e}")))?;
@@ -229,6 +239,7 @@ pub async fn race(db: &Path, command: RaceCommand, operator: &str) -> Result<(),
             form.checkpoints = checkpoints.unwrap_or(form.checkpoints);
             form.cutoff = cutoff.unwrap_or(form.cutoff);
             form.overdue = overdue.unwrap_or(form.overdue);
+            form.records = records.unwrap_or(form.records);
             let changed = form.parse()?;
             setup::update_race(&file, &current, &changed, operator).await?;
             println!(

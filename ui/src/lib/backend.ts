@@ -22,6 +22,8 @@ import type { ResultsFilter } from "./bindings/ResultsFilter";
 import type { ResultsView } from "./bindings/ResultsView";
 import type { RaceOnCourse } from "./bindings/RaceOnCourse";
 import type { Site } from "./bindings/Site";
+import type { RaceLeaders } from "./bindings/RaceLeaders";
+import type { Coming } from "./bindings/Coming";
 import type { PrintOut } from "./bindings/PrintOut";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { Read } from "./bindings/Read";
@@ -109,6 +111,12 @@ export interface Backend {
   resultsCourse(): Promise<RaceOnCourse[]>;
   /** The still-on-course list as CSV in the results folder; its path. */
   resultsCourseExport(): Promise<string>;
+  /** The leaders of every race, in each group, as the results stand. */
+  resultsLeaders(): Promise<RaceLeaders[]>;
+  /** The runners expected at the finish next, soonest first. */
+  resultsComing(limit: number): Promise<Coming[]>;
+  /** Opens the announcer's screen in a window of its own. */
+  resultsAnnouncerWindow(): Promise<void>;
   /** Where the results site for phones is served; null when it is not. */
   resultsSite(): Promise<Site | null>;
   resultsSiteStart(listen: string): Promise<Site | null>;
@@ -205,6 +213,9 @@ export const tauriBackend: Backend = {
   resultsPrint: (race, filter) => invoke("results_print", { race, filter }),
   resultsCourse: () => invoke("results_course"),
   resultsCourseExport: () => invoke("results_course_export"),
+  resultsLeaders: () => invoke("results_leaders"),
+  resultsComing: (limit) => invoke("results_coming", { limit }),
+  resultsAnnouncerWindow: () => invoke("results_announcer_window"),
   resultsSite: () => invoke("results_site"),
   resultsSiteStart: (listen) => invoke("results_site_start", { listen }),
   resultsSiteStop: () => invoke("results_site_stop"),

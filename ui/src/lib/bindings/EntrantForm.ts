@@ -13,6 +13,16 @@ birthDate: string,
  */
 age: string, country: string, city: string, group: string, race: string, chip: string, phone: string, emergencyContact: string, medicalNote: string, 
 /**
+ * A line for the announcer ("first marathon at 70"), kept in the
+ * roster's `announcer note` column.
+ */
+announcerNote: string, 
+/**
+ * A free field the announcer's screen highlights ("100th marathon"),
+ * kept in the roster's `highlight` column.
+ */
+highlight: string, 
+/**
  * Why the entrant is changed: required to move them to another race,
  * and kept in the audit trail.
  */

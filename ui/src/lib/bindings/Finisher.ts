@@ -4,4 +4,20 @@ import type { ResultRow } from "./ResultRow";
 /**
  * A finisher, with the race they ran.
  */
-export type Finisher = { race: string, row: ResultRow, };
+export type Finisher = { race: string, row: ResultRow, 
+/**
+ * What the finisher leads now: Overall, their gender, their category
+ * (where they are first); a finisher just in who leads is a new leader.
+ */
+leads: Array<string>, 
+/**
+ * For the announcer, from the roster (filled by [`announce`]): the
+ * runner's city, the director's line and a highlight ("100th
+ * marathon").
+ */
+city: string | null, note: string | null, highlight: string | null, 
+/**
+ * Faster than the race's course record (for their gender, else
+ * anyone's).
+ */
+record: boolean, };

@@ -32,4 +32,9 @@ cutoff: string,
  * Minutes late at the next point that mark a runner overdue on
  * the still-on-the-course list; empty for 15.
  */
-overdue: string, };
+overdue: string, 
+/**
+ * Course records: `2:05:30` for anyone, or `M=2:05:30, F=2:23:00`;
+ * empty for none.
+ */
+records: string, };
