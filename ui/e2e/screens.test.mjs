@@ -241,7 +241,9 @@ describe("the screens at 1366x768", () => {
       ["2", "checkin"],
       ["3", "finish"],
       ["4", "results"],
-      // Results → still on the course (Alt+O), over the results.
+      // Results → the announcer's screen (Alt+A), then still on the
+      // course (Alt+O), over the results.
+      ["a", "announcer"],
       ["o", "still-out"],
     ];
     const problems = [];
@@ -252,7 +254,7 @@ describe("the screens at 1366x768", () => {
         for (const [key, screen, tab] of screens) {
           await alt(session, key);
           if (tab) await click(session, tab);
-          await find(session, screen === "still-out" ? screen : tab ? tab : `screen-${screen}`);
+          await find(session, screen === "still-out" || screen === "announcer" ? screen : tab ? tab : `screen-${screen}`);
           await new Promise((r) => setTimeout(r, 300));
           const [wide, leak] = await session.executeScript(`
             const text = document.body.innerText;
