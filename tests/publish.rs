@@ -307,7 +307,8 @@ async fn an_open_page_is_told_of_a_new_finish_and_the_file_is_never_written() {
     assert!(after.contains("3:30:00"), "{after}");
     assert!(after.contains("class=\"certificate\""), "{after}");
 
-    // Pages read, refused or flooded: the site wrote nothing.
+    // Pages read, a write refused, a flood held back: the site wrote
+    // nothing.
     let marks = Marks::of(&event.file).await.unwrap();
     for path in ["/", "/race/MAR", "/search?q=kim", "/runner/101"] {
         get(address, path).await;
@@ -315,6 +316,17 @@ async fn an_open_page_is_told_of_a_new_finish_and_the_file_is_never_written() {
     let post =
         b"POST /runner/101 HTTP/1.1\r\nHost: r\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
     send(address, [127, 0, 0, 1].into(), post).await;
+    let mut refused = 0;
+    for _ in 0..150 {
+        let (status, _) = send(
+            address,
+            [127, 0, 0, 20].into(),
+            b"GET /search?q=kim HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        refused += usize::from(status == 429);
+    }
+    assert!(refused > 0, "the flood was not held back");
     assert_eq!(Marks::of(&event.file).await.unwrap(), marks);
     site.stop();
 }
